@@ -1,0 +1,97 @@
+package ai.trainingstore.config;
+
+import ai.trainingstore.kind.RecordKind;
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import io.smallrye.config.WithName;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * Every setting of the store itself, under the prefix {@code training-store} (environment
+ * {@code TRAINING_STORE_...}). Connection settings use Quarkus' own keys; see the README table.
+ */
+@ConfigMapping(prefix = "training-store")
+public interface StoreConfig {
+
+    Streams streams();
+
+    /** Consumer group shared by every replica. */
+    @WithDefault("training-store")
+    String group();
+
+    /** This replica's consumer name; defaults to the host name (the pod name in Kubernetes). */
+    Optional<String> consumerName();
+
+    Batch batch();
+
+    Delivery delivery();
+
+    Health health();
+
+    /** Stream keys, one per record kind, and the dead-letter stream. */
+    interface Streams {
+        @WithDefault("training:events")
+        String events();
+
+        @WithDefault("training:tasks")
+        String tasks();
+
+        @WithName("tool-executions")
+        @WithDefault("training:tool_executions")
+        String toolExecutions();
+
+        @WithDefault("training:workflows")
+        String workflows();
+
+        @WithDefault("training:messages")
+        String messages();
+
+        @WithName("dead-letter")
+        @WithDefault("training:dead-letter")
+        String deadLetter();
+
+        default String of(RecordKind kind) {
+            return switch (kind) {
+                case EVENTS -> events();
+                case TASKS -> tasks();
+                case TOOL_EXECUTIONS -> toolExecutions();
+                case WORKFLOWS -> workflows();
+                case MESSAGES -> messages();
+            };
+        }
+    }
+
+    interface Batch {
+        /** Most entries read (XREADGROUP COUNT) and written in one batch per stream. */
+        @WithDefault("1000")
+        int size();
+
+        /**
+         * How long one read waits for new entries (XREADGROUP BLOCK). An entry that arrives is
+         * returned at once; this only bounds how often an idle consumer wakes up.
+         */
+        @WithDefault("2s")
+        Duration block();
+    }
+
+    interface Delivery {
+        /** An entry larger than this (field names and values, UTF-8 bytes) is dead-lettered. */
+        @WithDefault("1048576")
+        int maxEntryBytes();
+
+        /** First pause after a failed batch; doubles on each further failure. */
+        @WithDefault("200ms")
+        Duration retryMin();
+
+        /** Longest pause between retries of a failed batch. */
+        @WithDefault("10s")
+        Duration retryMax();
+    }
+
+    interface Health {
+        /** Liveness goes DOWN when a consumer has not finished a loop iteration for this long. */
+        @WithDefault("2m")
+        Duration stallTimeout();
+    }
+}

@@ -1,0 +1,64 @@
+package ai.trainingstore.deadletter;
+
+import ai.trainingstore.config.StoreConfig;
+import ai.trainingstore.ingest.Rejection;
+import io.quarkus.redis.datasource.ReactiveRedisDataSource;
+import io.quarkus.redis.datasource.stream.ReactiveStreamCommands;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Copies entries that cannot be stored to the dead-letter stream: {@code source_stream},
+ * {@code source_id}, {@code error} (a sentence a person can act on), {@code error_code}, then the
+ * entry's original fields. An original field whose name is one of those four (a task's own
+ * {@code error}, say) is kept as {@code original.<name>} so that nothing is overwritten.
+ */
+@ApplicationScoped
+public class DeadLetters {
+
+    public static final String SOURCE_STREAM = "source_stream";
+    public static final String SOURCE_ID = "source_id";
+    public static final String ERROR = "error";
+    public static final String ERROR_CODE = "error_code";
+    public static final String ORIGINAL_PREFIX = "original.";
+    private static final Set<String> OWN_FIELDS = Set.of(SOURCE_STREAM, SOURCE_ID, ERROR, ERROR_CODE);
+
+    private final ReactiveStreamCommands<String, String, String> streams;
+    private final String deadLetterStream;
+
+    public DeadLetters(ReactiveRedisDataSource redis, StoreConfig config) {
+        this.streams = redis.stream(String.class, String.class, String.class);
+        this.deadLetterStream = config.streams().deadLetter();
+    }
+
+    public record DeadLetter(String sourceId, Map<String, String> fields, Rejection rejection) {
+    }
+
+    /** Adds every dead letter to the stream; succeeds only once all of them are added. */
+    public Uni<Void> publish(String sourceStream, List<DeadLetter> deadLetters) {
+        if (deadLetters.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        List<Uni<String>> adds = deadLetters.stream()
+                .map(deadLetter -> streams.xadd(deadLetterStream, toEntry(sourceStream, deadLetter)))
+                .toList();
+        return Uni.join().all(adds).andFailFast().replaceWithVoid();
+    }
+
+    static Map<String, String> toEntry(String sourceStream, DeadLetter deadLetter) {
+        Map<String, String> entry = new LinkedHashMap<>();
+        entry.put(SOURCE_STREAM, sourceStream);
+        entry.put(SOURCE_ID, deadLetter.sourceId());
+        entry.put(ERROR, deadLetter.rejection().message());
+        entry.put(ERROR_CODE, deadLetter.rejection().reason().code());
+        if (deadLetter.fields() != null) {
+            deadLetter.fields().forEach((name, value) ->
+                    entry.put(OWN_FIELDS.contains(name) ? ORIGINAL_PREFIX + name : name, value));
+        }
+        return entry;
+    }
+}

@@ -1,0 +1,437 @@
+package ai.trainingstore.ingest;
+
+import ai.trainingstore.ingest.Rejection.Reason;
+import ai.trainingstore.kind.Field;
+import ai.trainingstore.kind.FieldType;
+import ai.trainingstore.kind.RecordKind;
+import ai.trainingstore.store.StoreRecord;
+import ai.trainingstore.store.Versions;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.NullNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import java.io.IOException;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Turns one stream entry into a {@link StoreRecord}, or into a {@link Rejection} that says what is
+ * wrong. Accepts both encodings of the contract: flat (each field an entry field, JSON fields as
+ * JSON text) and document (one field {@code data} holding the record as a JSON object).
+ *
+ * <p>Besides the contract's rules it refuses what PostgreSQL cannot store (a NUL character, an
+ * unpaired UTF-16 surrogate), so that one entry can never make the whole batch's write fail.
+ */
+public final class EntryParser {
+
+    public static final String DATA_FIELD = "data";
+    public static final String OCCURRED_AT = "occurred_at";
+
+    /** Keeps numbers exactly as sent (no double rounding) when a document is re-serialized. */
+    static final ObjectMapper JSON = JsonMapper.builder()
+            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .nodeFactory(JsonNodeFactory.withExactBigDecimals(true))
+            .build();
+
+    private final int maxEntryBytes;
+
+    public EntryParser(int maxEntryBytes) {
+        this.maxEntryBytes = maxEntryBytes;
+    }
+
+    public ParsedEntry parse(RecordKind kind, String streamKey, String entryId, Map<String, String> fields) {
+        try {
+            return ParsedEntry.accepted(entryId, fields, toRecord(kind, streamKey, entryId, fields));
+        } catch (InvalidEntryException e) {
+            return ParsedEntry.rejected(entryId, fields, e.toRejection());
+        }
+    }
+
+    private StoreRecord toRecord(RecordKind kind, String streamKey, String entryId, Map<String, String> entry)
+            throws InvalidEntryException {
+        checkSize(entry);
+        RecordBuilder record = new RecordBuilder(kind);
+        for (Map.Entry<String, String> field : entry.entrySet()) {
+            if (!DATA_FIELD.equals(field.getKey())) {
+                readFlatField(record, field.getKey(), field.getValue());
+            }
+        }
+        // The document is read last so that a field sent both ways is detected, whatever the order.
+        String document = entry.get(DATA_FIELD);
+        if (document != null) {
+            readDocument(record, document);
+        }
+        return record.build(streamKey, entryId);
+    }
+
+    private void checkSize(Map<String, String> entry) throws InvalidEntryException {
+        long bytes = 0;
+        for (Map.Entry<String, String> field : entry.entrySet()) {
+            bytes += utf8Length(field.getKey()) + utf8Length(field.getValue());
+        }
+        if (bytes > maxEntryBytes) {
+            throw new InvalidEntryException(Reason.TOO_LARGE, String.format(
+                    "The entry is %,d bytes, over the limit of %,d bytes (training-store.delivery.max-entry-bytes):"
+                            + " split the record, or store large content elsewhere and send a reference.",
+                    bytes, maxEntryBytes));
+        }
+    }
+
+    private void readFlatField(RecordBuilder record, String name, String value) throws InvalidEntryException {
+        checkStorableText(name, value);
+        int index = record.kind.indexOf(name);
+        if (OCCURRED_AT.equals(name)) {
+            record.setOccurredAt(parseTimestamp(value));
+        } else if (index < 0) {
+            record.setAttribute(name, value == null ? NullNode.getInstance() : TextNode.valueOf(value));
+        } else {
+            Field field = record.kind.fields().get(index);
+            record.set(index, switch (field.type()) {
+                case TEXT -> value;
+                case JSON, JSON_ARRAY -> validJsonText(field, value);
+                case INTEGER -> parseInteger(field, value);
+                case TIMESTAMP -> throw new IllegalStateException("no timestamp fields besides occurred_at");
+            });
+        }
+    }
+
+    private void readDocument(RecordBuilder record, String text) throws InvalidEntryException {
+        JsonNode document;
+        try {
+            document = JSON.readTree(text);
+        } catch (JsonProcessingException e) {
+            throw new InvalidEntryException(Reason.MALFORMED_JSON,
+                    "Field 'data' must hold the record as a JSON object, but it is not valid JSON: "
+                            + describe(e) + ".");
+        }
+        if (document == null || !document.isObject()) {
+            throw new InvalidEntryException(Reason.NOT_AN_OBJECT,
+                    "Field 'data' must hold the record as a JSON object, but it holds "
+                            + describeType(document) + ".");
+        }
+        for (Map.Entry<String, JsonNode> property : document.properties()) {
+            readDocumentField(record, property.getKey(), property.getValue());
+        }
+    }
+
+    private void readDocumentField(RecordBuilder record, String name, JsonNode value) throws InvalidEntryException {
+        checkStorableText("data", name);
+        checkStorable(name, value);
+        if (record.isSetFlat(name)) {
+            throw new InvalidEntryException(Reason.BAD_VALUE, "Field '" + name
+                    + "' is sent both as an entry field and inside 'data': send it once.");
+        }
+        int index = record.kind.indexOf(name);
+        if (OCCURRED_AT.equals(name)) {
+            record.setOccurredAt(value.isNull() ? null : documentTimestamp(value));
+        } else if (index < 0) {
+            record.setAttribute(name, value);
+        } else {
+            Field field = record.kind.fields().get(index);
+            record.set(index, value.isNull() ? null : switch (field.type()) {
+                case TEXT -> documentText(field, value);
+                case JSON -> value.toString();
+                case JSON_ARRAY -> {
+                    requireArray(field, value.isArray(), value);
+                    yield value.toString();
+                }
+                case INTEGER -> documentInteger(field, value);
+                case TIMESTAMP -> throw new IllegalStateException("no timestamp fields besides occurred_at");
+            });
+        }
+    }
+
+    private static String documentText(Field field, JsonNode value) throws InvalidEntryException {
+        if (value.isContainerNode()) {
+            throw new InvalidEntryException(Reason.BAD_VALUE, "Field '" + field.name()
+                    + "' must be text, but is " + describeType(value) + ".");
+        }
+        return value.asText();
+    }
+
+    private static Long documentInteger(Field field, JsonNode value) throws InvalidEntryException {
+        if (value.isIntegralNumber() && value.canConvertToLong()) {
+            return value.longValue();
+        }
+        if (value.isTextual()) {
+            return parseInteger(field, value.textValue());
+        }
+        throw new InvalidEntryException(Reason.BAD_INTEGER, "Field '" + field.name()
+                + "' must be a whole number, but is " + value + ".");
+    }
+
+    private static Instant documentTimestamp(JsonNode value) throws InvalidEntryException {
+        if (value.isIntegralNumber() && value.canConvertToLong()) {
+            Instant instant = Timestamps.ofEpochMillis(value.longValue());
+            if (instant != null) {
+                return instant;
+            }
+        }
+        if (value.isTextual()) {
+            return parseTimestamp(value.textValue());
+        }
+        throw badTimestamp(value.toString());
+    }
+
+    private static Instant parseTimestamp(String text) throws InvalidEntryException {
+        Instant instant = Timestamps.parse(text);
+        if (instant == null) {
+            throw badTimestamp("'" + abbreviate(text) + "'");
+        }
+        return instant;
+    }
+
+    private static InvalidEntryException badTimestamp(String shown) {
+        return new InvalidEntryException(Reason.BAD_TIMESTAMP, "Field 'occurred_at' must be an ISO-8601 instant"
+                + " with an offset or Z (e.g. 2026-01-31T12:00:00.123Z) or epoch milliseconds between 1970 and"
+                + " 9999, but is " + shown + ".");
+    }
+
+    private static Long parseInteger(Field field, String text) throws InvalidEntryException {
+        try {
+            return Long.parseLong(text.trim());
+        } catch (NumberFormatException e) {
+            throw new InvalidEntryException(Reason.BAD_INTEGER, "Field '" + field.name()
+                    + "' must be a whole number, but is '" + abbreviate(text) + "'.");
+        }
+    }
+
+    /** Validates a JSON field sent as text; returns the text itself, or null for JSON null. */
+    private static String validJsonText(Field field, String text) throws InvalidEntryException {
+        try (JsonParser parser = JSON.getFactory().createParser(text)) {
+            JsonToken first = parser.nextToken();
+            if (first == null) {
+                throw new InvalidEntryException(Reason.MALFORMED_JSON, "Field '" + field.name()
+                        + "' must hold JSON text, but it is empty; send null or leave the field out.");
+            }
+            if (first == JsonToken.VALUE_NULL && parser.nextToken() == null) {
+                return null;
+            }
+            if (field.type() == FieldType.JSON_ARRAY) {
+                requireArray(field, first == JsonToken.START_ARRAY, null);
+            }
+            int depth = 0;
+            for (JsonToken token = first; ; token = parser.nextToken()) {
+                if (token == JsonToken.VALUE_STRING || token == JsonToken.FIELD_NAME) {
+                    checkStorableChars(field.name(), parser.getTextCharacters(), parser.getTextOffset(),
+                            parser.getTextLength());
+                }
+                depth += token.isStructStart() ? 1 : token.isStructEnd() ? -1 : 0;
+                if (depth == 0) {
+                    break;
+                }
+            }
+            if (parser.nextToken() != null) {
+                throw new InvalidEntryException(Reason.MALFORMED_JSON, "Field '" + field.name()
+                        + "' must hold one JSON value, but more text follows it.");
+            }
+            return text;
+        } catch (IOException e) {
+            throw new InvalidEntryException(Reason.MALFORMED_JSON, "Field '" + field.name()
+                    + "' must hold valid JSON, but does not parse: " + describe(e) + ".");
+        }
+    }
+
+    private static void requireArray(Field field, boolean isArray, JsonNode value) throws InvalidEntryException {
+        if (!isArray) {
+            throw new InvalidEntryException(Reason.BAD_VALUE, "Field '" + field.name()
+                    + "' must be a JSON array" + (value == null ? "" : ", but is " + describeType(value)) + ".");
+        }
+    }
+
+    /** Walks a JSON value for text PostgreSQL refuses. */
+    private static void checkStorable(String field, JsonNode value) throws InvalidEntryException {
+        if (value.isTextual()) {
+            checkStorableText(field, value.textValue());
+        } else if (value.isObject()) {
+            for (Map.Entry<String, JsonNode> property : value.properties()) {
+                checkStorableText(field, property.getKey());
+                checkStorable(field, property.getValue());
+            }
+        } else if (value.isArray()) {
+            for (JsonNode element : value) {
+                checkStorable(field, element);
+            }
+        }
+    }
+
+    private static void checkStorableText(String field, String text) throws InvalidEntryException {
+        if (text != null) {
+            checkStorableChars(field, text.toCharArray(), 0, text.length());
+        }
+    }
+
+    private static void checkStorableChars(String field, char[] chars, int offset, int length)
+            throws InvalidEntryException {
+        int end = offset + length;
+        for (int i = offset; i < end; i++) {
+            char c = chars[i];
+            if (c == 0) {
+                throw new InvalidEntryException(Reason.BAD_VALUE, "Field '" + field
+                        + "' contains a NUL character (\\u0000), which PostgreSQL cannot store: remove it.");
+            }
+            if (Character.isSurrogate(c)) {
+                boolean paired = Character.isHighSurrogate(c) && i + 1 < end && Character.isLowSurrogate(chars[i + 1]);
+                if (!paired) {
+                    throw new InvalidEntryException(Reason.BAD_VALUE, "Field '" + field
+                            + "' contains an unpaired UTF-16 surrogate, which is not valid Unicode: fix its encoding.");
+                }
+                i++;
+            }
+        }
+    }
+
+    private static String describe(IOException e) {
+        String message = e instanceof JsonProcessingException jpe ? jpe.getOriginalMessage() : e.getMessage();
+        String firstLine = message == null ? "unknown error" : message.lines().findFirst().orElse(message);
+        if (e instanceof JsonProcessingException jpe && jpe.getLocation() != null) {
+            return firstLine + " (at character " + (jpe.getLocation().getCharOffset() + 1) + ")";
+        }
+        return firstLine;
+    }
+
+    private static String describeType(JsonNode node) {
+        if (node == null || node.isMissingNode()) {
+            return "nothing";
+        }
+        return switch (node.getNodeType()) {
+            case ARRAY -> "a JSON array";
+            case OBJECT -> "a JSON object";
+            case STRING -> "a string";
+            case NUMBER -> "a number";
+            case BOOLEAN -> "a boolean";
+            case NULL -> "null";
+            default -> "a " + node.getNodeType().name().toLowerCase();
+        };
+    }
+
+    private static String abbreviate(String text) {
+        return text.length() <= 80 ? text : text.substring(0, 77) + "...";
+    }
+
+    private static long utf8Length(String text) {
+        if (text == null) {
+            return 0;
+        }
+        long bytes = 0;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c < 0x80) {
+                bytes++;
+            } else if (c < 0x800) {
+                bytes += 2;
+            } else if (Character.isHighSurrogate(c)) {
+                bytes += 4;
+                i++;
+            } else {
+                bytes += 3;
+            }
+        }
+        return bytes;
+    }
+
+    /** Collects one entry's fields, then checks the kind's rules and derives identity and version. */
+    private static final class RecordBuilder {
+        private final RecordKind kind;
+        private final Object[] values;
+        private final boolean[] carried;
+        private final Map<String, JsonNode> attributes = new LinkedHashMap<>();
+        private final Set<String> names = new HashSet<>();
+        private Instant occurredAt;
+        private boolean occurredAtCarried;
+
+        RecordBuilder(RecordKind kind) {
+            this.kind = kind;
+            this.values = new Object[kind.fields().size()];
+            this.carried = new boolean[values.length];
+        }
+
+        void set(int index, Object value) {
+            values[index] = value;
+            carried[index] = true;
+            names.add(kind.fields().get(index).name());
+        }
+
+        void setOccurredAt(Instant instant) {
+            occurredAt = instant;
+            occurredAtCarried = true;
+            names.add(OCCURRED_AT);
+        }
+
+        void setAttribute(String name, JsonNode value) {
+            attributes.put(name, value);
+            names.add(name);
+        }
+
+        /** Whether a field was already set (document fields are read after this check). */
+        boolean isSetFlat(String name) {
+            return names.contains(name);
+        }
+
+        StoreRecord build(String streamKey, String entryId) throws InvalidEntryException {
+            checkRequired();
+            int identityIndex = kind.indexOf(kind.identity());
+            String identity = (String) values[identityIndex];
+            if ((identity == null || identity.isEmpty()) && kind.identityDefaultsToEntry()) {
+                identity = streamKey + "/" + entryId;
+                values[identityIndex] = identity;
+                carried[identityIndex] = true;
+            }
+            Instant when = occurredAt != null ? occurredAt : Timestamps.ofEntryId(entryId);
+            String version = Versions.of(when, entryId);
+            String[] versions = new String[values.length];
+            for (int i = 0; i < values.length; i++) {
+                versions[i] = carried[i] ? version : null;
+            }
+            Map<String, String> attributeVersions = new HashMap<>();
+            attributes.keySet().forEach(key -> attributeVersions.put(key, version));
+            return new StoreRecord(kind, identity, values, versions, attributes, attributeVersions, when, when,
+                    entryId, version);
+        }
+
+        private void checkRequired() throws InvalidEntryException {
+            for (int i = 0; i < values.length; i++) {
+                Field field = kind.fields().get(i);
+                if (field.required() && (values[i] == null || isBlankExceptContent(field, (String) values[i]))) {
+                    throw new InvalidEntryException(Reason.MISSING_FIELD, "Field '" + field.name()
+                            + "' is required for " + kind.id() + " but is "
+                            + (values[i] == null ? (carried[i] ? "null" : "missing") : "empty")
+                            + ": add it to the entry.");
+                }
+            }
+            if (kind == RecordKind.MESSAGES) {
+                checkMessage();
+            }
+        }
+
+        private boolean isBlankExceptContent(Field field, String value) {
+            return value.isBlank() && !field.name().equals("content");
+        }
+
+        private void checkMessage() throws InvalidEntryException {
+            String role = (String) values[kind.indexOf("role")];
+            if (!RecordKind.MESSAGE_ROLES.contains(role)) {
+                throw new InvalidEntryException(Reason.BAD_VALUE, "Field 'role' must be one of system, user,"
+                        + " assistant or tool, but is '" + abbreviate(role) + "'.");
+            }
+            String content = (String) values[kind.indexOf("content")];
+            String toolCalls = (String) values[kind.indexOf("tool_calls")];
+            boolean callsTools = toolCalls != null && !toolCalls.replaceAll("\\s", "").equals("[]");
+            if (content.isEmpty() && !(role.equals("assistant") && callsTools)) {
+                throw new InvalidEntryException(Reason.MISSING_FIELD, "Field 'content' is empty: only an assistant"
+                        + " message that calls tools (non-empty 'tool_calls') may have empty content.");
+            }
+        }
+    }
+}

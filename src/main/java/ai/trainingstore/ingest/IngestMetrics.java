@@ -1,0 +1,52 @@
+package ai.trainingstore.ingest;
+
+import ai.trainingstore.ingest.Rejection.Reason;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import jakarta.enterprise.context.ApplicationScoped;
+
+/** The ingest pipeline's meters, exposed at {@code /q/metrics}. */
+@ApplicationScoped
+public class IngestMetrics {
+
+    private final MeterRegistry registry;
+
+    public IngestMetrics(MeterRegistry registry) {
+        this.registry = registry;
+    }
+
+    void read(String stream, int entries) {
+        Counter.builder("training_store_records_read")
+                .description("Stream entries read by this replica")
+                .tag("stream", stream).register(registry).increment(entries);
+        DistributionSummary.builder("training_store_batch_size")
+                .description("Entries per batch read from a stream")
+                .tag("stream", stream).register(registry).record(entries);
+    }
+
+    void stored(String kind, int records) {
+        Counter.builder("training_store_records_stored")
+                .description("Records committed to PostgreSQL (before folding by identity)")
+                .tag("kind", kind).register(registry).increment(records);
+    }
+
+    void deadLettered(String stream, Reason reason) {
+        Counter.builder("training_store_records_dead_lettered")
+                .description("Entries copied to the dead-letter stream, by reason")
+                .tag("stream", stream).tag("reason", reason.code()).register(registry).increment();
+    }
+
+    void batchFailed(String stream) {
+        Counter.builder("training_store_batch_failures")
+                .description("Batches that failed and were left pending to be retried")
+                .tag("stream", stream).register(registry).increment();
+    }
+
+    Timer commitTimer(String kind) {
+        return Timer.builder("training_store_commit")
+                .description("Time to write and commit one batch")
+                .tag("kind", kind).publishPercentileHistogram().register(registry);
+    }
+}

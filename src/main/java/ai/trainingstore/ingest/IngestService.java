@@ -1,0 +1,101 @@
+package ai.trainingstore.ingest;
+
+import ai.trainingstore.config.StoreConfig;
+import ai.trainingstore.deadletter.DeadLetters;
+import ai.trainingstore.kind.RecordKind;
+import ai.trainingstore.store.RecordWriter;
+import io.quarkus.redis.datasource.ReactiveRedisDataSource;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.jboss.logging.Logger;
+
+/** Starts one consumer per stream when the service starts and drains them when it stops. */
+@ApplicationScoped
+public class IngestService {
+
+    private static final Logger LOG = Logger.getLogger(IngestService.class);
+
+    private final StoreConfig config;
+    private final ReactiveRedisDataSource redis;
+    private final RecordWriter writer;
+    private final DeadLetters deadLetters;
+    private final IngestMetrics metrics;
+    private final List<StreamConsumer> consumers = new ArrayList<>();
+    private String consumerName;
+
+    public IngestService(StoreConfig config, ReactiveRedisDataSource redis, RecordWriter writer,
+                         DeadLetters deadLetters, IngestMetrics metrics) {
+        this.config = config;
+        this.redis = redis;
+        this.writer = writer;
+        this.deadLetters = deadLetters;
+        this.metrics = metrics;
+    }
+
+    void onStart(@Observes StartupEvent event) {
+        consumerName = config.consumerName().filter(name -> !name.isBlank()).orElseGet(IngestService::hostName);
+        EntryParser parser = new EntryParser(config.delivery().maxEntryBytes());
+        for (RecordKind kind : RecordKind.values()) {
+            consumers.add(new StreamConsumer(kind, config.streams().of(kind), config.group(), consumerName,
+                    redis.stream(String.class, String.class, String.class), parser, writer, deadLetters, metrics,
+                    config));
+        }
+        LOG.infof("Consuming %d streams as consumer '%s' of group '%s'", consumers.size(), consumerName,
+                config.group());
+        consumers.forEach(StreamConsumer::start);
+    }
+
+    /**
+     * Lets every consumer finish the batch in flight (commit, then ack). What is not acknowledged
+     * when the time is up stays pending and is claimed later: the writes are idempotent.
+     */
+    void onStop(@Observes ShutdownEvent event) {
+        CompletableFuture<?>[] stopping = consumers.stream().map(StreamConsumer::stop)
+                .toArray(CompletableFuture[]::new);
+        Duration drain = config.batch().block().plus(Duration.ofSeconds(10));
+        try {
+            CompletableFuture.allOf(stopping).get(drain.toMillis(), TimeUnit.MILLISECONDS);
+            LOG.info("Consumers stopped; every batch in flight was committed and acknowledged");
+        } catch (TimeoutException e) {
+            LOG.warnf("Consumers did not stop within %s; unacknowledged entries stay pending", drain);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException e) {
+            LOG.warn("Consumer stop failed", e);
+        }
+    }
+
+    public List<ConsumerStatus> status() {
+        return consumers.stream()
+                .map(consumer -> new ConsumerStatus(consumer.stream(), consumer.isRunning(), consumer.isFailing(),
+                        consumer.sinceLastIteration(), consumer.lastError()))
+                .toList();
+    }
+
+    public String consumerName() {
+        return consumerName;
+    }
+
+    private static String hostName() {
+        String fromEnvironment = System.getenv("HOSTNAME");
+        if (fromEnvironment != null && !fromEnvironment.isBlank()) {
+            return fromEnvironment;
+        }
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            return "training-store";
+        }
+    }
+}

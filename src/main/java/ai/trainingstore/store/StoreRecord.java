@@ -1,0 +1,30 @@
+package ai.trainingstore.store;
+
+import ai.trainingstore.kind.RecordKind;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Instant;
+import java.util.Map;
+
+/**
+ * A validated record ready to be written, or the fold of several records with the same identity.
+ *
+ * @param values one value per field of the kind, in column order: {@code String} for text,
+ *     JSON text for JSON fields, {@code Long} for integers; {@code null} when absent or null
+ * @param versions per field, the version of the record the value came from, or {@code null} when
+ *     no record carried the field (only merged kinds use it)
+ * @param attributes every field the kind does not name, with its JSON value
+ * @param attributeVersions per attribute key, the version of the record it came from
+ * @param version the version of the newest record folded in (it sets occurred_at and the entry id)
+ */
+public record StoreRecord(
+        RecordKind kind,
+        String identity,
+        Object[] values,
+        String[] versions,
+        Map<String, JsonNode> attributes,
+        Map<String, String> attributeVersions,
+        Instant occurredAt,
+        Instant firstOccurredAt,
+        String streamEntryId,
+        String version) {
+}
