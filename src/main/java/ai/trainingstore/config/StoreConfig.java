@@ -29,6 +29,8 @@ public interface StoreConfig {
 
     Health health();
 
+    Shutdown shutdown();
+
     /** Stream keys, one per record kind, and the dead-letter stream. */
     interface Streams {
         @WithDefault("training:events")
@@ -87,6 +89,16 @@ public interface StoreConfig {
         /** Longest pause between retries of a failed batch. */
         @WithDefault("10s")
         Duration retryMax();
+    }
+
+    interface Shutdown {
+        /**
+         * On SIGTERM, how long the consumers may take to commit and acknowledge the batches in
+         * flight; what is not acknowledged by then stays pending for another replica. Keep the
+         * pod's terminationGracePeriodSeconds above this.
+         */
+        @WithDefault("20s")
+        Duration drainTimeout();
     }
 
     interface Health {

@@ -63,7 +63,7 @@ public class IngestService {
     void onStop(@Observes ShutdownEvent event) {
         CompletableFuture<?>[] stopping = consumers.stream().map(StreamConsumer::stop)
                 .toArray(CompletableFuture[]::new);
-        Duration drain = config.batch().block().plus(Duration.ofSeconds(10));
+        Duration drain = config.shutdown().drainTimeout();
         try {
             CompletableFuture.allOf(stopping).get(drain.toMillis(), TimeUnit.MILLISECONDS);
             LOG.info("Consumers stopped; every batch in flight was committed and acknowledged");

@@ -1,0 +1,118 @@
+package ai.trainingstore.ingest;
+
+import ai.trainingstore.config.StoreConfig;
+import ai.trainingstore.kind.RecordKind;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.redis.datasource.ReactiveRedisDataSource;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.core.Vertx;
+import io.vertx.mutiny.redis.client.Response;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import org.jboss.logging.Logger;
+
+/**
+ * Polls each stream's length and the store group's lag and pending count (XLEN, XINFO GROUPS,
+ * one key per command) and exposes them as gauges. Lag is the number of entries not yet delivered
+ * to the group; -1 while unknown (Redis cannot tell after some deletions).
+ */
+@ApplicationScoped
+public class StreamLag {
+
+    private static final Logger LOG = Logger.getLogger(StreamLag.class);
+    private static final long POLL_MILLIS = 5_000;
+
+    private final ReactiveRedisDataSource redis;
+    private final StoreConfig config;
+    private final Vertx vertx;
+    private final Map<String, Snapshot> snapshots = new ConcurrentHashMap<>();
+    private long timerId = -1;
+
+    public record Snapshot(AtomicLong length, AtomicLong lag, AtomicLong pending) {
+    }
+
+    public StreamLag(ReactiveRedisDataSource redis, StoreConfig config, Vertx vertx, MeterRegistry registry) {
+        this.redis = redis;
+        this.config = config;
+        this.vertx = vertx;
+        for (RecordKind kind : RecordKind.values()) {
+            String stream = config.streams().of(kind);
+            Snapshot snapshot = new Snapshot(new AtomicLong(-1), new AtomicLong(-1), new AtomicLong(-1));
+            snapshots.put(stream, snapshot);
+            gauge(registry, "training_store_stream_length", "Entries in the stream (XLEN)", stream, snapshot.length());
+            gauge(registry, "training_store_stream_lag", "Entries not yet delivered to the store's group", stream,
+                    snapshot.lag());
+            gauge(registry, "training_store_stream_pending", "Entries delivered to the group but not acknowledged",
+                    stream, snapshot.pending());
+        }
+    }
+
+    void onStart(@Observes StartupEvent event) {
+        timerId = vertx.setPeriodic(POLL_MILLIS, id -> refresh().subscribe().with(ignored -> { }, failure ->
+                LOG.debugf("Could not read stream lag: %s", failure.getMessage())));
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        if (timerId >= 0) {
+            vertx.cancelTimer(timerId);
+        }
+    }
+
+    public Snapshot snapshot(String stream) {
+        return snapshots.get(stream);
+    }
+
+    /** Reads every stream's figures now. */
+    public Uni<Void> refresh() {
+        return Uni.join().all(snapshots.keySet().stream().map(this::refresh).toList())
+                .andCollectFailures().replaceWithVoid();
+    }
+
+    private Uni<Void> refresh(String stream) {
+        Snapshot snapshot = snapshots.get(stream);
+        return redis.execute("XLEN", stream)
+                .invoke(length -> snapshot.length().set(length.toLong()))
+                .chain(() -> redis.execute("XINFO", "GROUPS", stream))
+                .invoke(groups -> readGroup(groups, snapshot))
+                .onFailure(failure -> String.valueOf(failure.getMessage()).contains("no such key"))
+                .recoverWithNull()
+                .replaceWithVoid();
+    }
+
+    private void readGroup(Response groups, Snapshot snapshot) {
+        if (groups == null) {
+            return;
+        }
+        for (Response group : groups) {
+            if (config.group().equals(String.valueOf(field(group, "name")))) {
+                Response lag = field(group, "lag");
+                Response pending = field(group, "pending");
+                snapshot.lag().set(lag == null ? -1 : lag.toLong());
+                snapshot.pending().set(pending == null ? -1 : pending.toLong());
+            }
+        }
+    }
+
+    /** A field of a reply that is a map (RESP3) or a flat list of name/value pairs (RESP2). */
+    private static Response field(Response reply, String name) {
+        if (reply.getKeys() != null && !reply.getKeys().isEmpty()) {
+            return reply.get(name);
+        }
+        for (int i = 0; i + 1 < reply.size(); i += 2) {
+            if (name.equals(reply.get(i).toString())) {
+                return reply.get(i + 1);
+            }
+        }
+        return null;
+    }
+
+    private static void gauge(MeterRegistry registry, String name, String description, String stream, AtomicLong value) {
+        Gauge.builder(name, value, AtomicLong::get).description(description).tag("stream", stream).register(registry);
+    }
+}
