@@ -4,6 +4,9 @@ import ai.trainingstore.kind.RecordKind;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import io.smallrye.config.WithName;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotBlank;
 import java.time.Duration;
 import java.util.Optional;
 
@@ -18,6 +21,7 @@ public interface StoreConfig {
 
     /** Consumer group shared by every replica. */
     @WithDefault("training-store")
+    @NotBlank
     String group();
 
     /** This replica's consumer name; defaults to the host name (the pod name in Kubernetes). */
@@ -30,6 +34,8 @@ public interface StoreConfig {
     Health health();
 
     Shutdown shutdown();
+
+    Trim trim();
 
     /** Stream keys, one per record kind, and the dead-letter stream. */
     interface Streams {
@@ -67,6 +73,8 @@ public interface StoreConfig {
     interface Batch {
         /** Most entries read (XREADGROUP COUNT) and written in one batch per stream. */
         @WithDefault("1000")
+        @Min(1)
+        @Max(100_000)
         int size();
 
         /**
@@ -80,6 +88,7 @@ public interface StoreConfig {
     interface Delivery {
         /** An entry larger than this (field names and values, UTF-8 bytes) is dead-lettered. */
         @WithDefault("1048576")
+        @Min(1024)
         int maxEntryBytes();
 
         /** First pause after a failed batch; doubles on each further failure. */
@@ -89,6 +98,39 @@ public interface StoreConfig {
         /** Longest pause between retries of a failed batch. */
         @WithDefault("10s")
         Duration retryMax();
+
+        /**
+         * An entry delivered more than this many times (its write failed, or the consumer holding
+         * it died) is dead-lettered with its last error instead of being tried again.
+         */
+        @WithDefault("5")
+        @Min(1)
+        int maxDeliveries();
+
+        /** Entries pending this long on any consumer (a replica that died) are claimed by a live one. */
+        @WithDefault("60s")
+        Duration claimIdle();
+
+        /** How often each consumer looks for entries to claim. */
+        @WithDefault("10s")
+        Duration claimInterval();
+
+        /** A batch write that has not answered after this long is failed and retried. */
+        @WithDefault("30s")
+        Duration writeTimeout();
+    }
+
+    interface Trim {
+        /**
+         * Trim acknowledged entries from the streams: only entries that every consumer group of
+         * the stream has been delivered and has acknowledged.
+         */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** How often each stream is trimmed. */
+        @WithDefault("10s")
+        Duration interval();
     }
 
     interface Shutdown {

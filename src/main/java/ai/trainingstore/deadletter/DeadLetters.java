@@ -13,9 +13,10 @@ import java.util.Set;
 
 /**
  * Copies entries that cannot be stored to the dead-letter stream: {@code source_stream},
- * {@code source_id}, {@code error} (a sentence a person can act on), {@code error_code}, then the
- * entry's original fields. An original field whose name is one of those four (a task's own
- * {@code error}, say) is kept as {@code original.<name>} so that nothing is overwritten.
+ * {@code source_id}, {@code error} (a sentence a person can act on), {@code error_code},
+ * {@code delivery_count} (for entries that hit the delivery limit), then the entry's original
+ * fields. An original field named like one of those (a task's own {@code error}, say) is kept as
+ * {@code original.<name>} so that nothing is overwritten.
  */
 @ApplicationScoped
 public class DeadLetters {
@@ -24,8 +25,10 @@ public class DeadLetters {
     public static final String SOURCE_ID = "source_id";
     public static final String ERROR = "error";
     public static final String ERROR_CODE = "error_code";
+    public static final String DELIVERY_COUNT = "delivery_count";
     public static final String ORIGINAL_PREFIX = "original.";
-    private static final Set<String> OWN_FIELDS = Set.of(SOURCE_STREAM, SOURCE_ID, ERROR, ERROR_CODE);
+    private static final Set<String> OWN_FIELDS = Set.of(SOURCE_STREAM, SOURCE_ID, ERROR, ERROR_CODE,
+            DELIVERY_COUNT);
 
     private final ReactiveStreamCommands<String, String, String> streams;
     private final String deadLetterStream;
@@ -35,7 +38,8 @@ public class DeadLetters {
         this.deadLetterStream = config.streams().deadLetter();
     }
 
-    public record DeadLetter(String sourceId, Map<String, String> fields, Rejection rejection) {
+    /** @param deliveryCount how often the entry was delivered; 0 when it was refused on sight */
+    public record DeadLetter(String sourceId, Map<String, String> fields, Rejection rejection, int deliveryCount) {
     }
 
     /** Adds every dead letter to the stream; succeeds only once all of them are added. */
@@ -55,6 +59,9 @@ public class DeadLetters {
         entry.put(SOURCE_ID, deadLetter.sourceId());
         entry.put(ERROR, deadLetter.rejection().message());
         entry.put(ERROR_CODE, deadLetter.rejection().reason().code());
+        if (deadLetter.deliveryCount() > 0) {
+            entry.put(DELIVERY_COUNT, Integer.toString(deadLetter.deliveryCount()));
+        }
         if (deadLetter.fields() != null) {
             deadLetter.fields().forEach((name, value) ->
                     entry.put(OWN_FIELDS.contains(name) ? ORIGINAL_PREFIX + name : name, value));

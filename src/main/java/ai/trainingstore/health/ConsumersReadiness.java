@@ -27,10 +27,10 @@ public class ConsumersReadiness implements HealthCheck {
         HealthCheckResponseBuilder response = HealthCheckResponse.named("consumers").up();
         for (ConsumerStatus consumer : ingest.status()) {
             String state = !consumer.running() ? "stopped"
-                    : consumer.failing() ? "retrying: " + consumer.lastError()
+                    : consumer.retrying() ? "retrying: " + consumer.lastError()
                     : "consuming";
             response.withData(consumer.stream(), state);
-            if (!consumer.running() || consumer.failing()) {
+            if (!consumer.running() || consumer.retrying()) {
                 response.down();
             }
         }

@@ -3,9 +3,11 @@ package ai.trainingstore.ingest;
 import ai.trainingstore.ingest.Rejection.Reason;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.util.function.ToDoubleFunction;
 
 /** The ingest pipeline's meters, exposed at {@code /q/metrics}. */
 @ApplicationScoped
@@ -42,6 +44,30 @@ public class IngestMetrics {
         Counter.builder("training_store_batch_failures")
                 .description("Batches that failed and were left pending to be retried")
                 .tag("stream", stream).register(registry).increment();
+    }
+
+    void claimed(String stream, int entries) {
+        Counter.builder("training_store_records_claimed")
+                .description("Entries claimed from consumers idle longer than claim-idle (XAUTOCLAIM)")
+                .tag("stream", stream).register(registry).increment(entries);
+    }
+
+    void redelivered(String stream) {
+        Counter.builder("training_store_records_redelivered")
+                .description("Entries read that had been delivered before (restart, failed write, claim)")
+                .tag("stream", stream).register(registry).increment();
+    }
+
+    public void trimmed(String stream, long entries) {
+        Counter.builder("training_store_records_trimmed")
+                .description("Entries trimmed from the stream after every group acknowledged them")
+                .tag("stream", stream).register(registry).increment(entries);
+    }
+
+    <T> void backOffGauge(String stream, T consumer, ToDoubleFunction<T> value) {
+        Gauge.builder("training_store_consumer_backoff", consumer, value)
+                .description("1 while the consumer retries a batch because PostgreSQL or Redis is out of reach")
+                .tag("stream", stream).register(registry);
     }
 
     Timer commitTimer(String kind) {

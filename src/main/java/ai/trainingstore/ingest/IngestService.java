@@ -78,7 +78,7 @@ public class IngestService {
 
     public List<ConsumerStatus> status() {
         return consumers.stream()
-                .map(consumer -> new ConsumerStatus(consumer.stream(), consumer.isRunning(), consumer.isFailing(),
+                .map(consumer -> new ConsumerStatus(consumer.stream(), consumer.isRunning(), consumer.isRetrying(),
                         consumer.sinceLastIteration(), consumer.lastError()))
                 .toList();
     }

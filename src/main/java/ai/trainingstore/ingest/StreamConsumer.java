@@ -3,26 +3,43 @@ package ai.trainingstore.ingest;
 import ai.trainingstore.config.StoreConfig;
 import ai.trainingstore.deadletter.DeadLetters;
 import ai.trainingstore.deadletter.DeadLetters.DeadLetter;
+import ai.trainingstore.ingest.Rejection.Reason;
 import ai.trainingstore.kind.RecordKind;
 import ai.trainingstore.store.RecordWriter;
 import ai.trainingstore.store.StoreRecord;
+import ai.trainingstore.store.WriteFailures;
 import io.micrometer.core.instrument.Timer;
+import io.quarkus.redis.datasource.stream.PendingMessage;
 import io.quarkus.redis.datasource.stream.ReactiveStreamCommands;
 import io.quarkus.redis.datasource.stream.StreamMessage;
+import io.quarkus.redis.datasource.stream.StreamRange;
 import io.quarkus.redis.datasource.stream.XGroupCreateArgs;
+import io.quarkus.redis.datasource.stream.XPendingArgs;
 import io.quarkus.redis.datasource.stream.XReadGroupArgs;
+import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import java.time.Duration;
-import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.jboss.logging.Logger;
 
 /**
  * Consumes one stream through the consumer group, one batch at a time: read, parse and
  * validate, write (fold + one statement, committed), dead-letter the bad entries, then XACK
- * exactly the entries of the batch. Nothing is acknowledged before its commit; a batch that
- * fails is left pending and read again from this consumer's pending list after a back-off.
+ * exactly the entries that were stored or dead-lettered.
+ *
+ * <p>Failures are handled by their cause:
+ * <ul>
+ * <li>PostgreSQL or Redis out of reach: the batch is kept in memory and retried as it is after a
+ *     bounded back-off; nothing is acknowledged and nothing new is read until it succeeds.
+ * <li>PostgreSQL refuses the batch because of its data: the records are written one by one; those
+ *     that still fail are left pending and read again later, which raises their delivery count.
+ * <li>An entry delivered more than {@code max-deliveries} times is dead-lettered unread.
+ * </ul>
+ * Entries left pending by a consumer that died are claimed (XAUTOCLAIM) after {@code claim-idle}.
  *
  * <p>Each stream has its own loop and each command names one key, so the streams may live on
  * different Redis Cluster hash slots.
@@ -30,6 +47,8 @@ import org.jboss.logging.Logger;
 final class StreamConsumer {
 
     private static final Logger LOG = Logger.getLogger(StreamConsumer.class);
+    private static final String SCAN_START = "0-0";
+    private static final int LAST_ERRORS_KEPT = 10_000;
 
     private final RecordKind kind;
     private final String stream;
@@ -41,16 +60,28 @@ final class StreamConsumer {
     private final DeadLetters deadLetters;
     private final IngestMetrics metrics;
     private final Timer commitTimer;
-    private final StoreConfig.Batch batch;
+    private final StoreConfig.Batch batchConfig;
     private final StoreConfig.Delivery delivery;
     private final CompletableFuture<Void> stopped = new CompletableFuture<>();
+    /** Why an entry's last write failed, for its dead letter if it reaches the delivery limit. */
+    private final Map<String, String> lastErrors = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
+            return size() > LAST_ERRORS_KEPT;
+        }
+    };
 
     /** Read this consumer's own pending entries (id 0) before new ones (id >). */
     private boolean readPendingFirst = true;
     private boolean groupReady;
+    private Batch inFlight;
+    private String claimCursor = SCAN_START;
+    private long lastClaimScanNanos = System.nanoTime();
     private int consecutiveFailures;
+    private int poisonRounds;
     private volatile boolean stopRequested;
     private volatile boolean running;
+    private volatile boolean retrying;
     private volatile long lastIterationNanos = System.nanoTime();
     private volatile String lastError;
 
@@ -67,8 +98,9 @@ final class StreamConsumer {
         this.deadLetters = deadLetters;
         this.metrics = metrics;
         this.commitTimer = metrics.commitTimer(kind.id());
-        this.batch = config.batch();
+        this.batchConfig = config.batch();
         this.delivery = config.delivery();
+        metrics.backOffGauge(stream, this, self -> self.retrying ? 1 : 0);
     }
 
     void start() {
@@ -85,10 +117,6 @@ final class StreamConsumer {
         return stopped;
     }
 
-    RecordKind kind() {
-        return kind;
-    }
-
     String stream() {
         return stream;
     }
@@ -97,9 +125,9 @@ final class StreamConsumer {
         return running;
     }
 
-    /** True while the last batch failed and is being retried (PostgreSQL or Redis unreachable). */
-    boolean isFailing() {
-        return consecutiveFailures > 0;
+    /** True while a batch is being retried because PostgreSQL or Redis is out of reach. */
+    boolean isRetrying() {
+        return retrying;
     }
 
     String lastError() {
@@ -113,12 +141,16 @@ final class StreamConsumer {
     private void next() {
         if (stopRequested) {
             running = false;
+            if (inFlight != null) {
+                LOG.warnf("Stream %s: stopping with a batch not yet stored; its %d entries stay pending",
+                        stream, inFlight.ids.size());
+            }
             stopped.complete(null);
             return;
         }
         pollOnce().subscribe().with(this::scheduleNext, failure -> {
             // pollOnce recovers from every failure; reaching this is a bug, so keep the loop alive.
-            LOG.errorf(failure, "Consumer loop of %s failed unexpectedly", stream);
+            LOG.errorf(failure, "Stream %s: consumer loop failed unexpectedly", stream);
             scheduleNext(delivery.retryMax());
         });
     }
@@ -135,29 +167,37 @@ final class StreamConsumer {
     /** One iteration; returns how long to pause before the next one. */
     private Uni<Duration> pollOnce() {
         return ensureGroup()
-                .chain(this::read)
-                .chain(this::process)
-                .replaceWith(() -> {
+                .chain(() -> inFlight != null ? Uni.createFrom().item(inFlight) : nextBatch())
+                .invoke(batch -> inFlight = batch)
+                .chain(this::complete)
+                .invoke(() -> {
+                    inFlight = null;
                     consecutiveFailures = 0;
+                    retrying = false;
                     lastError = null;
-                    return Duration.ZERO;
                 })
                 .onFailure().recoverWithItem(this::failed);
     }
 
+    /** The batch stays in flight and is retried as it is: the failure was not caused by its data. */
     private Duration failed(Throwable failure) {
         consecutiveFailures++;
-        lastError = String.valueOf(failure.getMessage());
-        readPendingFirst = true;
+        retrying = true;
+        lastError = WriteFailures.describe(failure);
         if (isMissingGroup(failure)) {
             groupReady = false;
         }
         metrics.batchFailed(stream);
-        long pause = Math.min(delivery.retryMax().toMillis(),
-                delivery.retryMin().toMillis() << Math.min(consecutiveFailures - 1, 20));
-        LOG.warnf("Stream %s: batch failed (attempt %d), nothing acknowledged, retrying in %d ms: %s",
-                stream, consecutiveFailures, pause, lastError);
-        return Duration.ofMillis(pause);
+        Duration pause = backOff(consecutiveFailures);
+        LOG.warnf("Stream %s: %s failed (attempt %d), nothing acknowledged, retrying in %d ms: %s", stream,
+                inFlight == null ? "read" : "batch of " + inFlight.ids.size(), consecutiveFailures,
+                pause.toMillis(), lastError);
+        return pause;
+    }
+
+    private Duration backOff(int attempt) {
+        return Duration.ofMillis(Math.min(delivery.retryMax().toMillis(),
+                delivery.retryMin().toMillis() << Math.min(attempt - 1, 20)));
     }
 
     /** Creates the group (from id 0, so earlier entries are kept) and the stream when missing. */
@@ -171,66 +211,190 @@ final class StreamConsumer {
                 .invoke(() -> groupReady = true);
     }
 
-    private Uni<List<StreamMessage<String, String, String>>> read() {
-        XReadGroupArgs args = new XReadGroupArgs().count(batch.size());
-        if (readPendingFirst) {
-            return redis.xreadgroup(group, consumer, stream, "0", args)
-                    .invoke(entries -> readPendingFirst = !entries.isEmpty());
+    private Uni<Batch> nextBatch() {
+        if (claimScanDue()) {
+            return claimAbandoned();
         }
-        return redis.xreadgroup(group, consumer, stream, ">", args.block(batch.block()));
+        if (readPendingFirst) {
+            return readOwnPending();
+        }
+        XReadGroupArgs args = new XReadGroupArgs().count(batchConfig.size()).block(batchConfig.block());
+        return redis.xreadgroup(group, consumer, stream, ">", args)
+                .map(entries -> toBatch(entries, Map.of()));
     }
 
-    private Uni<Void> process(List<StreamMessage<String, String, String>> entries) {
+    /** Entries delivered to this consumer name before and not acknowledged (a restart, a failed write). */
+    private Uni<Batch> readOwnPending() {
+        return redis.xreadgroup(group, consumer, stream, "0", new XReadGroupArgs().count(batchConfig.size()))
+                .invoke(entries -> readPendingFirst = !entries.isEmpty())
+                .chain(this::withDeliveryCounts);
+    }
+
+    private boolean claimScanDue() {
+        return !SCAN_START.equals(claimCursor)
+                || System.nanoTime() - lastClaimScanNanos >= delivery.claimInterval().toNanos();
+    }
+
+    /** Claims entries idle longer than claim-idle on any consumer of the group, e.g. a dead replica. */
+    private Uni<Batch> claimAbandoned() {
+        return redis.xautoclaim(stream, group, consumer, delivery.claimIdle(), claimCursor, batchConfig.size())
+                .invoke(claimed -> {
+                    claimCursor = claimed.getId() == null ? SCAN_START : claimed.getId();
+                    if (SCAN_START.equals(claimCursor)) {
+                        lastClaimScanNanos = System.nanoTime();
+                    }
+                    if (!claimed.getMessages().isEmpty()) {
+                        metrics.claimed(stream, claimed.getMessages().size());
+                        LOG.infof("Stream %s: claimed %d entries idle for over %s", stream,
+                                claimed.getMessages().size(), delivery.claimIdle());
+                    }
+                })
+                .chain(claimed -> withDeliveryCounts(claimed.getMessages()));
+    }
+
+    /** Looks up how often each entry was delivered (XPENDING), so the delivery limit can apply. */
+    private Uni<Batch> withDeliveryCounts(List<StreamMessage<String, String, String>> entries) {
         if (entries.isEmpty()) {
-            return Uni.createFrom().voidItem();
+            return Uni.createFrom().item(toBatch(entries, Map.of()));
         }
-        metrics.read(stream, entries.size());
-        List<StoreRecord> records = new ArrayList<>(entries.size());
-        List<DeadLetter> rejected = new ArrayList<>();
-        String[] ids = new String[entries.size()];
-        for (int i = 0; i < entries.size(); i++) {
-            StreamMessage<String, String, String> entry = entries.get(i);
-            ids[i] = entry.id();
-            if (entry.payload() == null || entry.payload().isEmpty()) {
+        StreamRange range = StreamRange.of(entries.get(0).id(), entries.get(entries.size() - 1).id());
+        return redis.xpending(stream, group, range, entries.size(), new XPendingArgs().consumer(consumer))
+                .map(pending -> {
+                    Map<String, Integer> counts = new HashMap<>();
+                    for (PendingMessage message : pending) {
+                        counts.put(message.getMessageId(), message.getDeliveryCount());
+                    }
+                    return toBatch(entries, counts);
+                });
+    }
+
+    private Batch toBatch(List<StreamMessage<String, String, String>> entries, Map<String, Integer> deliveryCounts) {
+        Batch batch = new Batch();
+        if (!entries.isEmpty()) {
+            metrics.read(stream, entries.size());
+        }
+        for (StreamMessage<String, String, String> entry : entries) {
+            batch.ids.add(entry.id());
+            Map<String, String> fields = entry.payload();
+            if (fields == null || fields.isEmpty()) {
                 // Deleted from the stream while pending: nothing left to store, only to acknowledge.
                 continue;
             }
-            ParsedEntry parsed = parser.parse(kind, stream, entry.id(), entry.payload());
+            int deliveries = deliveryCounts.getOrDefault(entry.id(), 1);
+            if (deliveries > 1) {
+                metrics.redelivered(stream);
+            }
+            if (deliveries > delivery.maxDeliveries()) {
+                batch.deadLetters.add(new DeadLetter(entry.id(), fields, deliveryLimit(entry.id(), deliveries),
+                        deliveries));
+                continue;
+            }
+            ParsedEntry parsed = parser.parse(kind, stream, entry.id(), fields);
             if (parsed.isAccepted()) {
-                records.add(parsed.record());
+                batch.records.add(parsed.record());
             } else {
-                rejected.add(new DeadLetter(entry.id(), entry.payload(), parsed.rejection()));
+                batch.deadLetters.add(new DeadLetter(entry.id(), fields, parsed.rejection(), 0));
             }
         }
-        return write(records)
-                .chain(() -> deadLetter(rejected))
-                .chain(() -> redis.xack(stream, group, ids))
-                .replaceWithVoid();
+        return batch;
     }
 
-    private Uni<Void> write(List<StoreRecord> records) {
-        if (records.isEmpty()) {
+    private Rejection deliveryLimit(String entryId, int deliveries) {
+        String cause = lastErrors.get(entryId);
+        return new Rejection(Reason.DELIVERY_LIMIT, String.format(
+                "The entry was delivered %d times without being stored (limit %d,"
+                        + " training-store.delivery.max-deliveries). Last error: %s. Fix the cause, then replay it.",
+                deliveries, delivery.maxDeliveries(),
+                cause != null ? cause : "none recorded: the consumer holding it stopped before finishing it"));
+    }
+
+    /** Write, dead-letter, acknowledge; each step is done once even when a later one is retried. */
+    private Uni<Duration> complete(Batch batch) {
+        if (batch.isEmpty()) {
+            return Uni.createFrom().item(Duration.ZERO);
+        }
+        return write(batch)
+                .chain(() -> deadLetter(batch))
+                .chain(() -> acknowledge(batch))
+                .map(ignored -> pauseAfter(batch));
+    }
+
+    private Duration pauseAfter(Batch batch) {
+        if (batch.leftPending.isEmpty()) {
+            poisonRounds = 0;
+            return Duration.ZERO;
+        }
+        // Records that failed on their own are read again from the pending list after a pause.
+        readPendingFirst = true;
+        return backOff(++poisonRounds);
+    }
+
+    private Uni<Void> write(Batch batch) {
+        if (batch.written || batch.records.isEmpty()) {
             return Uni.createFrom().voidItem();
         }
         Timer.Sample sample = Timer.start();
-        return writer.write(kind, records)
+        return writeRecords(batch.records)
                 .invoke(() -> {
                     sample.stop(commitTimer);
-                    metrics.stored(kind.id(), records.size());
+                    metrics.stored(kind.id(), batch.records.size());
                 })
+                .onFailure(WriteFailures::isCausedByData).recoverWithUni(failure -> writeOneByOne(batch, failure))
+                .invoke(() -> batch.written = true);
+    }
+
+    private Uni<Void> writeRecords(List<StoreRecord> records) {
+        return writer.write(kind, records)
+                .ifNoItem().after(delivery.writeTimeout()).fail()
                 .replaceWithVoid();
     }
 
-    private Uni<Void> deadLetter(List<DeadLetter> rejected) {
-        if (rejected.isEmpty()) {
+    /**
+     * PostgreSQL refused the batch because of some record in it: write the records one at a time
+     * so that only the culprits are held back; they stay pending and are retried later.
+     */
+    private Uni<Void> writeOneByOne(Batch batch, Throwable batchFailure) {
+        LOG.warnf("Stream %s: PostgreSQL refused a batch of %d (%s); writing its records one by one",
+                stream, batch.records.size(), WriteFailures.describe(batchFailure));
+        return Multi.createFrom().iterable(batch.records)
+                .onItem().transformToUniAndConcatenate(record -> writeRecords(List.of(record))
+                        .invoke(() -> metrics.stored(kind.id(), 1))
+                        .onFailure(WriteFailures::isCausedByData).recoverWithItem(failure -> {
+                            String entryId = record.streamEntryId();
+                            String reason = WriteFailures.describe(failure);
+                            batch.leftPending.add(entryId);
+                            lastErrors.put(entryId, reason);
+                            metrics.batchFailed(stream);
+                            LOG.warnf("Stream %s: entry %s not stored, left pending for another attempt: %s",
+                                    stream, entryId, reason);
+                            return null;
+                        }))
+                .collect().last()
+                .replaceWithVoid();
+    }
+
+    private Uni<Void> deadLetter(Batch batch) {
+        if (batch.deadLettered || batch.deadLetters.isEmpty()) {
             return Uni.createFrom().voidItem();
         }
-        return deadLetters.publish(stream, rejected)
-                .invoke(() -> rejected.forEach(deadLetter -> {
-                    metrics.deadLettered(stream, deadLetter.rejection().reason());
-                    LOG.infof("Stream %s entry %s dead-lettered: %s", stream, deadLetter.sourceId(),
-                            deadLetter.rejection().message());
-                }));
+        return deadLetters.publish(stream, batch.deadLetters)
+                .invoke(() -> {
+                    batch.deadLettered = true;
+                    for (DeadLetter deadLetter : batch.deadLetters) {
+                        metrics.deadLettered(stream, deadLetter.rejection().reason());
+                        lastErrors.remove(deadLetter.sourceId());
+                        LOG.infof("Stream %s: entry %s dead-lettered: %s", stream, deadLetter.sourceId(),
+                                deadLetter.rejection().message());
+                    }
+                });
+    }
+
+    private Uni<Void> acknowledge(Batch batch) {
+        String[] ids = batch.idsToAcknowledge();
+        if (ids.length == 0) {
+            return Uni.createFrom().voidItem();
+        }
+        return redis.xack(stream, group, ids).replaceWithVoid();
     }
 
     private static boolean isMissingGroup(Throwable failure) {

@@ -90,26 +90,11 @@ public class StreamLag {
             return;
         }
         for (Response group : groups) {
-            if (config.group().equals(String.valueOf(field(group, "name")))) {
-                Response lag = field(group, "lag");
-                Response pending = field(group, "pending");
-                snapshot.lag().set(lag == null ? -1 : lag.toLong());
-                snapshot.pending().set(pending == null ? -1 : pending.toLong());
+            if (config.group().equals(RedisReplies.text(group, "name"))) {
+                snapshot.lag().set(RedisReplies.number(group, "lag", -1));
+                snapshot.pending().set(RedisReplies.number(group, "pending", -1));
             }
         }
-    }
-
-    /** A field of a reply that is a map (RESP3) or a flat list of name/value pairs (RESP2). */
-    private static Response field(Response reply, String name) {
-        if (reply.getKeys() != null && !reply.getKeys().isEmpty()) {
-            return reply.get(name);
-        }
-        for (int i = 0; i + 1 < reply.size(); i += 2) {
-            if (name.equals(reply.get(i).toString())) {
-                return reply.get(i + 1);
-            }
-        }
-        return null;
     }
 
     private static void gauge(MeterRegistry registry, String name, String description, String stream, AtomicLong value) {
