@@ -71,14 +71,17 @@ final class StreamConsumer {
         }
     };
 
-    /** Read this consumer's own pending entries (id 0) before new ones (id >). */
+    /** Go through this consumer's own pending entries before reading new ones (id >). */
     private boolean readPendingFirst = true;
+    /** Where the pass over the own pending entries is: the last id read, "0" at the start. */
+    private String pendingCursor = "0";
+    /** When to go through the pending entries again after some were left pending; MAX_VALUE: not planned. */
+    private long pendingPassAtNanos = Long.MAX_VALUE;
     private boolean groupReady;
     private Batch inFlight;
     private String claimCursor = SCAN_START;
     private long lastClaimScanNanos = System.nanoTime();
     private int consecutiveFailures;
-    private int poisonRounds;
     private volatile boolean stopRequested;
     private volatile boolean running;
     private volatile boolean retrying;
@@ -183,6 +186,11 @@ final class StreamConsumer {
     private Duration failed(Throwable failure) {
         consecutiveFailures++;
         retrying = true;
+        if (inFlight == null) {
+            // A failed read: start the pending pass again, some of it may have been delivered.
+            pendingCursor = "0";
+            readPendingFirst = true;
+        }
         lastError = WriteFailures.describe(failure);
         if (isMissingGroup(failure)) {
             groupReady = false;
@@ -215,6 +223,10 @@ final class StreamConsumer {
         if (claimScanDue()) {
             return claimAbandoned();
         }
+        if (!readPendingFirst && System.nanoTime() >= pendingPassAtNanos) {
+            pendingPassAtNanos = Long.MAX_VALUE;
+            readPendingFirst = true;
+        }
         if (readPendingFirst) {
             return readOwnPending();
         }
@@ -223,10 +235,17 @@ final class StreamConsumer {
                 .map(entries -> toBatch(entries, Map.of()));
     }
 
-    /** Entries delivered to this consumer name before and not acknowledged (a restart, a failed write). */
+    /**
+     * One page of the entries delivered to this consumer name and not acknowledged (after a restart,
+     * or records whose write failed). Pages follow each other until the pending list is read once.
+     */
     private Uni<Batch> readOwnPending() {
-        return redis.xreadgroup(group, consumer, stream, "0", new XReadGroupArgs().count(batchConfig.size()))
-                .invoke(entries -> readPendingFirst = !entries.isEmpty())
+        return redis.xreadgroup(group, consumer, stream, pendingCursor,
+                        new XReadGroupArgs().count(batchConfig.size()))
+                .invoke(entries -> {
+                    readPendingFirst = !entries.isEmpty();
+                    pendingCursor = entries.isEmpty() ? "0" : entries.get(entries.size() - 1).id();
+                })
                 .chain(this::withDeliveryCounts);
     }
 
@@ -316,17 +335,13 @@ final class StreamConsumer {
         return write(batch)
                 .chain(() -> deadLetter(batch))
                 .chain(() -> acknowledge(batch))
-                .map(ignored -> pauseAfter(batch));
-    }
-
-    private Duration pauseAfter(Batch batch) {
-        if (batch.leftPending.isEmpty()) {
-            poisonRounds = 0;
-            return Duration.ZERO;
-        }
-        // Records that failed on their own are read again from the pending list after a pause.
-        readPendingFirst = true;
-        return backOff(++poisonRounds);
+                .invoke(() -> {
+                    if (!batch.leftPending.isEmpty() && pendingPassAtNanos == Long.MAX_VALUE) {
+                        // Records that failed on their own are read again later; new entries go on meanwhile.
+                        pendingPassAtNanos = System.nanoTime() + delivery.retryMin().toNanos();
+                    }
+                })
+                .replaceWith(Duration.ZERO);
     }
 
     private Uni<Void> write(Batch batch) {
