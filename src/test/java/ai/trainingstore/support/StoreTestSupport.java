@@ -206,11 +206,19 @@ public abstract class StoreTestSupport {
         return deadLetters(sourceIds);
     }
 
+    /** Dead letters are added after their source entry, so only the part of the stream after it is read. */
     protected List<Map<String, String>> deadLetters(List<String> sourceIds) {
-        return streams().xrange(DEAD_LETTER, io.quarkus.redis.datasource.stream.StreamRange.of("-", "+")).stream()
+        String earliest = sourceIds.stream().min(ENTRY_ID_ORDER).orElse("-");
+        return streams().xrange(DEAD_LETTER, StreamRange.of(earliest, "+")).stream()
                 .map(message -> message.payload())
                 .filter(fields -> sourceIds.contains(fields.get("source_id")))
                 .toList();
+    }
+
+    /** Ids of the entries of the stream pending in the store's group. */
+    protected List<String> pendingIds(String stream) {
+        return streams().xpending(stream, GROUP, io.quarkus.redis.datasource.stream.StreamRange.of("-", "+"), 10_000)
+                .stream().map(message -> message.getMessageId()).toList();
     }
 
     /** Entries of the stream still pending in the store's group. */
