@@ -29,6 +29,12 @@ public interface StoreConfig {
 
     Batch batch();
 
+    /**
+     * API tokens: a comma-separated list of {@code <token>:<scopes>}, scopes {@code export},
+     * {@code ingest} or {@code export+ingest}. Without any, the API refuses every request.
+     */
+    Optional<String> tokens();
+
     Delivery delivery();
 
     Health health();

@@ -53,6 +53,19 @@ public class DeadLetters {
         return Uni.join().all(adds).andFailFast().replaceWithVoid();
     }
 
+    /** The fields the entry was published with, from a dead-letter entry. */
+    public static Map<String, String> originalFields(Map<String, String> deadLetterEntry) {
+        Map<String, String> original = new LinkedHashMap<>();
+        deadLetterEntry.forEach((name, value) -> {
+            if (name.startsWith(ORIGINAL_PREFIX) && OWN_FIELDS.contains(name.substring(ORIGINAL_PREFIX.length()))) {
+                original.put(name.substring(ORIGINAL_PREFIX.length()), value);
+            } else if (!OWN_FIELDS.contains(name)) {
+                original.put(name, value);
+            }
+        });
+        return original;
+    }
+
     static Map<String, String> toEntry(String sourceStream, DeadLetter deadLetter) {
         Map<String, String> entry = new LinkedHashMap<>();
         entry.put(SOURCE_STREAM, sourceStream);

@@ -1,5 +1,6 @@
 package ai.trainingstore.ingest;
 
+import ai.trainingstore.config.StoreConfig;
 import ai.trainingstore.ingest.Rejection.Reason;
 import ai.trainingstore.kind.Field;
 import ai.trainingstore.kind.FieldType;
@@ -16,6 +17,8 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.TextNode;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.HashMap;
@@ -32,7 +35,8 @@ import java.util.Set;
  * <p>Besides the contract's rules it refuses what PostgreSQL cannot store (a NUL character, an
  * unpaired UTF-16 surrogate), so that one entry can never make the whole batch's write fail.
  */
-public final class EntryParser {
+@ApplicationScoped
+public class EntryParser {
 
     public static final String DATA_FIELD = "data";
     public static final String OCCURRED_AT = "occurred_at";
@@ -45,6 +49,11 @@ public final class EntryParser {
             .build();
 
     private final int maxEntryBytes;
+
+    @Inject
+    public EntryParser(StoreConfig config) {
+        this(config.delivery().maxEntryBytes());
+    }
 
     public EntryParser(int maxEntryBytes) {
         this.maxEntryBytes = maxEntryBytes;

@@ -31,21 +31,22 @@ public class IngestService {
     private final RecordWriter writer;
     private final DeadLetters deadLetters;
     private final IngestMetrics metrics;
+    private final EntryParser parser;
     private final List<StreamConsumer> consumers = new ArrayList<>();
     private String consumerName;
 
     public IngestService(StoreConfig config, ReactiveRedisDataSource redis, RecordWriter writer,
-                         DeadLetters deadLetters, IngestMetrics metrics) {
+                         DeadLetters deadLetters, IngestMetrics metrics, EntryParser parser) {
         this.config = config;
         this.redis = redis;
         this.writer = writer;
         this.deadLetters = deadLetters;
         this.metrics = metrics;
+        this.parser = parser;
     }
 
     void onStart(@Observes StartupEvent event) {
         consumerName = config.consumerName().filter(name -> !name.isBlank()).orElseGet(IngestService::hostName);
-        EntryParser parser = new EntryParser(config.delivery().maxEntryBytes());
         for (RecordKind kind : RecordKind.values()) {
             consumers.add(new StreamConsumer(kind, config.streams().of(kind), config.group(), consumerName,
                     redis.stream(String.class, String.class, String.class), parser, writer, deadLetters, metrics,
