@@ -35,7 +35,7 @@ class PoisonEntryTest extends StoreTestSupport {
                 .containsEntry("error_code", "delivery_limit")
                 .containsEntry("delivery_count", "6")
                 .containsEntry("event_type", "poison");
-        assertThat(deadLetter.get("error")).contains("delivered 6 times").contains("index row size");
+        assertThat(deadLetter.get("error")).contains("delivered 6 times").contains("index row");
         assertThat(count("SELECT count(*) FROM training_data.training_events WHERE stream_entry_id IN (?, ?)",
                 before, after)).isEqualTo(2);
         assertThat(count("SELECT count(*) FROM training_data.training_events WHERE stream_entry_id = ?", poison))
