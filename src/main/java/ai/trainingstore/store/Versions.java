@@ -5,8 +5,9 @@ import java.time.Instant;
 /**
  * The merge order of records: {@code (occurred_at, stream entry id)} encoded as a fixed-width
  * string of digits, so that comparing two versions as text (in Java and in PostgreSQL) compares
- * them in that order. Layout: occurred_at in epoch microseconds (17 digits), entry id
- * milliseconds (15 digits), entry id sequence (20 digits).
+ * them in that order. Layout: occurred_at in epoch microseconds (18 digits), entry id
+ * milliseconds (15 digits), entry id sequence (20 digits). 18 digits of microseconds reach
+ * beyond the year 9999, the latest {@code occurred_at} accepted.
  */
 public final class Versions {
 
@@ -19,8 +20,8 @@ public final class Versions {
         int dash = entryId.indexOf('-');
         String millis = dash < 0 ? entryId : entryId.substring(0, dash);
         String sequence = dash < 0 ? "0" : entryId.substring(dash + 1);
-        StringBuilder version = new StringBuilder(52);
-        pad(version, Long.toString(micros), 17);
+        StringBuilder version = new StringBuilder(53);
+        pad(version, Long.toString(micros), 18);
         pad(version, millis, 15);
         pad(version, sequence, 20);
         return version.toString();
