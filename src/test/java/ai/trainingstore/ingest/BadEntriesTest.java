@@ -1,0 +1,224 @@
+package ai.trainingstore.ingest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.trainingstore.support.StoreTestSupport;
+import io.quarkus.test.junit.QuarkusTest;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A bad entry goes to the dead-letter stream with its reason and its original fields, is
+ * acknowledged, and never keeps the good entries of its batch from being stored (contract
+ * section 3). Each bad entry is published in one MULTI/EXEC between two good ones, so all three
+ * are read in the same batch.
+ */
+@QuarkusTest
+class BadEntriesTest extends StoreTestSupport {
+
+    /** Dead-letter fields that an original field of the same name is renamed away from. */
+    private static final Set<String> DEAD_LETTER_FIELDS = Set.of("source_stream", "source_id", "error", "error_code");
+
+    @Test
+    void missingRequiredFieldIsDeadLettered() {
+        // The task's own 'error' field must survive as original.error next to the dead letter's error.
+        assertDeadLetteredBetweenGoodEntries(Kind.TASK,
+                fields("task_id", unique("task"), "agent_id", "agent-1", "error", "upstream timeout"),
+                "missing_field", "'status'", "required", "missing");
+    }
+
+    @Test
+    void requiredFieldSentAsNullInDataIsDeadLettered() {
+        assertDeadLetteredBetweenGoodEntries(Kind.EVENT,
+                fields("data", "{\"event_type\": null, \"agent_id\": \"agent-1\"}"),
+                "missing_field", "'event_type'", "required", "null");
+    }
+
+    @Test
+    void malformedJsonInFlatJsonFieldIsDeadLettered() {
+        assertDeadLetteredBetweenGoodEntries(Kind.EVENT,
+                fields("event_type", "done", "agent_id", "agent-1", "payload", "{\"result\": \"success\""),
+                "malformed_json", "'payload'", "valid JSON");
+    }
+
+    @Test
+    void malformedJsonInDataIsDeadLettered() {
+        assertDeadLetteredBetweenGoodEntries(Kind.EVENT,
+                fields("data", "{\"event_type\": \"done\", \"agent_id\": agent-1}"),
+                "malformed_json", "'data'", "not valid JSON");
+    }
+
+    @Test
+    void dataHoldingAnArrayIsDeadLettered() {
+        assertDeadLetteredBetweenGoodEntries(Kind.TASK,
+                fields("data", "[{\"task_id\": \"t\", \"agent_id\": \"a\", \"status\": \"s\"}]"),
+                "not_an_object", "'data'", "JSON object", "array");
+    }
+
+    @Test
+    void dataHoldingAStringIsDeadLettered() {
+        assertDeadLetteredBetweenGoodEntries(Kind.TASK,
+                fields("data", "\"task_id=t agent_id=a status=s\""),
+                "not_an_object", "'data'", "JSON object", "string");
+    }
+
+    @Test
+    void occurredAtThatIsNotATimeIsDeadLettered() {
+        assertDeadLetteredBetweenGoodEntries(Kind.EVENT,
+                fields("event_type", "done", "agent_id", "agent-1", "occurred_at", "yesterday"),
+                "bad_timestamp", "'occurred_at'", "ISO-8601", "yesterday");
+    }
+
+    @Test
+    void occurredAtWithoutOffsetIsDeadLettered() {
+        assertDeadLetteredBetweenGoodEntries(Kind.WORKFLOW,
+                fields("workflow_id", unique("workflow"), "workflow_type", "t", "phase", "p",
+                        "occurred_at", "2026-03-01T10:15:30"),
+                "bad_timestamp", "'occurred_at'", "offset", "2026-03-01T10:15:30");
+    }
+
+    @Test
+    void fractionalDurationIsDeadLettered() {
+        assertDeadLetteredBetweenGoodEntries(Kind.TOOL_EXECUTION,
+                fields("execution_id", unique("execution"), "agent_id", "a", "tool_name", "t", "duration_ms", "12.5"),
+                "bad_integer", "'duration_ms'", "whole number", "12.5");
+    }
+
+    @Test
+    void nonNumericSeqIsDeadLettered() {
+        assertDeadLetteredBetweenGoodEntries(Kind.MESSAGE,
+                fields("conversation_id", "c", "role", "user", "content", "hi", "seq", "abc"),
+                "bad_integer", "'seq'", "whole number", "abc");
+    }
+
+    @Test
+    void unknownMessageRoleIsDeadLettered() {
+        assertDeadLetteredBetweenGoodEntries(Kind.MESSAGE,
+                fields("conversation_id", "c", "role", "robot", "content", "beep"),
+                "bad_value", "'role'", "system, user, assistant or tool", "robot");
+    }
+
+    @Test
+    void toolCallsThatAreNotAnArrayAreDeadLettered() {
+        assertDeadLetteredBetweenGoodEntries(Kind.MESSAGE,
+                fields("conversation_id", "c", "role", "assistant", "content", "",
+                        "tool_calls", "{\"id\": \"call_1\", \"type\": \"function\"}"),
+                "bad_value", "'tool_calls'", "JSON array");
+        assertDeadLetteredBetweenGoodEntries(Kind.MESSAGE,
+                fields("data", "{\"conversation_id\": \"c\", \"role\": \"assistant\", \"content\": \"\","
+                        + " \"tool_calls\": \"call_1\"}"),
+                "bad_value", "'tool_calls'", "JSON array", "string");
+    }
+
+    @Test
+    void agentIdsThatAreNotAnArrayAreDeadLettered() {
+        assertDeadLetteredBetweenGoodEntries(Kind.WORKFLOW,
+                fields("workflow_id", unique("workflow"), "workflow_type", "t", "phase", "p",
+                        "agent_ids", "\"agent-1,agent-2\""),
+                "bad_value", "'agent_ids'", "JSON array");
+        assertDeadLetteredBetweenGoodEntries(Kind.WORKFLOW,
+                fields("data", "{\"workflow_id\": \"w\", \"workflow_type\": \"t\", \"phase\": \"p\","
+                        + " \"agent_ids\": {\"first\": \"agent-1\"}}"),
+                "bad_value", "'agent_ids'", "JSON array", "object");
+    }
+
+    @Test
+    void entryOverTheSizeLimitIsDeadLettered() {
+        String content = "x".repeat(1_100_000);
+        assertDeadLetteredBetweenGoodEntries(Kind.MESSAGE,
+                fields("conversation_id", "c", "role", "user", "content", content),
+                "too_large", "bytes", "limit", "1,048,576");
+    }
+
+    @Test
+    void nulCharacterInJsonStringIsDeadLettered() {
+        assertDeadLetteredBetweenGoodEntries(Kind.EVENT,
+                fields("event_type", "done", "agent_id", "agent-1", "payload", "{\"text\": \"a\\u0000b\"}"),
+                "bad_value", "'payload'", "NUL");
+        assertDeadLetteredBetweenGoodEntries(Kind.EVENT,
+                fields("data", "{\"event_type\": \"done\", \"agent_id\": \"agent-1\","
+                        + " \"payload\": {\"list\": [\"a\\u0000b\"]}}"),
+                "bad_value", "'payload'", "NUL");
+    }
+
+    @Test
+    void nulCharacterInTextFieldIsDeadLettered() {
+        assertDeadLetteredBetweenGoodEntries(Kind.TASK,
+                fields("task_id", unique("task"), "agent_id", "agent\u0000-1", "status", "running"),
+                "bad_value", "'agent_id'", "NUL");
+    }
+
+    @Test
+    void fieldSentBothFlatAndInsideDataIsDeadLettered() {
+        assertDeadLetteredBetweenGoodEntries(Kind.EVENT,
+                fields("agent_id", "agent-1", "data", "{\"event_type\": \"done\", \"agent_id\": \"agent-2\"}"),
+                "bad_value", "'agent_id'", "both", "once");
+    }
+
+    /**
+     * A JSON number that Jackson reads but PostgreSQL cannot store ({@code 1e1000000} overflows
+     * numeric): the contract still wants it dead-lettered (as malformed JSON, or after the delivery
+     * limit) without blocking the entries behind it.
+     */
+    @Test
+    void jsonNumberPostgresqlCannotStoreIsDeadLetteredWithoutBlockingTheStream() {
+        Published published = publishBetweenGoodEntries(Kind.EVENT,
+                fields("event_type", "done", "agent_id", "agent-1", "payload", "{\"n\": 1e1000000}"));
+        try {
+            Map<String, String> deadLetter = awaitDeadLetters(1, List.of(published.badEntryId())).get(0);
+            assertThat(deadLetter.get("error")).as("error").isNotBlank();
+            assertGoodEntriesStoredAndAllAcknowledged(Kind.EVENT, published);
+        } finally {
+            // Unblock the stream for the rest of the suite: drop the entry and its delivery.
+            streams().xdel(EVENTS, published.badEntryId());
+            streams().xack(EVENTS, GROUP, published.badEntryId());
+            awaitAcknowledged(EVENTS, published.entryIds());
+        }
+    }
+
+    /** The entry ids of good, bad, good, and the identities of the two good records. */
+    private record Published(List<String> entryIds, String goodBefore, String goodAfter) {
+        String badEntryId() {
+            return entryIds.get(1);
+        }
+    }
+
+    /** XADDs good, bad, good in one MULTI/EXEC, so the store reads them in one batch. */
+    private Published publishBetweenGoodEntries(Kind kind, Map<String, String> bad) {
+        String before = unique("good-before");
+        String after = unique("good-after");
+        List<String> ids = xaddTogether(kind.stream(),
+                List.of(kind.minimalEntry(before), bad, kind.minimalEntry(after)));
+        return new Published(ids, before, after);
+    }
+
+    /**
+     * Publishes the bad entry between two good ones, then asserts its dead letter (source, reason,
+     * code, every original field), that the good ones are stored, and that all three are acknowledged.
+     */
+    private void assertDeadLetteredBetweenGoodEntries(Kind kind, Map<String, String> bad, String errorCode,
+                                                      String... wordsOfError) {
+        Published published = publishBetweenGoodEntries(kind, bad);
+
+        Map<String, String> deadLetter = awaitDeadLetters(1, List.of(published.badEntryId())).get(0);
+        assertThat(deadLetter).containsEntry("source_stream", kind.stream())
+                .containsEntry("source_id", published.badEntryId())
+                .containsEntry("error_code", errorCode);
+        assertThat(deadLetter.get("error")).as("error sentence").contains(wordsOfError).endsWith(".");
+        bad.forEach((name, value) -> assertThat(deadLetter)
+                .as("original field %s", name)
+                .containsEntry(DEAD_LETTER_FIELDS.contains(name) ? "original." + name : name, value));
+
+        assertGoodEntriesStoredAndAllAcknowledged(kind, published);
+    }
+
+    private void assertGoodEntriesStoredAndAllAcknowledged(Kind kind, Published published) {
+        assertThat(awaitStoredRow(kind, published.goodBefore()).get("stream_entry_id"))
+                .isEqualTo(published.entryIds().get(0));
+        assertThat(awaitStoredRow(kind, published.goodAfter()).get("stream_entry_id"))
+                .isEqualTo(published.entryIds().get(2));
+        awaitAcknowledged(kind.stream(), published.entryIds());
+    }
+}
