@@ -1,9 +1,12 @@
 package ai.trainingstore.api;
 
+import ai.trainingstore.export.ExportRequest;
+import ai.trainingstore.export.ExportService;
 import ai.trainingstore.security.ApiTokens;
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.ForbiddenException;
 import io.quarkus.security.UnauthorizedException;
+import jakarta.ws.rs.NotFoundException;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
@@ -12,6 +15,8 @@ import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
 /** Every API error as JSON: {@code {"error": "<what is wrong and how to fix it>"}}. */
 public class ApiErrors {
+
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(ApiErrors.class);
 
     private final ApiTokens tokens;
 
@@ -40,9 +45,36 @@ public class ApiErrors {
     }
 
     @ServerExceptionMapper
+    public Response invalidExport(ExportRequest.InvalidExportException e) {
+        return error(400, e.getMessage());
+    }
+
+    @ServerExceptionMapper
+    public Response tooManyExports(ExportService.TooManyExportsException e) {
+        return Response.fromResponse(error(429, e.getMessage())).header("Retry-After", "5").build();
+    }
+
+    @ServerExceptionMapper
+    public Response notFound(NotFoundException e) {
+        return error(404, e.getMessage() != null && !e.getMessage().startsWith("HTTP 404")
+                ? e.getMessage() : "No such endpoint: see the README's HTTP API section.");
+    }
+
+    @ServerExceptionMapper
     public Response forbidden(ForbiddenException e) {
         return error(403, "This token lacks the scope this endpoint needs: exports and dead-letter listing need"
                 + " 'export', ingest and replay need 'ingest'.");
+    }
+
+    /** Anything unexpected: JSON too, with an id to find the stack trace in the log. */
+    @ServerExceptionMapper(priority = jakarta.ws.rs.Priorities.USER + 1000)
+    public Response unexpected(Throwable failure) {
+        if (failure instanceof WebApplicationException web) {
+            return web.getResponse();
+        }
+        String id = java.util.UUID.randomUUID().toString();
+        LOG.errorf(failure, "Request failed, error id %s", id);
+        return error(500, "Internal error (id " + id + "); the service log has the details under this id.");
     }
 
     private static Response withChallenge(Response response) {

@@ -43,6 +43,8 @@ public interface StoreConfig {
 
     Trim trim();
 
+    Export export();
+
     /** Stream keys, one per record kind, and the dead-letter stream. */
     interface Streams {
         @WithDefault("training:events")
@@ -124,6 +126,21 @@ public interface StoreConfig {
         /** A batch write that has not answered after this long is failed and retried. */
         @WithDefault("30s")
         Duration writeTimeout();
+    }
+
+    interface Export {
+        /**
+         * Exports running at once; one more gets 429. Each holds a PostgreSQL connection for its
+         * whole length: keep this well below quarkus.datasource.reactive.max-size.
+         */
+        @WithDefault("4")
+        @Min(1)
+        int maxConcurrent();
+
+        /** Rows fetched from the cursor and written to the client at a time. */
+        @WithDefault("1000")
+        @Min(1)
+        int rowsPerChunk();
     }
 
     interface Trim {

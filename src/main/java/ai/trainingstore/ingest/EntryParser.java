@@ -20,6 +20,7 @@ import com.fasterxml.jackson.databind.node.TextNode;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.io.IOException;
+import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -98,6 +99,7 @@ public class EntryParser {
     }
 
     private void readFlatField(RecordBuilder record, String name, String value) throws InvalidEntryException {
+        checkStorableText(name, name);
         checkStorableText(name, value);
         int index = record.kind.indexOf(name);
         if (OCCURRED_AT.equals(name)) {
@@ -235,6 +237,8 @@ public class EntryParser {
                 if (token == JsonToken.VALUE_STRING || token == JsonToken.FIELD_NAME) {
                     checkStorableChars(field.name(), parser.getTextCharacters(), parser.getTextOffset(),
                             parser.getTextLength());
+                } else if (token == JsonToken.VALUE_NUMBER_FLOAT) {
+                    checkStorableNumber(field.name(), parser.getDecimalValue());
                 }
                 depth += token.isStructStart() ? 1 : token.isStructEnd() ? -1 : 0;
                 if (depth == 0) {
@@ -263,6 +267,8 @@ public class EntryParser {
     private static void checkStorable(String field, JsonNode value) throws InvalidEntryException {
         if (value.isTextual()) {
             checkStorableText(field, value.textValue());
+        } else if (value.isBigDecimal()) {
+            checkStorableNumber(field, value.decimalValue());
         } else if (value.isObject()) {
             for (Map.Entry<String, JsonNode> property : value.properties()) {
                 checkStorableText(field, property.getKey());
@@ -272,6 +278,16 @@ public class EntryParser {
             for (JsonNode element : value) {
                 checkStorable(field, element);
             }
+        }
+    }
+
+    /** PostgreSQL's numeric (behind jsonb numbers) holds 131,072 digits before the point and 16,383 after. */
+    private static void checkStorableNumber(String field, BigDecimal number) throws InvalidEntryException {
+        long digitsBeforePoint = (long) number.precision() - number.scale();
+        if (digitsBeforePoint > 131_072 || number.scale() > 16_383) {
+            throw new InvalidEntryException(Reason.BAD_VALUE, "Field '" + field + "' holds a number too large or"
+                    + " too precise for PostgreSQL (over 131,072 digits before the point or 16,383 after): send it"
+                    + " as a string.");
         }
     }
 

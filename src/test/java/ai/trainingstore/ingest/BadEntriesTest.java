@@ -151,6 +151,13 @@ class BadEntriesTest extends StoreTestSupport {
     }
 
     @Test
+    void nulCharacterInAnUnknownFieldNameIsDeadLettered() {
+        assertDeadLetteredBetweenGoodEntries(Kind.EVENT,
+                fields("event_type", "done", "agent_id", "agent-1", "trace\u0000id", "t-1"),
+                "bad_value", "NUL");
+    }
+
+    @Test
     void fieldSentBothFlatAndInsideDataIsDeadLettered() {
         assertDeadLetteredBetweenGoodEntries(Kind.EVENT,
                 fields("agent_id", "agent-1", "data", "{\"event_type\": \"done\", \"agent_id\": \"agent-2\"}"),
@@ -159,8 +166,7 @@ class BadEntriesTest extends StoreTestSupport {
 
     /**
      * A JSON number that Jackson reads but PostgreSQL cannot store ({@code 1e1000000} overflows
-     * numeric): the contract still wants it dead-lettered (as malformed JSON, or after the delivery
-     * limit) without blocking the entries behind it.
+     * numeric) is refused on sight, without blocking the entries behind it.
      */
     @Test
     void jsonNumberPostgresqlCannotStoreIsDeadLetteredWithoutBlockingTheStream() {
@@ -168,7 +174,8 @@ class BadEntriesTest extends StoreTestSupport {
                 fields("event_type", "done", "agent_id", "agent-1", "payload", "{\"n\": 1e1000000}"));
         try {
             Map<String, String> deadLetter = awaitDeadLetters(1, List.of(published.badEntryId())).get(0);
-            assertThat(deadLetter.get("error")).as("error").isNotBlank();
+            assertThat(deadLetter).containsEntry("error_code", "bad_value");
+            assertThat(deadLetter.get("error")).contains("payload").contains("too large");
             assertGoodEntriesStoredAndAllAcknowledged(Kind.EVENT, published);
         } finally {
             // Unblock the stream for the rest of the suite: drop the entry and its delivery.

@@ -1,0 +1,54 @@
+package ai.trainingstore.api;
+
+import ai.trainingstore.export.ExportRequest;
+import ai.trainingstore.export.ExportService;
+import ai.trainingstore.kind.RecordKind;
+import ai.trainingstore.security.ApiTokens;
+import io.vertx.mutiny.core.buffer.Buffer;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.NotFoundException;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.UriInfo;
+import java.util.Arrays;
+import java.util.stream.Collectors;
+import org.jboss.resteasy.reactive.RestMulti;
+
+/**
+ * {@code GET /api/v1/export/{kind}}: streams one kind's rows as JSON lines or CSV (contract
+ * section 4). Requests are validated before the first byte; a failure after it closes the
+ * connection without the final chunk, so clients see the export as cut short.
+ */
+@Path("/api/v1/export")
+public class ExportResource {
+
+    private final ExportService exports;
+
+    public ExportResource(ExportService exports) {
+        this.exports = exports;
+    }
+
+    @GET
+    @Path("/{kind}")
+    @RolesAllowed(ApiTokens.EXPORT)
+    public RestMulti<Buffer> export(@PathParam("kind") String kindId, @Context UriInfo uri,
+                                    @HeaderParam("Accept-Encoding") String acceptEncoding) {
+        RecordKind kind = RecordKind.byId(kindId).orElseThrow(() -> new NotFoundException("Unknown kind '" + kindId
+                + "': use one of " + Arrays.stream(RecordKind.values()).map(RecordKind::id)
+                .collect(Collectors.joining(", ")) + "."));
+        ExportRequest request = ExportRequest.parse(kind, uri.getQueryParameters(), acceptEncoding);
+        RestMulti.SyncRestMulti.Builder<Buffer> response = RestMulti.fromMultiData(exports.export(request))
+                .status(200)
+                .header("Content-Type", request.format().mediaType() + "; charset=utf-8")
+                .header("Content-Disposition", "attachment; filename=\"" + request.fileName() + "\"")
+                .header("Cache-Control", "no-store")
+                .header("Vary", "Accept-Encoding");
+        if (request.gzip()) {
+            response.header("Content-Encoding", "gzip");
+        }
+        return response.build();
+    }
+}

@@ -1,0 +1,189 @@
+package ai.trainingstore.export;
+
+import ai.trainingstore.kind.Field;
+import ai.trainingstore.kind.FieldType;
+import ai.trainingstore.kind.RecordKind;
+import java.time.DateTimeException;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * A validated export request (contract section 4): every query parameter is checked here, and a
+ * mistake is reported as an {@link InvalidExportException} that says what to fix. Filters are the
+ * kind's text columns only, and their values are bound as parameters, never put into SQL.
+ */
+public record ExportRequest(
+        RecordKind kind,
+        Format format,
+        Optional<Instant> from,
+        Optional<Instant> to,
+        Map<String, List<String>> filters,
+        Optional<Long> limit,
+        Optional<Cursor> after,
+        boolean gzip) {
+
+    public enum Format {
+        JSONL("application/x-ndjson", "jsonl"),
+        CSV("text/csv", "csv");
+
+        final String mediaType;
+        final String extension;
+
+        Format(String mediaType, String extension) {
+            this.mediaType = mediaType;
+            this.extension = extension;
+        }
+
+        public String mediaType() {
+            return mediaType;
+        }
+
+        public String extension() {
+            return extension;
+        }
+    }
+
+    /** The last row a client received: its occurred_at and identity. */
+    public record Cursor(Instant occurredAt, String identity) {
+    }
+
+    private static final Set<String> OWN_PARAMETERS = Set.of("format", "from", "to", "start_date", "end_date",
+            "limit", "after");
+
+    public static final class InvalidExportException extends RuntimeException {
+        public InvalidExportException(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    public static ExportRequest parse(RecordKind kind, Map<String, List<String>> query, String acceptEncoding) {
+        Set<String> filterable = filterableColumns(kind);
+        for (String name : query.keySet()) {
+            if (!OWN_PARAMETERS.contains(name) && !filterable.contains(name)) {
+                throw new InvalidExportException("Unknown parameter '" + name + "'. Use format, from, to, start_date,"
+                        + " end_date, limit, after, or a filter on one of the text columns of " + kind.id() + ": "
+                        + String.join(", ", filterable) + ".");
+            }
+        }
+        Format format = single(query, "format").map(ExportRequest::format).orElse(Format.JSONL);
+        Optional<Instant> from = bound(query, "from", "start_date", false);
+        Optional<Instant> to = bound(query, "to", "end_date", true);
+        if (from.isPresent() && to.isPresent() && !from.get().isBefore(to.get())) {
+            throw new InvalidExportException("'from' (" + from.get() + ") must be before 'to' (" + to.get()
+                    + "): 'from' is inclusive, 'to' exclusive.");
+        }
+        Map<String, List<String>> filters = new LinkedHashMap<>();
+        query.forEach((name, values) -> {
+            if (filterable.contains(name)) {
+                filters.put(name, List.copyOf(values));
+            }
+        });
+        Optional<Long> limit = single(query, "limit").map(ExportRequest::limit);
+        Optional<Cursor> after = single(query, "after").map(ExportRequest::cursor);
+        return new ExportRequest(kind, format, from, to, filters, limit, after, acceptsGzip(acceptEncoding));
+    }
+
+    public String fileName() {
+        return kind.id() + "." + format.extension() + (gzip ? ".gz" : "");
+    }
+
+    static Set<String> filterableColumns(RecordKind kind) {
+        return kind.fields().stream().filter(field -> field.type() == FieldType.TEXT).map(Field::name)
+                .collect(Collectors.toCollection(java.util.LinkedHashSet::new));
+    }
+
+    private static Format format(String value) {
+        return switch (value) {
+            case "jsonl" -> Format.JSONL;
+            case "csv" -> Format.CSV;
+            default -> throw new InvalidExportException("Unknown format '" + value + "': use format=jsonl (default)"
+                    + " or format=csv.");
+        };
+    }
+
+    private static long limit(String value) {
+        try {
+            long limit = Long.parseLong(value);
+            if (limit >= 0) {
+                return limit;
+            }
+        } catch (NumberFormatException ignored) {
+            // answered below
+        }
+        throw new InvalidExportException("'limit' must be a whole number of rows, 0 or more, not '" + value + "'.");
+    }
+
+    private static Cursor cursor(String value) {
+        int bar = value.indexOf('|');
+        if (bar > 0 && bar < value.length() - 1) {
+            try {
+                return new Cursor(OffsetDateTime.parse(value.substring(0, bar)).toInstant(), value.substring(bar + 1));
+            } catch (DateTimeException ignored) {
+                // answered below
+            }
+        }
+        throw new InvalidExportException("'after' must be <occurred_at>|<identity> of the last row received, for"
+                + " example after=2026-01-31T12:00:00.123456Z|evt-42 (URL-encoded), not '" + value + "'.");
+    }
+
+    /**
+     * A date range bound from its name or its alias. A date means 00:00 UTC; {@code end_date} given
+     * as a date includes that whole day.
+     */
+    private static Optional<Instant> bound(Map<String, List<String>> query, String name, String alias, boolean end) {
+        Optional<String> value = single(query, name);
+        Optional<String> aliased = single(query, alias);
+        if (value.isPresent() && aliased.isPresent()) {
+            throw new InvalidExportException("Give '" + name + "' or its alias '" + alias + "', not both.");
+        }
+        if (value.isEmpty() && aliased.isEmpty()) {
+            return Optional.empty();
+        }
+        String text = value.or(() -> aliased).orElseThrow();
+        String parameter = value.isPresent() ? name : alias;
+        try {
+            if (text.length() == 10) {
+                LocalDate date = LocalDate.parse(text, DateTimeFormatter.ISO_LOCAL_DATE);
+                boolean wholeDay = end && aliased.isPresent();
+                return Optional.of((wholeDay ? date.plusDays(1) : date).atStartOfDay(ZoneOffset.UTC).toInstant());
+            }
+            return Optional.of(OffsetDateTime.parse(text).toInstant());
+        } catch (DateTimeException e) {
+            throw new InvalidExportException("'" + parameter + "' must be an ISO-8601 instant with an offset or Z"
+                    + " (2026-01-31T12:00:00Z) or a date (2026-01-31), not '" + text + "'.");
+        }
+    }
+
+    private static Optional<String> single(Map<String, List<String>> query, String name) {
+        List<String> values = query.getOrDefault(name, List.of());
+        if (values.size() > 1) {
+            throw new InvalidExportException("'" + name + "' is given " + values.size() + " times; give it once.");
+        }
+        return values.stream().findFirst();
+    }
+
+    private static boolean acceptsGzip(String acceptEncoding) {
+        if (acceptEncoding == null) {
+            return false;
+        }
+        List<String> accepted = new ArrayList<>();
+        for (String part : acceptEncoding.split(",")) {
+            String[] pieces = part.trim().split(";");
+            boolean refused = pieces.length > 1 && pieces[1].trim().replace(" ", "").matches("q=0(\\.0*)?");
+            if (!refused) {
+                accepted.add(pieces[0].trim().toLowerCase(java.util.Locale.ROOT));
+            }
+        }
+        return accepted.contains("gzip");
+    }
+}

@@ -1,0 +1,174 @@
+package ai.trainingstore.export;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.dataformat.csv.CsvGenerator;
+import com.fasterxml.jackson.dataformat.csv.CsvMapper;
+import com.fasterxml.jackson.dataformat.csv.CsvSchema;
+import com.fasterxml.jackson.databind.SequenceWriter;
+import io.vertx.mutiny.sqlclient.Row;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+
+/**
+ * Turns rows into the bytes of one export format, many rows at a time, into one reused buffer.
+ * Timestamps are UTC with their full microsecond precision.
+ */
+abstract class RowEncoder {
+
+    static final DateTimeFormatter TIMESTAMP = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSSSS'Z'");
+    private static final JsonFactory JSON = new JsonFactory();
+
+    protected final List<ExportColumn> columns;
+    protected final ByteArrayOutputStream out = new ByteArrayOutputStream(256 * 1024);
+
+    RowEncoder(List<ExportColumn> columns) {
+        this.columns = columns;
+    }
+
+    static RowEncoder of(ExportRequest.Format format, List<ExportColumn> columns) {
+        return format == ExportRequest.Format.CSV ? new Csv(columns) : new Jsonl(columns);
+    }
+
+    /** Bytes that open the export (the CSV header row), possibly empty. */
+    abstract byte[] header();
+
+    /** The bytes of these rows. */
+    final byte[] encode(List<Row> rows) {
+        out.reset();
+        try {
+            for (Row row : rows) {
+                write(row);
+            }
+            flush();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+
+    abstract void write(Row row) throws IOException;
+
+    abstract void flush() throws IOException;
+
+    static String timestamp(OffsetDateTime value) {
+        return value == null ? null : TIMESTAMP.format(value.withOffsetSameInstant(ZoneOffset.UTC));
+    }
+
+    /** JSON lines: one object per row, every column, JSON columns nested as they are stored. */
+    static final class Jsonl extends RowEncoder {
+        private final JsonGenerator json;
+
+        Jsonl(List<ExportColumn> columns) {
+            super(columns);
+            try {
+                json = JSON.createGenerator(out);
+                // One object per line, nothing between them but the newline written after each.
+                json.setRootValueSeparator(null);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        @Override
+        byte[] header() {
+            return new byte[0];
+        }
+
+        @Override
+        void write(Row row) throws IOException {
+            json.writeStartObject();
+            for (int i = 0; i < columns.size(); i++) {
+                ExportColumn column = columns.get(i);
+                json.writeFieldName(column.name());
+                if (row.getValue(i) == null) {
+                    json.writeNull();
+                    continue;
+                }
+                switch (column.type()) {
+                    case TEXT -> json.writeString(row.getString(i));
+                    case JSON, JSON_ARRAY -> json.writeRawValue(row.getString(i));
+                    case INTEGER -> json.writeNumber(row.getLong(i));
+                    case TIMESTAMP -> json.writeString(timestamp(row.getOffsetDateTime(i)));
+                }
+            }
+            json.writeEndObject();
+            json.writeRaw('\n');
+        }
+
+        @Override
+        void flush() throws IOException {
+            json.flush();
+        }
+    }
+
+    /** RFC 4180 CSV with a header row; JSON columns as compact JSON text; null as an empty field. */
+    static final class Csv extends RowEncoder {
+        private final SequenceWriter csv;
+        private final String[] header;
+        private final String[] values;
+        private final StringWriter compact = new StringWriter(1024);
+
+        Csv(List<ExportColumn> columns) {
+            super(columns);
+            header = columns.stream().map(ExportColumn::name).toArray(String[]::new);
+            values = new String[columns.size()];
+            CsvSchema schema = CsvSchema.emptySchema().withLineSeparator("\r\n").withoutComments();
+            try {
+                csv = new CsvMapper().writer(schema)
+                        .with(CsvGenerator.Feature.ALWAYS_QUOTE_EMPTY_STRINGS)
+                        .writeValues(out);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        @Override
+        byte[] header() {
+            out.reset();
+            try {
+                csv.write(header);
+                csv.flush();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            return out.toByteArray();
+        }
+
+        @Override
+        void write(Row row) throws IOException {
+            for (int i = 0; i < columns.size(); i++) {
+                Object value = row.getValue(i);
+                values[i] = value == null ? null : switch (columns.get(i).type()) {
+                    case TEXT -> row.getString(i);
+                    case JSON, JSON_ARRAY -> compactJson(row.getString(i));
+                    case INTEGER -> Long.toString(row.getLong(i));
+                    case TIMESTAMP -> timestamp(row.getOffsetDateTime(i));
+                };
+            }
+            csv.write(values);
+        }
+
+        @Override
+        void flush() throws IOException {
+            csv.flush();
+        }
+
+        /** PostgreSQL prints jsonb with spaces after ':' and ','; CSV gets it compact. */
+        private String compactJson(String text) throws IOException {
+            compact.getBuffer().setLength(0);
+            try (JsonParser parser = JSON.createParser(text); JsonGenerator generator = JSON.createGenerator(compact)) {
+                parser.nextToken();
+                generator.copyCurrentStructureExact(parser);
+            }
+            return compact.toString();
+        }
+    }
+}
