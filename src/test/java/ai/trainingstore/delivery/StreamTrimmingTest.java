@@ -23,14 +23,13 @@ import org.junit.jupiter.api.Test;
 @TestProfile(StreamTrimmingTest.TrimEveryHalfSecond.class)
 class StreamTrimmingTest extends StoreTestSupport {
 
-    static final String STREAM = "test:trim:events";
+    static final String STREAM = EVENTS;
 
     public static class TrimEveryHalfSecond implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
             return Map.of("training-store.trim.enabled", "true",
-                    "training-store.trim.interval", "500ms",
-                    "training-store.streams.events", STREAM);
+                    "training-store.trim.interval", "500ms");
         }
     }
 

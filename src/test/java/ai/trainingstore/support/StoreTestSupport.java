@@ -46,13 +46,13 @@ import javax.sql.DataSource;
 @QuarkusTestResource(value = LocalServices.class, restrictToAnnotatedClass = false)
 public abstract class StoreTestSupport {
 
-    public static final String EVENTS = "test:training:events";
-    public static final String TASKS = "test:training:tasks";
-    public static final String TOOL_EXECUTIONS = "test:training:tool_executions";
-    public static final String WORKFLOWS = "test:training:workflows";
-    public static final String MESSAGES = "test:training:messages";
-    public static final String DEAD_LETTER = "test:training:dead-letter";
-    public static final String GROUP = "training-store-test";
+    public static final String EVENTS = LocalServices.stream("events");
+    public static final String TASKS = LocalServices.stream("tasks");
+    public static final String TOOL_EXECUTIONS = LocalServices.stream("tool_executions");
+    public static final String WORKFLOWS = LocalServices.stream("workflows");
+    public static final String MESSAGES = LocalServices.stream("messages");
+    public static final String DEAD_LETTER = LocalServices.stream("dead-letter");
+    public static final String GROUP = LocalServices.GROUP;
     public static final Duration TIMEOUT = Duration.ofSeconds(20);
 
     /** Columns the store keeps for itself: no test compares them with a record's values. */
