@@ -2,6 +2,7 @@ package ai.trainingstore.api;
 
 import ai.trainingstore.export.ExportRequest;
 import ai.trainingstore.export.ExportService;
+import ai.trainingstore.publish.HttpIngest;
 import ai.trainingstore.security.ApiTokens;
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.ForbiddenException;
@@ -46,6 +47,19 @@ public class ApiErrors {
 
     @ServerExceptionMapper
     public Response invalidExport(ExportRequest.InvalidExportException e) {
+        return error(400, e.getMessage());
+    }
+
+    @ServerExceptionMapper
+    public Response invalidRecords(HttpIngest.InvalidRecordsException e) {
+        Map<String, Object> body = new java.util.LinkedHashMap<>();
+        body.put("error", e.getMessage());
+        body.put("records", e.errors());
+        return Response.status(400).type(MediaType.APPLICATION_JSON).entity(body).build();
+    }
+
+    @ServerExceptionMapper
+    public Response unreadableBody(HttpIngest.UnreadableBodyException e) {
         return error(400, e.getMessage());
     }
 

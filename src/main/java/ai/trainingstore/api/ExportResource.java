@@ -15,6 +15,7 @@ import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.UriInfo;
 import java.util.Arrays;
 import java.util.stream.Collectors;
+import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.jboss.resteasy.reactive.RestMulti;
 
 /**
@@ -34,11 +35,14 @@ public class ExportResource {
     @GET
     @Path("/{kind}")
     @RolesAllowed(ApiTokens.EXPORT)
+    @Operation(summary = "Stream the rows of one kind as JSON lines or CSV",
+            description = "Query: format=jsonl|csv; from (inclusive) and to (exclusive) on occurred_at, ISO-8601 or a"
+                    + " date (aliases start_date, end_date; end_date as a date includes that day); <text column>="
+                    + "<value> filters (repeat for any of); limit; after=<occurred_at>|<identity> to resume."
+                    + " Accept-Encoding: gzip compresses the stream. Rows in (occurred_at, identity) order.")
     public RestMulti<Buffer> export(@PathParam("kind") String kindId, @Context UriInfo uri,
                                     @HeaderParam("Accept-Encoding") String acceptEncoding) {
-        RecordKind kind = RecordKind.byId(kindId).orElseThrow(() -> new NotFoundException("Unknown kind '" + kindId
-                + "': use one of " + Arrays.stream(RecordKind.values()).map(RecordKind::id)
-                .collect(Collectors.joining(", ")) + "."));
+        RecordKind kind = kind(kindId);
         ExportRequest request = ExportRequest.parse(kind, uri.getQueryParameters(), acceptEncoding);
         RestMulti.SyncRestMulti.Builder<Buffer> response = RestMulti.fromMultiData(exports.export(request))
                 .status(200)
@@ -50,5 +54,12 @@ public class ExportResource {
             response.header("Content-Encoding", "gzip");
         }
         return response.build();
+    }
+
+    /** The kind named in a URL, or 404 listing the kinds. */
+    static RecordKind kind(String kindId) {
+        return RecordKind.byId(kindId).orElseThrow(() -> new NotFoundException("Unknown kind '" + kindId
+                + "': use one of " + Arrays.stream(RecordKind.values()).map(RecordKind::id)
+                .collect(Collectors.joining(", ")) + "."));
     }
 }

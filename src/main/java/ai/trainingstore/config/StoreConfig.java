@@ -45,6 +45,8 @@ public interface StoreConfig {
 
     Export export();
 
+    Ingest ingest();
+
     /** Stream keys, one per record kind, and the dead-letter stream. */
     interface Streams {
         @WithDefault("training:events")
@@ -141,6 +143,13 @@ public interface StoreConfig {
         @WithDefault("1000")
         @Min(1)
         int rowsPerChunk();
+    }
+
+    interface Ingest {
+        /** Largest body of one POST /api/v1/ingest request; a larger one gets 413. */
+        @WithDefault("10485760")
+        @Min(1024)
+        int maxRequestBytes();
     }
 
     interface Trim {

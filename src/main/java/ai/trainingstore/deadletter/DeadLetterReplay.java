@@ -57,6 +57,13 @@ public class DeadLetterReplay {
                 .map(messages -> messages.stream().map(m -> new Listed(m.id(), m.payload())).toList());
     }
 
+    /** How many dead letters each source stream has. */
+    public Uni<Map<String, Long>> countBySource() {
+        return everyDeadLetter()
+                .collect().in(LinkedHashMap::new, (Map<String, Long> counts, StreamMessage<String, String, String> m) ->
+                        counts.merge(String.valueOf(m.payload().get(DeadLetters.SOURCE_STREAM)), 1L, Long::sum));
+    }
+
     /** Replays the listed dead letters, or all of them when {@code ids} is empty. */
     public Uni<List<Outcome>> replay(List<String> ids) {
         Multi<StreamMessage<String, String, String>> deadLetters = ids.isEmpty() ? everyDeadLetter()

@@ -1,0 +1,72 @@
+package ai.trainingstore.api;
+
+import ai.trainingstore.config.StoreConfig;
+import ai.trainingstore.deadletter.DeadLetterReplay;
+import ai.trainingstore.ingest.StreamLag;
+import ai.trainingstore.kind.RecordKind;
+import ai.trainingstore.security.ApiTokens;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+
+/** {@code GET /api/v1/stats}: per kind, rows stored, stream length, pending, lag and dead letters. */
+@Path("/api/v1/stats")
+public class StatsResource {
+
+    /** One exact count per table, in one round trip. */
+    private static final String ROW_COUNTS = "SELECT " + Arrays.stream(RecordKind.values())
+            .map(kind -> "(SELECT count(*) FROM " + kind.qualifiedTable() + ") AS " + kind.id())
+            .collect(Collectors.joining(", "));
+
+    private final Pool pool;
+    private final StreamLag streams;
+    private final DeadLetterReplay deadLetters;
+    private final StoreConfig config;
+
+    public StatsResource(Pool pool, StreamLag streams, DeadLetterReplay deadLetters, StoreConfig config) {
+        this.pool = pool;
+        this.streams = streams;
+        this.deadLetters = deadLetters;
+        this.config = config;
+    }
+
+    @GET
+    @Produces(MediaType.APPLICATION_JSON)
+    @RolesAllowed({ApiTokens.EXPORT, ApiTokens.INGEST})
+    @Operation(summary = "Rows stored, stream length, pending entries, consumer lag and dead letters per kind")
+    public Uni<Map<String, Object>> stats() {
+        Uni<Row> counts = pool.query(ROW_COUNTS).execute().map(rows -> rows.iterator().next());
+        return Uni.combine().all().unis(counts, deadLetters.countBySource(), streams.refresh())
+                .with((rows, deadLettered, ignored) -> {
+                    Map<String, Object> kinds = new LinkedHashMap<>();
+                    for (RecordKind kind : RecordKind.values()) {
+                        String stream = config.streams().of(kind);
+                        StreamLag.Snapshot snapshot = streams.snapshot(stream);
+                        Map<String, Object> figures = new LinkedHashMap<>();
+                        figures.put("stream", stream);
+                        figures.put("rows", rows.getLong(kind.id()));
+                        figures.put("stream_length", snapshot.length().get());
+                        figures.put("pending", snapshot.pending().get());
+                        figures.put("lag", snapshot.lag().get() < 0 ? null : snapshot.lag().get());
+                        figures.put("dead_letters", deadLettered.getOrDefault(stream, 0L));
+                        kinds.put(kind.id(), figures);
+                    }
+                    Map<String, Object> body = new LinkedHashMap<>();
+                    body.put("group", config.group());
+                    body.put("kinds", kinds);
+                    body.put("dead_letter_stream", config.streams().deadLetter());
+                    body.put("dead_letters", deadLettered.values().stream().mapToLong(Long::longValue).sum());
+                    return body;
+                });
+    }
+}
