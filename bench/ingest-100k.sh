@@ -9,7 +9,7 @@ PSQL=(psql -h "${PGHOST:-localhost}" -U "${PGUSER:-postgres}" -d "${PGDATABASE:-
 TAG=$(date +%s%N | sha1sum | cut -c1-8)
 here=$(cd "$(dirname "$0")" && pwd)
 
-python3 "$here/resp_events.py" "$N" "$STREAM" "$TAG" > "/tmp/events-$TAG.resp"
+python3 "$here/bench.py" --resp-events "$N" "$STREAM" "$TAG" > "/tmp/events-$TAG.resp"
 start=$("${PSQL[@]}" -c "SELECT clock_timestamp()")
 redis-cli --pipe < "/tmp/events-$TAG.resp" > /dev/null
 published=$("${PSQL[@]}" -c "SELECT clock_timestamp()")
