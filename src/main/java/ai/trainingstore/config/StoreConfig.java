@@ -93,6 +93,16 @@ public interface StoreConfig {
          */
         @WithDefault("2s")
         Duration block();
+
+        /**
+         * Consumers each stream has in this replica. Each is its own consumer of the group (named
+         * {@code <consumer-name>}, {@code <consumer-name>-2}, ...), so while one writes a batch
+         * another reads and parses the next, and PostgreSQL writes on several connections.
+         */
+        @WithDefault("1")
+        @Min(1)
+        @Max(16)
+        int consumersPerStream();
     }
 
     interface Delivery {

@@ -33,7 +33,7 @@ public class ConsumersLiveness implements HealthCheck {
         for (ConsumerStatus consumer : ingest.status()) {
             boolean stalled = consumer.running()
                     && consumer.sinceLastIteration().compareTo(config.health().stallTimeout()) > 0;
-            response.withData(consumer.stream(), stalled
+            response.withData(consumer.label(), stalled
                     ? "stalled for " + consumer.sinceLastIteration().toSeconds() + " s"
                     : "progressing");
             if (stalled) {

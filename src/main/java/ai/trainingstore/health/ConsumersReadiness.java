@@ -29,7 +29,7 @@ public class ConsumersReadiness implements HealthCheck {
             String state = !consumer.running() ? "stopped"
                     : consumer.retrying() ? "retrying: " + consumer.lastError()
                     : "consuming";
-            response.withData(consumer.stream(), state);
+            response.withData(consumer.label(), state);
             if (!consumer.running() || consumer.retrying()) {
                 response.down();
             }

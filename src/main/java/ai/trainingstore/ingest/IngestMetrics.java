@@ -64,10 +64,10 @@ public class IngestMetrics {
                 .tag("stream", stream).register(registry).increment(entries);
     }
 
-    <T> void backOffGauge(String stream, T consumer, ToDoubleFunction<T> value) {
+    <T> void backOffGauge(String stream, String consumerName, T consumer, ToDoubleFunction<T> value) {
         Gauge.builder("training_store_consumer_backoff", consumer, value)
                 .description("1 while the consumer retries a batch because PostgreSQL or Redis is out of reach")
-                .tag("stream", stream).register(registry);
+                .tag("stream", stream).tag("consumer", consumerName).register(registry);
     }
 
     Timer commitTimer(String kind) {

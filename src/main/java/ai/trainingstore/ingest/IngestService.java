@@ -48,9 +48,12 @@ public class IngestService {
     void onStart(@Observes StartupEvent event) {
         consumerName = config.consumerName().filter(name -> !name.isBlank()).orElseGet(IngestService::hostName);
         for (RecordKind kind : RecordKind.values()) {
-            consumers.add(new StreamConsumer(kind, config.streams().of(kind), config.group(), consumerName,
-                    redis.stream(String.class, String.class, String.class), parser, writer, deadLetters, metrics,
-                    config));
+            for (int i = 1; i <= config.batch().consumersPerStream(); i++) {
+                consumers.add(new StreamConsumer(kind, config.streams().of(kind), config.group(),
+                        i == 1 ? consumerName : consumerName + "-" + i,
+                        redis.stream(String.class, String.class, String.class), parser, writer, deadLetters,
+                        metrics, config));
+            }
         }
         LOG.infof("Consuming %d streams as consumer '%s' of group '%s'", consumers.size(), consumerName,
                 config.group());
@@ -79,7 +82,7 @@ public class IngestService {
 
     public List<ConsumerStatus> status() {
         return consumers.stream()
-                .map(consumer -> new ConsumerStatus(consumer.stream(), consumer.isRunning(), consumer.isRetrying(),
+                .map(consumer -> new ConsumerStatus(consumer.stream(), consumer.consumer(), consumer.isRunning(), consumer.isRetrying(),
                         consumer.sinceLastIteration(), consumer.lastError()))
                 .toList();
     }

@@ -103,7 +103,7 @@ final class StreamConsumer {
         this.commitTimer = metrics.commitTimer(kind.id());
         this.batchConfig = config.batch();
         this.delivery = config.delivery();
-        metrics.backOffGauge(stream, this, self -> self.retrying ? 1 : 0);
+        metrics.backOffGauge(stream, consumer, this, self -> self.retrying ? 1 : 0);
     }
 
     void start() {
@@ -122,6 +122,10 @@ final class StreamConsumer {
 
     String stream() {
         return stream;
+    }
+
+    String consumer() {
+        return consumer;
     }
 
     boolean isRunning() {

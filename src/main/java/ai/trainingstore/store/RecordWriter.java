@@ -11,6 +11,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.io.UncheckedIOException;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -37,6 +38,8 @@ public class RecordWriter {
     /** Folds the records by identity, writes them and returns how many rows were inserted or changed. */
     public Uni<Integer> write(RecordKind kind, List<StoreRecord> records) {
         List<StoreRecord> folded = Fold.byIdentity(records);
+        // One lock order for every writer: concurrent batches touching the same rows wait, never deadlock.
+        folded.sort(Comparator.comparing(StoreRecord::identity));
         if (folded.isEmpty()) {
             return Uni.createFrom().item(0);
         }
