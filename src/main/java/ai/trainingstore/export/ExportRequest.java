@@ -127,13 +127,17 @@ public record ExportRequest(
         int bar = value.indexOf('|');
         if (bar > 0 && bar < value.length() - 1) {
             try {
-                return new Cursor(OffsetDateTime.parse(value.substring(0, bar)).toInstant(), value.substring(bar + 1));
+                Instant occurredAt = OffsetDateTime.parse(value.substring(0, bar)).toInstant();
+                if (occurredAt.getNano() % 1_000 == 0) {
+                    return new Cursor(occurredAt, value.substring(bar + 1));
+                }
             } catch (DateTimeException ignored) {
                 // answered below
             }
         }
-        throw new InvalidExportException("'after' must be <occurred_at>|<identity> of the last row received, for"
-                + " example after=2026-01-31T12:00:00.123456Z|evt-42 (URL-encoded), not '" + value + "'.");
+        throw new InvalidExportException("'after' must be <occurred_at>|<identity> of the last row received"
+                + " (occurred_at as exported, to the microsecond), for example"
+                + " after=2026-01-31T12:00:00.123456Z|evt-42 (URL-encoded), not '" + value + "'.");
     }
 
     /**
@@ -157,11 +161,20 @@ public record ExportRequest(
                 boolean wholeDay = end && aliased.isPresent();
                 return Optional.of((wholeDay ? date.plusDays(1) : date).atStartOfDay(ZoneOffset.UTC).toInstant());
             }
-            return Optional.of(OffsetDateTime.parse(text).toInstant());
+            return Optional.of(upToMicros(OffsetDateTime.parse(text).toInstant()));
         } catch (DateTimeException e) {
             throw new InvalidExportException("'" + parameter + "' must be an ISO-8601 instant with an offset or Z"
                     + " (2026-01-31T12:00:00Z) or a date (2026-01-31), not '" + text + "'.");
         }
+    }
+
+    /**
+     * Rows are stored to the microsecond, so a finer bound is moved up to the next microsecond:
+     * the same rows are at or after it (and before it), as if PostgreSQL had compared exactly.
+     */
+    private static Instant upToMicros(Instant instant) {
+        int below = instant.getNano() % 1_000;
+        return below == 0 ? instant : instant.plusNanos(1_000 - below);
     }
 
     private static Optional<String> single(Map<String, List<String>> query, String name) {

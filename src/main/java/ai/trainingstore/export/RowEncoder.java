@@ -151,7 +151,11 @@ abstract class RowEncoder {
             super(columns);
             header = columns.stream().map(ExportColumn::name).toArray(String[]::new);
             values = new String[columns.size()];
-            CsvSchema schema = CsvSchema.emptySchema().withLineSeparator("\r\n").withoutComments();
+            CsvSchema.Builder named = CsvSchema.builder();
+            columns.forEach(column -> named.addColumn(column.name()));
+            // Named columns so that a null is written as an empty field, not left out.
+            CsvSchema schema = named.build().withoutHeader().withLineSeparator("\r\n").withoutComments()
+                    .withNullValue("");
             try {
                 csv = new CsvMapper().writer(schema)
                         .with(CsvGenerator.Feature.ALWAYS_QUOTE_EMPTY_STRINGS)
