@@ -86,6 +86,13 @@ public class EntryParser {
     }
 
     private void checkSize(Map<String, String> entry) throws InvalidEntryException {
+        long chars = 0;
+        for (Map.Entry<String, String> field : entry.entrySet()) {
+            chars += field.getKey().length() + (field.getValue() == null ? 0 : field.getValue().length());
+        }
+        if (chars * 3 <= maxEntryBytes) {
+            return; // a UTF-16 char is at most 3 UTF-8 bytes: surely within the limit, no need to count
+        }
         long bytes = 0;
         for (Map.Entry<String, String> field : entry.entrySet()) {
             bytes += utf8Length(field.getKey()) + utf8Length(field.getValue());

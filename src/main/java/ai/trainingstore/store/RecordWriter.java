@@ -108,6 +108,9 @@ public class RecordWriter {
     }
 
     private static String toJson(Map<String, ?> map) {
+        if (map.isEmpty()) {
+            return "{}";
+        }
         try {
             return JSON.writeValueAsString(map);
         } catch (JsonProcessingException e) {

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.vertx.core.Vertx;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisOptions;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 import java.sql.Connection;
@@ -34,12 +35,29 @@ final class FaultScenario implements AutoCloseable {
     static final String JDBC_URL = System.getProperty("fault.jdbc.url", "jdbc:postgresql://localhost:5432/postgres");
     static final String TASK_STATUSES[] = {"queued", "running", "tool_call", "reviewing", "completed"};
 
-    private final String prefix = "fault-" + UUID.randomUUID().toString().substring(0, 8);
+    private final String prefix;
     private final Vertx vertx = Vertx.vertx();
-    private final Redis redis = Redis.createClient(vertx, "redis://localhost:6379");
+    private final Redis redis;
+    private final Map<String, String> redisEnvironment;
     private final Random random = new Random(42);
     private int eventsPublished;
     private final Map<String, Integer> updatesPerTask = new HashMap<>();
+
+    /** A scenario on the machine's Redis (localhost:6379). */
+    FaultScenario() {
+        this("fault-" + UUID.randomUUID().toString().substring(0, 8),
+                new RedisOptions().setConnectionString("redis://localhost:6379"), Map.of());
+    }
+
+    /**
+     * A scenario on another Redis, such as a cluster: {@code redisOptions} for the publisher here,
+     * {@code redisEnvironment} (QUARKUS_REDIS_...) for the services it starts.
+     */
+    FaultScenario(String prefix, RedisOptions redisOptions, Map<String, String> redisEnvironment) {
+        this.prefix = prefix;
+        this.redis = Redis.createClient(vertx, redisOptions);
+        this.redisEnvironment = Map.copyOf(redisEnvironment);
+    }
 
     String prefix() {
         return prefix;
@@ -67,6 +85,7 @@ final class FaultScenario implements AutoCloseable {
         environment.put("TRAINING_STORE_DELIVERY_CLAIM_INTERVAL", "1s");
         environment.put("TRAINING_STORE_DELIVERY_RETRY_MAX", "2s");
         environment.put("TRAINING_STORE_SHUTDOWN_DRAIN_TIMEOUT", "10s");
+        environment.putAll(redisEnvironment);
         return environment;
     }
 
@@ -79,7 +98,7 @@ final class FaultScenario implements AutoCloseable {
                     .arg("event_id").arg(prefix + "-e-" + n).arg("event_type").arg("fault_test")
                     .arg("agent_id").arg(prefix).arg("payload").arg("{\"n\":" + n + ",\"text\":\"" + "x".repeat(200) + "\"}"));
         }
-        send(requests);
+        publish(requests);
     }
 
     /**
@@ -101,7 +120,7 @@ final class FaultScenario implements AutoCloseable {
             }
         }
         Collections.shuffle(requests, random);
-        send(requests);
+        publish(requests);
     }
 
     int eventsPublished() {
@@ -116,7 +135,11 @@ final class FaultScenario implements AutoCloseable {
         return updatesPerTask.size() * TASK_STATUSES.length;
     }
 
-    private void send(List<Request> requests) {
+    /**
+     * Sends the requests pipelined, 500 at a time. On a cluster every chunk must name keys of one
+     * hash slot (one stream), as agents' pipelines do.
+     */
+    void publish(List<Request> requests) {
         for (int from = 0; from < requests.size(); from += 500) {
             List<Request> chunk = requests.subList(from, Math.min(from + 500, requests.size()));
             try {
@@ -199,10 +222,10 @@ final class FaultScenario implements AutoCloseable {
     @Override
     public void close() {
         try {
-            List<String> keys = List.of("events", "tasks", "tool_executions", "workflows", "messages", "dead-letter");
-            Request delete = Request.cmd(Command.DEL);
-            keys.forEach(kind -> delete.arg(stream(kind)));
-            command(delete);
+            // One DEL per key: on a Redis Cluster the streams live on different hash slots.
+            for (String kind : List.of("events", "tasks", "tool_executions", "workflows", "messages", "dead-letter")) {
+                command(Request.cmd(Command.DEL).arg(stream(kind)));
+            }
         } catch (RuntimeException ignored) {
             // Redis may be down after a failed test; the keys are unique to this run anyway.
         }

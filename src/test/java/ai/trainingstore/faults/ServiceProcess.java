@@ -91,6 +91,11 @@ final class ServiceProcess implements AutoCloseable {
         return consumerName;
     }
 
+    /** The HTTP port this instance listens on. */
+    int port() {
+        return port;
+    }
+
     /** HTTP status of a GET on this instance, or -1 when it does not answer. */
     int httpStatus(String path) {
         try {
