@@ -166,6 +166,18 @@ public abstract class StoreTestSupport {
 
     /** Runs a query and returns its rows as column-name maps (JSON columns as their text). */
     protected List<Map<String, Object>> query(String sql, Object... parameters) {
+        return select(sql, parameters, (rows, column, type) -> {
+            Object value = rows.getObject(column);
+            return value == null ? null : type.startsWith("json") ? value.toString() : value;
+        });
+    }
+
+    /** Reads one column of the current row. */
+    private interface ColumnReader {
+        Object read(ResultSet rows, int column, String type) throws SQLException;
+    }
+
+    private List<Map<String, Object>> select(String sql, Object[] parameters, ColumnReader reader) {
         try (Connection connection = database.getConnection();
              PreparedStatement statement = connection.prepareStatement(sql)) {
             for (int i = 0; i < parameters.length; i++) {
@@ -177,9 +189,7 @@ public abstract class StoreTestSupport {
                 while (rows.next()) {
                     Map<String, Object> row = new LinkedHashMap<>();
                     for (int column = 1; column <= meta.getColumnCount(); column++) {
-                        Object value = rows.getObject(column);
-                        row.put(meta.getColumnLabel(column), value == null ? null
-                                : meta.getColumnTypeName(column).startsWith("json") ? value.toString() : value);
+                        row.put(meta.getColumnLabel(column), reader.read(rows, column, meta.getColumnTypeName(column)));
                     }
                     result.add(row);
                 }
@@ -284,26 +294,7 @@ public abstract class StoreTestSupport {
      * nodes (SQL null stays null), timestamps as {@link Instant}, arrays as lists.
      */
     protected List<Map<String, Object>> storedRows(String sql, Object... parameters) {
-        try (Connection connection = database.getConnection();
-             PreparedStatement statement = connection.prepareStatement(sql)) {
-            for (int i = 0; i < parameters.length; i++) {
-                statement.setObject(i + 1, parameters[i]);
-            }
-            try (ResultSet rows = statement.executeQuery()) {
-                ResultSetMetaData meta = rows.getMetaData();
-                List<Map<String, Object>> result = new ArrayList<>();
-                while (rows.next()) {
-                    Map<String, Object> row = new LinkedHashMap<>();
-                    for (int column = 1; column <= meta.getColumnCount(); column++) {
-                        row.put(meta.getColumnLabel(column), comparable(rows, column, meta.getColumnTypeName(column)));
-                    }
-                    result.add(row);
-                }
-                return result;
-            }
-        } catch (SQLException e) {
-            throw new IllegalStateException(e);
-        }
+        return select(sql, parameters, StoreTestSupport::comparable);
     }
 
     private static Object comparable(ResultSet rows, int column, String type) throws SQLException {
