@@ -97,9 +97,10 @@ public interface StoreConfig {
         /**
          * Consumers each stream has in this replica. Each is its own consumer of the group (named
          * {@code <consumer-name>}, {@code <consumer-name>-2}, ...), so while one writes a batch
-         * another reads and parses the next, and PostgreSQL writes on several connections.
+         * another reads and parses the next, and PostgreSQL writes on several connections. Two
+         * measured best on 2 cores (bench/RESULTS.md): +35% for events, +30% for merged kinds.
          */
-        @WithDefault("1")
+        @WithDefault("2")
         @Min(1)
         @Max(16)
         int consumersPerStream();
