@@ -18,11 +18,6 @@ import java.util.stream.Collectors;
  */
 final class WriteStatement {
 
-    /** Columns bound after the kind's fields, in this order. */
-    static final List<String> COMMON_COLUMNS = List.of("attributes", "occurred_at", "stream_entry_id");
-    static final List<String> MERGE_COLUMNS = List.of("first_occurred_at", "version", "field_versions",
-            "attribute_versions");
-
     private WriteStatement() {
     }
 
