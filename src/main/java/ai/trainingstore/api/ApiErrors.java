@@ -64,6 +64,17 @@ public class ApiErrors {
     }
 
     @ServerExceptionMapper
+    public Response tooManyRecords(HttpIngest.TooManyRecordsException e) {
+        return error(413, e.getMessage());
+    }
+
+    /** The unread rest of the body cannot be skipped cheaply: the connection is closed after the answer. */
+    @ServerExceptionMapper
+    public Response bodyTooLarge(RequestBody.TooLargeException e) {
+        return Response.fromResponse(error(413, e.getMessage())).header("Connection", "close").build();
+    }
+
+    @ServerExceptionMapper
     public Response tooManyExports(ExportService.TooManyExportsException e) {
         return Response.fromResponse(error(429, e.getMessage())).header("Retry-After", "5").build();
     }
@@ -80,15 +91,39 @@ public class ApiErrors {
                 + " 'export', ingest and replay need 'ingest'.");
     }
 
-    /** Anything unexpected: JSON too, with an id to find the stack trace in the log. */
+    /**
+     * Anything unexpected: JSON too, with an id to find the stack trace in the log. An HTTP error
+     * raised by the REST layer itself (405, 406, 413, 415...) carries no body: it gets one that
+     * says what to change.
+     */
     @ServerExceptionMapper(priority = jakarta.ws.rs.Priorities.USER + 1000)
     public Response unexpected(Throwable failure) {
         if (failure instanceof WebApplicationException web) {
-            return web.getResponse();
+            Response response = web.getResponse();
+            if (response.hasEntity() || response.getStatus() < 400) {
+                return response;
+            }
+            return Response.fromResponse(error(response.getStatus(), reasonFor(response.getStatus()))).build();
         }
         String id = java.util.UUID.randomUUID().toString();
         LOG.errorf(failure, "Request failed, error id %s", id);
         return error(500, "Internal error (id " + id + "); the service log has the details under this id.");
+    }
+
+    /** The error text for a status the HTTP layer chose without a reason of its own. */
+    public static String reasonFor(int status) {
+        return switch (status) {
+            case 400 -> "The request is malformed: check its syntax against the README's HTTP API section.";
+            case 404 -> "No such endpoint: see the README's HTTP API section.";
+            case 405 -> "This method is not allowed on this endpoint: see the README's HTTP API section.";
+            case 406 -> "The Accept header asks for a type this endpoint cannot produce: accept application/json"
+                    + " (or the export's format).";
+            case 413 -> "The request body is too large: send fewer records per request.";
+            case 414 -> "The request URI is too long: send fewer or shorter parameters.";
+            case 415 -> "This endpoint cannot read the body's Content-Type: send application/json.";
+            case 431 -> "The request headers are too large: send fewer or shorter headers.";
+            default -> "The request was refused with HTTP status " + status + ".";
+        };
     }
 
     private static Response withChallenge(Response response) {

@@ -4,7 +4,9 @@ import ai.trainingstore.deadletter.DeadLetterReplay;
 import ai.trainingstore.deadletter.DeadLetterReplay.Listed;
 import ai.trainingstore.deadletter.DeadLetterReplay.Outcome;
 import ai.trainingstore.deadletter.DeadLetters;
+import ai.trainingstore.ingest.EntryParser;
 import ai.trainingstore.security.ApiTokens;
+import ai.trainingstore.text.LogText;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.smallrye.mutiny.Uni;
 import jakarta.annotation.security.RolesAllowed;
@@ -16,6 +18,7 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.UriInfo;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -29,6 +32,8 @@ import java.util.Set;
 public class DeadLetterResource {
 
     private static final int DEFAULT_LIMIT = 100;
+    /** Nothing comes after it (and Redis refuses an exclusive range starting there). */
+    private static final String MAX_STREAM_ID = "18446744073709551615-18446744073709551615";
     private static final Set<String> LIST_PARAMETERS = Set.of("after", "limit");
 
     private final DeadLetterReplay deadLetters;
@@ -43,15 +48,22 @@ public class DeadLetterResource {
     public Uni<Map<String, Object>> list(@Context UriInfo uri) {
         Map<String, List<String>> query = uri.getQueryParameters();
         query.keySet().stream().filter(name -> !LIST_PARAMETERS.contains(name)).findFirst().ifPresent(name -> {
-            throw ApiErrors.badRequest("Unknown parameter '" + name + "': use after=<dead letter id> and limit=<1.."
+            throw ApiErrors.badRequest("Unknown parameter '" + LogText.safe(name) + "': use after=<dead letter id> and limit=<1.."
                     + DeadLetterReplay.PAGE + ">.");
         });
+        LIST_PARAMETERS.stream().filter(name -> query.getOrDefault(name, List.of()).size() > 1).findFirst()
+                .ifPresent(name -> {
+                    throw ApiErrors.badRequest("'" + name + "' is given more than once; give it once.");
+                });
         int limit = parseLimit(query.getOrDefault("limit", List.of()).stream().findFirst());
         Optional<String> after = query.getOrDefault("after", List.of()).stream().findFirst();
-        after.filter(id -> !id.matches("\\d+-\\d+")).ifPresent(id -> {
-            throw ApiErrors.badRequest("'after' must be a dead letter id such as 1732430832123-0, not '" + id + "'.");
+        after.filter(id -> !isStreamId(id)).ifPresent(id -> {
+            throw ApiErrors.badRequest("'after' must be a dead letter id such as 1732430832123-0, not '"
+                    + LogText.safe(id) + "'.");
         });
-        return deadLetters.list(after, limit).map(page -> {
+        Uni<List<Listed>> listed = after.filter(MAX_STREAM_ID::equals).isPresent()
+                ? Uni.createFrom().item(List.of()) : deadLetters.list(after, limit);
+        return listed.map(page -> {
             Map<String, Object> body = new LinkedHashMap<>();
             body.put("dead_letters", page.stream().map(DeadLetterResource::describe).toList());
             body.put("next_after", page.size() < limit ? null : page.get(page.size() - 1).id());
@@ -64,17 +76,8 @@ public class DeadLetterResource {
     @Path("/replay")
     @Consumes({MediaType.APPLICATION_JSON, MediaType.WILDCARD})
     @RolesAllowed(ApiTokens.INGEST)
-    public Uni<Map<String, Object>> replay(JsonNode body) {
-        List<String> ids = new ArrayList<>();
-        if (body != null && !body.isNull() && !body.isMissingNode()) {
-            JsonNode listed = body.get("ids");
-            if (!body.isObject() || (listed != null && !listed.isArray())) {
-                throw ApiErrors.badRequest("The body must be {\"ids\": [\"<dead letter id>\", ...]}, or empty to replay all.");
-            }
-            if (listed != null) {
-                listed.forEach(id -> ids.add(id.asText()));
-            }
-        }
+    public Uni<Map<String, Object>> replay(RequestBody body) {
+        List<String> ids = replayIds(body);
         return deadLetters.replay(ids).map(outcomes -> {
             Map<String, Object> result = new LinkedHashMap<>();
             result.put("replayed", outcomes.stream().filter(Outcome::replayed).map(outcome -> Map.of(
@@ -86,6 +89,61 @@ public class DeadLetterResource {
         });
     }
 
+    private static final String REPLAY_BODY = "The body must be {\"ids\": [\"<dead letter id>\", ...]} with at most "
+            + DeadLetterReplay.PAGE + " ids, or empty to replay all";
+
+    /** The ids a replay body lists, each a valid stream id; empty for "all". */
+    static List<String> replayIds(RequestBody body) {
+        if (body == null || body.isEmpty()) {
+            return List.of();
+        }
+        JsonNode json;
+        try {
+            json = EntryParser.JSON.readTree(body.bytes());
+        } catch (IOException e) {
+            throw ApiErrors.badRequest(REPLAY_BODY + "; it is not valid JSON.");
+        }
+        if (json == null || json.isNull() || json.isMissingNode()) {
+            return List.of();
+        }
+        JsonNode listed = json.get("ids");
+        if (!json.isObject() || (listed != null && !listed.isArray()) || json.size() > (listed == null ? 0 : 1)) {
+            throw ApiErrors.badRequest(REPLAY_BODY + ".");
+        }
+        if (listed == null) {
+            return List.of();
+        }
+        if (listed.size() > DeadLetterReplay.PAGE) {
+            throw ApiErrors.badRequest(REPLAY_BODY + "; it lists " + listed.size() + ": replay in several requests.");
+        }
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < listed.size(); i++) {
+            JsonNode id = listed.get(i);
+            if (!id.isTextual() || !isStreamId(id.textValue())) {
+                throw ApiErrors.badRequest("ids[" + i + "] must be a dead letter id such as 1732430832123-0, not "
+                        + LogText.safe(id.toString()) + ".");
+            }
+            ids.add(id.textValue());
+        }
+        return ids;
+    }
+
+    /** A Redis stream id: {@code <ms>-<seq>}, each an unsigned 64-bit number. */
+    static boolean isStreamId(String id) {
+        int dash = id.indexOf('-');
+        return dash > 0 && id.matches("\\d{1,20}-\\d{1,20}")
+                && fitsUnsigned64(id.substring(0, dash)) && fitsUnsigned64(id.substring(dash + 1));
+    }
+
+    private static boolean fitsUnsigned64(String digits) {
+        try {
+            Long.parseUnsignedLong(digits);
+            return true;
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
+
     private static Map<String, Object> describe(Listed listed) {
         Map<String, String> entry = listed.entry();
         Map<String, Object> view = new LinkedHashMap<>();
@@ -94,10 +152,18 @@ public class DeadLetterResource {
         view.put("source_id", entry.get(DeadLetters.SOURCE_ID));
         view.put("error", entry.get(DeadLetters.ERROR));
         view.put("error_code", entry.get(DeadLetters.ERROR_CODE));
-        view.put("delivery_count", entry.containsKey(DeadLetters.DELIVERY_COUNT)
-                ? Integer.parseInt(entry.get(DeadLetters.DELIVERY_COUNT)) : null);
+        view.put("delivery_count", deliveryCount(entry.get(DeadLetters.DELIVERY_COUNT)));
         view.put("fields", DeadLetters.originalFields(entry));
         return view;
+    }
+
+    /** Written by the store, but the stream is open to anyone with Redis access: never trusted to parse. */
+    private static Integer deliveryCount(String text) {
+        try {
+            return text == null ? null : Integer.valueOf(text);
+        } catch (NumberFormatException e) {
+            return null;
+        }
     }
 
     private static int parseLimit(Optional<String> limit) {
@@ -113,6 +179,6 @@ public class DeadLetterResource {
             // answered below
         }
         throw ApiErrors.badRequest("'limit' must be a whole number from 1 to " + DeadLetterReplay.PAGE
-                + ", not '" + limit.get() + "'.");
+                + ", not '" + LogText.safe(limit.get()) + "'.");
     }
 }

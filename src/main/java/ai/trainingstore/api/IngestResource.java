@@ -13,7 +13,6 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
-import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.eclipse.microprofile.openapi.annotations.Operation;
@@ -39,15 +38,9 @@ public class IngestResource {
             description = "Body: a JSON object, a JSON array of objects, or NDJSON. Every record is validated as on"
                     + " the stream; if any is bad the request is refused with 400 and per-record errors and"
                     + " nothing is added. Otherwise 202 with the stream entry ids, in order.")
-    public Uni<Response> ingest(@PathParam("kind") String kindId, byte[] body) {
+    public Uni<Response> ingest(@PathParam("kind") String kindId, RequestBody body) {
         RecordKind kind = ExportResource.kind(kindId);
-        int limit = config.ingest().maxRequestBytes();
-        if (body.length > limit) {
-            return Uni.createFrom().item(ApiErrors.error(413, "The request body is " + body.length + " bytes, over"
-                    + " the limit of " + limit + " (training-store.ingest.max-request-bytes): send fewer records"
-                    + " per request."));
-        }
-        return ingest.ingest(kind, new String(body, StandardCharsets.UTF_8)).map(ids -> {
+        return ingest.ingest(kind, body.bytes()).map(ids -> {
             Map<String, Object> accepted = new LinkedHashMap<>();
             accepted.put("kind", kind.id());
             accepted.put("stream", config.streams().of(kind));

@@ -161,6 +161,14 @@ public interface StoreConfig {
         @WithDefault("10485760")
         @Min(1024)
         int maxRequestBytes();
+
+        /**
+         * Most records in one POST /api/v1/ingest request; more get 413. They are added in one
+         * pipelined MULTI/EXEC, so this must stay below quarkus.redis.max-waiting-handlers.
+         */
+        @WithDefault("10000")
+        @Min(1)
+        int maxRecords();
     }
 
     interface Trim {

@@ -3,6 +3,7 @@ package ai.trainingstore.export;
 import ai.trainingstore.kind.Field;
 import ai.trainingstore.kind.FieldType;
 import ai.trainingstore.kind.RecordKind;
+import ai.trainingstore.text.LogText;
 import java.time.DateTimeException;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -66,11 +67,22 @@ public record ExportRequest(
         }
     }
 
+    /**
+     * The range a bound may take: {@code occurred_at} is stored from 1970 to 9999, and every
+     * instant in this range is one PostgreSQL's timestamptz (4713 BC to 294276 AD) represents.
+     */
+    static final Instant EARLIEST_BOUND = Instant.parse("0001-01-01T00:00:00Z");
+    static final Instant LATEST_BOUND = Instant.parse("+10000-01-01T00:00:00Z");
+
     public static ExportRequest parse(RecordKind kind, Map<String, List<String>> query, String acceptEncoding) {
+        query.forEach((name, values) -> {
+            requireStorable(name, name);
+            values.forEach(value -> requireStorable(name, value));
+        });
         Set<String> filterable = filterableColumns(kind);
         for (String name : query.keySet()) {
             if (!OWN_PARAMETERS.contains(name) && !filterable.contains(name)) {
-                throw new InvalidExportException("Unknown parameter '" + name + "'. Use format, from, to, start_date,"
+                throw new InvalidExportException("Unknown parameter '" + LogText.safe(name) + "'. Use format, from, to, start_date,"
                         + " end_date, limit, after, or a filter on one of the text columns of " + kind.id() + ": "
                         + String.join(", ", filterable) + ".");
             }
@@ -106,7 +118,7 @@ public record ExportRequest(
         return switch (value) {
             case "jsonl" -> Format.JSONL;
             case "csv" -> Format.CSV;
-            default -> throw new InvalidExportException("Unknown format '" + value + "': use format=jsonl (default)"
+            default -> throw new InvalidExportException("Unknown format '" + LogText.safe(value) + "': use format=jsonl (default)"
                     + " or format=csv.");
         };
     }
@@ -120,7 +132,7 @@ public record ExportRequest(
         } catch (NumberFormatException ignored) {
             // answered below
         }
-        throw new InvalidExportException("'limit' must be a whole number of rows, 0 or more, not '" + value + "'.");
+        throw new InvalidExportException("'limit' must be a whole number of rows, 0 or more, not '" + LogText.safe(value) + "'.");
     }
 
     private static Cursor cursor(String value) {
@@ -128,7 +140,7 @@ public record ExportRequest(
         if (bar > 0 && bar < value.length() - 1) {
             try {
                 Instant occurredAt = OffsetDateTime.parse(value.substring(0, bar)).toInstant();
-                if (occurredAt.getNano() % 1_000 == 0) {
+                if (occurredAt.getNano() % 1_000 == 0 && inBoundRange(occurredAt)) {
                     return new Cursor(occurredAt, value.substring(bar + 1));
                 }
             } catch (DateTimeException ignored) {
@@ -137,7 +149,7 @@ public record ExportRequest(
         }
         throw new InvalidExportException("'after' must be <occurred_at>|<identity> of the last row received"
                 + " (occurred_at as exported, to the microsecond), for example"
-                + " after=2026-01-31T12:00:00.123456Z|evt-42 (URL-encoded), not '" + value + "'.");
+                + " after=2026-01-31T12:00:00.123456Z|evt-42 (URL-encoded), not '" + LogText.safe(value) + "'.");
     }
 
     /**
@@ -156,15 +168,22 @@ public record ExportRequest(
         String text = value.or(() -> aliased).orElseThrow();
         String parameter = value.isPresent() ? name : alias;
         try {
+            Instant bound;
             if (text.length() == 10) {
                 LocalDate date = LocalDate.parse(text, DateTimeFormatter.ISO_LOCAL_DATE);
                 boolean wholeDay = end && aliased.isPresent();
-                return Optional.of((wholeDay ? date.plusDays(1) : date).atStartOfDay(ZoneOffset.UTC).toInstant());
+                bound = (wholeDay ? date.plusDays(1) : date).atStartOfDay(ZoneOffset.UTC).toInstant();
+            } else {
+                bound = upToMicros(OffsetDateTime.parse(text).toInstant());
             }
-            return Optional.of(upToMicros(OffsetDateTime.parse(text).toInstant()));
-        } catch (DateTimeException e) {
+            if (!inBoundRange(bound)) {
+                throw new InvalidExportException("'" + parameter + "' must be between 0001-01-01 and 9999-12-31"
+                        + " (records are stored with occurred_at from 1970 to 9999), not '" + LogText.safe(text) + "'.");
+            }
+            return Optional.of(bound);
+        } catch (DateTimeException | ArithmeticException e) {
             throw new InvalidExportException("'" + parameter + "' must be an ISO-8601 instant with an offset or Z"
-                    + " (2026-01-31T12:00:00Z) or a date (2026-01-31), not '" + text + "'.");
+                    + " (2026-01-31T12:00:00Z) or a date (2026-01-31), not '" + LogText.safe(text) + "'.");
         }
     }
 
@@ -175,6 +194,18 @@ public record ExportRequest(
     private static Instant upToMicros(Instant instant) {
         int below = instant.getNano() % 1_000;
         return below == 0 ? instant : instant.plusNanos(1_000 - below);
+    }
+
+    private static boolean inBoundRange(Instant instant) {
+        return !instant.isBefore(EARLIEST_BOUND) && !instant.isAfter(LATEST_BOUND);
+    }
+
+    /** PostgreSQL text cannot hold NUL, so no value with one can match: refused, not sent to the database. */
+    private static void requireStorable(String parameter, String value) {
+        if (value.indexOf('\0') >= 0) {
+            throw new InvalidExportException("Parameter '" + LogText.safe(parameter) + "' contains a NUL character"
+                    + " (%00), which no stored value can contain: remove it.");
+        }
     }
 
     private static Optional<String> single(Map<String, List<String>> query, String name) {

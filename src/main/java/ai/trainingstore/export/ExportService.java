@@ -3,9 +3,9 @@ package ai.trainingstore.export;
 import ai.trainingstore.config.StoreConfig;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
+import ai.trainingstore.text.LogText;
 import io.vertx.mutiny.core.buffer.Buffer;
 import io.vertx.mutiny.sqlclient.Pool;
-import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Transaction;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -45,18 +45,31 @@ public class ExportService {
     private record Session(SqlConnection connection, Transaction transaction) {
     }
 
-    /** The bytes of the export. Takes one of the export slots until the stream ends, fails or is cancelled. */
+    /**
+     * The bytes of the export. The request is fully validated and its query built before this is
+     * called; the export slot is taken only when the stream is subscribed and given back when it
+     * ends, fails or is cancelled, so a stream that is never subscribed holds nothing.
+     */
     public Multi<Buffer> export(ExportRequest request) {
-        if (!running.tryAcquire()) {
-            throw new TooManyExportsException(config.maxConcurrent() + " exports are running, the most allowed"
-                    + " (training-store.export.max-concurrent); retry when one has finished.");
-        }
         List<ExportColumn> columns = ExportColumn.of(request.kind());
         ExportQuery query = ExportQuery.of(request, columns);
+        return Multi.createFrom().deferred(() -> {
+            if (!running.tryAcquire()) {
+                throw new TooManyExportsException(config.maxConcurrent() + " exports are running, the most"
+                        + " allowed (training-store.export.max-concurrent); retry when one has finished.");
+            }
+            try {
+                return body(request, query, columns).onTermination().invoke(running::release);
+            } catch (RuntimeException e) {
+                running.release();
+                throw e;
+            }
+        });
+    }
+
+    private Multi<Buffer> body(ExportRequest request, ExportQuery query, List<ExportColumn> columns) {
         RowEncoder encoder = RowEncoder.of(request.format(), columns);
-        Multi<byte[]> body = Multi.createBy().concatenating().streams(
-                Multi.createFrom().item(encoder::header),
-                rows(query).group().intoLists().of(config.rowsPerChunk()).map(encoder::encode));
+        Multi<byte[]> body = encoded(query, encoder);
         if (request.gzip()) {
             GzipChunks gzip = new GzipChunks();
             body = Multi.createBy().concatenating().streams(body.map(gzip::compress),
@@ -65,18 +78,24 @@ public class ExportService {
         return body
                 .select().where(bytes -> bytes.length > 0)
                 .map(Buffer::buffer)
-                .onFailure().invoke(failure -> LOG.warnf("Export of %s failed after it started; the connection is"
+                .onFailure().invoke(failure -> LOG.warnf("Export of %s failed; if it had started, the connection is"
                         + " closed without the final chunk so the client sees it cut: %s", request.kind().id(),
-                        failure.getMessage()))
-                .onTermination().invoke(running::release);
+                        LogText.safe(failure.getMessage())));
     }
 
-    private Multi<Row> rows(ExportQuery query) {
+    /**
+     * The header, then the rows chunk by chunk. The header comes only once the query is prepared,
+     * so a query PostgreSQL refuses fails the request before its first byte.
+     */
+    private Multi<byte[]> encoded(ExportQuery query, RowEncoder encoder) {
         return Multi.createFrom().resourceFromUni(this::openSession,
                         session -> session.connection().prepare(query.sql())
-                                .onItem().transformToMulti(statement -> statement
-                                        .createStream(config.rowsPerChunk(), query.parameters())
-                                        .toMulti()))
+                                .onItem().transformToMulti(statement -> Multi.createBy().concatenating().streams(
+                                        Multi.createFrom().item(encoder::header),
+                                        statement.createStream(config.rowsPerChunk(), query.parameters())
+                                                .toMulti()
+                                                .group().intoLists().of(config.rowsPerChunk())
+                                                .map(encoder::encode))))
                 .withFinalizer(this::closeSession);
     }
 

@@ -7,9 +7,12 @@ import ai.trainingstore.kind.FieldType;
 import ai.trainingstore.kind.RecordKind;
 import ai.trainingstore.store.StoreRecord;
 import ai.trainingstore.store.Versions;
+import ai.trainingstore.text.LogText;
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -42,8 +45,22 @@ public class EntryParser {
     public static final String DATA_FIELD = "data";
     public static final String OCCURRED_AT = "occurred_at";
 
-    /** Keeps numbers exactly as sent (no double rounding) when a document is re-serialized. */
-    static final ObjectMapper JSON = JsonMapper.builder()
+    /** Deepest JSON nesting accepted anywhere (stream fields, documents, HTTP bodies). */
+    public static final int MAX_JSON_DEPTH = 1_000;
+    /** Longest number accepted, in characters; longer ones are refused, not rounded. */
+    public static final int MAX_NUMBER_CHARS = 1_000;
+
+    /**
+     * The one JSON reading of the store: keeps numbers exactly as sent (no double rounding) when a
+     * document is re-serialized, and bounds nesting and number length so hostile input costs
+     * neither stack nor CPU.
+     */
+    public static final ObjectMapper JSON = JsonMapper.builder(JsonFactory.builder()
+                    .streamReadConstraints(StreamReadConstraints.builder()
+                            .maxNestingDepth(MAX_JSON_DEPTH)
+                            .maxNumberLength(MAX_NUMBER_CHARS)
+                            .build())
+                    .build())
             .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .nodeFactory(JsonNodeFactory.withExactBigDecimals(true))
@@ -147,7 +164,7 @@ public class EntryParser {
         checkStorableText("data", name);
         checkStorable(name, value);
         if (record.isSetFlat(name)) {
-            throw new InvalidEntryException(Reason.BAD_VALUE, "Field '" + name
+            throw new InvalidEntryException(Reason.BAD_VALUE, "Field '" + LogText.safe(name)
                     + "' is sent both as an entry field and inside 'data': send it once.");
         }
         int index = record.kind.indexOf(name);
@@ -292,7 +309,7 @@ public class EntryParser {
     private static void checkStorableNumber(String field, BigDecimal number) throws InvalidEntryException {
         long digitsBeforePoint = (long) number.precision() - number.scale();
         if (digitsBeforePoint > 131_072 || number.scale() > 16_383) {
-            throw new InvalidEntryException(Reason.BAD_VALUE, "Field '" + field + "' holds a number too large or"
+            throw new InvalidEntryException(Reason.BAD_VALUE, "Field '" + LogText.safe(field) + "' holds a number too large or"
                     + " too precise for PostgreSQL (over 131,072 digits before the point or 16,383 after): send it"
                     + " as a string.");
         }
@@ -310,13 +327,13 @@ public class EntryParser {
         for (int i = offset; i < end; i++) {
             char c = chars[i];
             if (c == 0) {
-                throw new InvalidEntryException(Reason.BAD_VALUE, "Field '" + field
+                throw new InvalidEntryException(Reason.BAD_VALUE, "Field '" + LogText.safe(field)
                         + "' contains a NUL character (\\u0000), which PostgreSQL cannot store: remove it.");
             }
             if (Character.isSurrogate(c)) {
                 boolean paired = Character.isHighSurrogate(c) && i + 1 < end && Character.isLowSurrogate(chars[i + 1]);
                 if (!paired) {
-                    throw new InvalidEntryException(Reason.BAD_VALUE, "Field '" + field
+                    throw new InvalidEntryException(Reason.BAD_VALUE, "Field '" + LogText.safe(field)
                             + "' contains an unpaired UTF-16 surrogate, which is not valid Unicode: fix its encoding.");
                 }
                 i++;
@@ -349,7 +366,7 @@ public class EntryParser {
     }
 
     private static String abbreviate(String text) {
-        return text.length() <= 80 ? text : text.substring(0, 77) + "...";
+        return LogText.safe(text.length() <= 80 ? text : text.substring(0, 77) + "...");
     }
 
     private static long utf8Length(String text) {

@@ -51,7 +51,7 @@ public class IngestService {
             for (int i = 1; i <= config.batch().consumersPerStream(); i++) {
                 consumers.add(new StreamConsumer(kind, config.streams().of(kind), config.group(),
                         i == 1 ? consumerName : consumerName + "-" + i,
-                        redis.stream(String.class, String.class, String.class), parser, writer, deadLetters,
+                        redis.stream(String.class, byte[].class, byte[].class), parser, writer, deadLetters,
                         metrics, config));
             }
         }

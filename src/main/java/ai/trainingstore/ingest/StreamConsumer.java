@@ -54,7 +54,7 @@ final class StreamConsumer {
     private final String stream;
     private final String group;
     private final String consumer;
-    private final ReactiveStreamCommands<String, String, String> redis;
+    private final ReactiveStreamCommands<String, byte[], byte[]> redis;
     private final EntryParser parser;
     private final RecordWriter writer;
     private final DeadLetters deadLetters;
@@ -89,7 +89,7 @@ final class StreamConsumer {
     private volatile String lastError;
 
     StreamConsumer(RecordKind kind, String stream, String group, String consumer,
-                   ReactiveStreamCommands<String, String, String> redis, EntryParser parser, RecordWriter writer,
+                   ReactiveStreamCommands<String, byte[], byte[]> redis, EntryParser parser, RecordWriter writer,
                    DeadLetters deadLetters, IngestMetrics metrics, StoreConfig config) {
         this.kind = kind;
         this.stream = stream;
@@ -276,7 +276,7 @@ final class StreamConsumer {
     }
 
     /** Looks up how often each entry was delivered (XPENDING), so the delivery limit can apply. */
-    private Uni<Batch> withDeliveryCounts(List<StreamMessage<String, String, String>> entries) {
+    private Uni<Batch> withDeliveryCounts(List<StreamMessage<String, byte[], byte[]>> entries) {
         if (entries.isEmpty()) {
             return Uni.createFrom().item(toBatch(entries, Map.of()));
         }
@@ -291,18 +291,19 @@ final class StreamConsumer {
                 });
     }
 
-    private Batch toBatch(List<StreamMessage<String, String, String>> entries, Map<String, Integer> deliveryCounts) {
+    private Batch toBatch(List<StreamMessage<String, byte[], byte[]>> entries, Map<String, Integer> deliveryCounts) {
         Batch batch = new Batch();
         if (!entries.isEmpty()) {
             metrics.read(stream, entries.size());
         }
-        for (StreamMessage<String, String, String> entry : entries) {
+        for (StreamMessage<String, byte[], byte[]> entry : entries) {
             batch.ids.add(entry.id());
-            Map<String, String> fields = entry.payload();
-            if (fields == null || fields.isEmpty()) {
+            if (entry.payload() == null || entry.payload().isEmpty()) {
                 // Deleted from the stream while pending: nothing left to store, only to acknowledge.
                 continue;
             }
+            EntryText text = EntryText.decode(entry.payload());
+            Map<String, String> fields = text.fields();
             int deliveries = deliveryCounts.getOrDefault(entry.id(), 1);
             if (deliveries > 1) {
                 metrics.redelivered(stream);
@@ -310,6 +311,10 @@ final class StreamConsumer {
             if (deliveries > delivery.maxDeliveries()) {
                 batch.deadLetters.add(new DeadLetter(entry.id(), fields, deliveryLimit(entry.id(), deliveries),
                         deliveries));
+                continue;
+            }
+            if (text.invalidUtf8() != null) {
+                batch.deadLetters.add(new DeadLetter(entry.id(), fields, text.invalidUtf8(), 0));
                 continue;
             }
             ParsedEntry parsed = parser.parse(kind, stream, entry.id(), fields);

@@ -1,5 +1,6 @@
 package ai.trainingstore.store;
 
+import ai.trainingstore.text.LogText;
 import io.vertx.pgclient.PgException;
 import java.util.Set;
 
@@ -28,9 +29,9 @@ public final class WriteFailures {
     public static String describe(Throwable failure) {
         if (failure instanceof PgException pg) {
             String detail = pg.getDetail() == null ? "" : " (" + pg.getDetail() + ")";
-            return "PostgreSQL refused the record: " + pg.getErrorMessage() + detail + " [SQLSTATE "
-                    + pg.getSqlState() + "]";
+            return LogText.safe("PostgreSQL refused the record: " + pg.getErrorMessage() + detail + " [SQLSTATE "
+                    + pg.getSqlState() + "]");
         }
-        return String.valueOf(failure.getMessage());
+        return LogText.safe(String.valueOf(failure.getMessage()));
     }
 }
