@@ -26,7 +26,7 @@ public class ApiErrors {
     }
 
     public static Response error(int status, String message) {
-        return Response.status(status).type(MediaType.APPLICATION_JSON).entity(Map.of("error", message)).build();
+        return Response.status(status).type(MediaType.APPLICATION_JSON).entity(new Answers.Error(message)).build();
     }
 
     /** Thrown by resources for a request the client must fix. */
@@ -52,10 +52,8 @@ public class ApiErrors {
 
     @ServerExceptionMapper
     public Response invalidRecords(HttpIngest.InvalidRecordsException e) {
-        Map<String, Object> body = new java.util.LinkedHashMap<>();
-        body.put("error", e.getMessage());
-        body.put("records", e.errors());
-        return Response.status(400).type(MediaType.APPLICATION_JSON).entity(body).build();
+        return Response.status(400).type(MediaType.APPLICATION_JSON)
+                .entity(new Answers.InvalidRecords(e.getMessage(), e.errors())).build();
     }
 
     @ServerExceptionMapper

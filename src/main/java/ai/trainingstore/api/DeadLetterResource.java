@@ -4,7 +4,7 @@ import ai.trainingstore.deadletter.DeadLetterReplay;
 import ai.trainingstore.deadletter.DeadLetterReplay.Listed;
 import ai.trainingstore.deadletter.DeadLetterReplay.Outcome;
 import ai.trainingstore.deadletter.DeadLetters;
-import ai.trainingstore.ingest.EntryParser;
+import ai.trainingstore.record.EntryParser;
 import ai.trainingstore.security.ApiTokens;
 import ai.trainingstore.text.LogText;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -45,7 +45,7 @@ public class DeadLetterResource {
     /** {@code ?after=<dead letter id>&limit=<1..1000>}; {@code next_after} pages on. */
     @GET
     @RolesAllowed(ApiTokens.EXPORT)
-    public Uni<Map<String, Object>> list(@Context UriInfo uri) {
+    public Uni<Answers.DeadLetterPage> list(@Context UriInfo uri) {
         Map<String, List<String>> query = uri.getQueryParameters();
         query.keySet().stream().filter(name -> !LIST_PARAMETERS.contains(name)).findFirst().ifPresent(name -> {
             throw ApiErrors.badRequest("Unknown parameter '" + LogText.safe(name) + "': use after=<dead letter id> and limit=<1.."
@@ -63,12 +63,9 @@ public class DeadLetterResource {
         });
         Uni<List<Listed>> listed = after.filter(MAX_STREAM_ID::equals).isPresent()
                 ? Uni.createFrom().item(List.of()) : deadLetters.list(after, limit);
-        return listed.map(page -> {
-            Map<String, Object> body = new LinkedHashMap<>();
-            body.put("dead_letters", page.stream().map(DeadLetterResource::describe).toList());
-            body.put("next_after", page.size() < limit ? null : page.get(page.size() - 1).id());
-            return body;
-        });
+        return listed.map(page -> new Answers.DeadLetterPage(
+                page.stream().map(DeadLetterResource::describe).toList(),
+                page.size() < limit ? null : page.get(page.size() - 1).id()));
     }
 
     /** Body {@code {"ids": [...]}} replays those; no body or no ids replays all. */
@@ -76,17 +73,15 @@ public class DeadLetterResource {
     @Path("/replay")
     @Consumes({MediaType.APPLICATION_JSON, MediaType.WILDCARD})
     @RolesAllowed(ApiTokens.INGEST)
-    public Uni<Map<String, Object>> replay(RequestBody body) {
+    public Uni<Answers.Replay> replay(RequestBody body) {
         List<String> ids = replayIds(body);
-        return deadLetters.replay(ids).map(outcomes -> {
-            Map<String, Object> result = new LinkedHashMap<>();
-            result.put("replayed", outcomes.stream().filter(Outcome::replayed).map(outcome -> Map.of(
-                    "id", outcome.id(), "source_stream", outcome.sourceStream(), "entry_id", outcome.entryId()))
-                    .toList());
-            result.put("not_replayed", outcomes.stream().filter(outcome -> !outcome.replayed())
-                    .map(outcome -> Map.of("id", outcome.id(), "error", outcome.error())).toList());
-            return result;
-        });
+        return deadLetters.replay(ids).map(outcomes -> new Answers.Replay(
+                outcomes.stream().filter(Outcome::replayed)
+                        .map(outcome -> new Answers.Replayed(outcome.id(), outcome.sourceStream(), outcome.entryId()))
+                        .toList(),
+                outcomes.stream().filter(outcome -> !outcome.replayed())
+                        .map(outcome -> new Answers.NotReplayed(outcome.id(), outcome.error()))
+                        .toList()));
     }
 
     private static final String REPLAY_BODY = "The body must be {\"ids\": [\"<dead letter id>\", ...]} with at most "
@@ -144,17 +139,11 @@ public class DeadLetterResource {
         }
     }
 
-    private static Map<String, Object> describe(Listed listed) {
+    private static Answers.DeadLetter describe(Listed listed) {
         Map<String, String> entry = listed.entry();
-        Map<String, Object> view = new LinkedHashMap<>();
-        view.put("id", listed.id());
-        view.put("source_stream", entry.get(DeadLetters.SOURCE_STREAM));
-        view.put("source_id", entry.get(DeadLetters.SOURCE_ID));
-        view.put("error", entry.get(DeadLetters.ERROR));
-        view.put("error_code", entry.get(DeadLetters.ERROR_CODE));
-        view.put("delivery_count", deliveryCount(entry.get(DeadLetters.DELIVERY_COUNT)));
-        view.put("fields", DeadLetters.originalFields(entry));
-        return view;
+        return new Answers.DeadLetter(listed.id(), entry.get(DeadLetters.SOURCE_STREAM),
+                entry.get(DeadLetters.SOURCE_ID), entry.get(DeadLetters.ERROR), entry.get(DeadLetters.ERROR_CODE),
+                deliveryCount(entry.get(DeadLetters.DELIVERY_COUNT)), DeadLetters.originalFields(entry));
     }
 
     /** Written by the store, but the stream is open to anyone with Redis access: never trusted to parse. */

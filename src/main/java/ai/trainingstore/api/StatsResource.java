@@ -2,7 +2,7 @@ package ai.trainingstore.api;
 
 import ai.trainingstore.config.StoreConfig;
 import ai.trainingstore.deadletter.DeadLetterReplay;
-import ai.trainingstore.ingest.StreamLag;
+import ai.trainingstore.stream.StreamLag;
 import ai.trainingstore.kind.RecordKind;
 import ai.trainingstore.security.ApiTokens;
 import io.smallrye.mutiny.Uni;
@@ -44,29 +44,21 @@ public class StatsResource {
     @Produces(MediaType.APPLICATION_JSON)
     @RolesAllowed({ApiTokens.EXPORT, ApiTokens.INGEST})
     @Operation(summary = "Rows stored, stream length, pending entries, consumer lag and dead letters per kind")
-    public Uni<Map<String, Object>> stats() {
+    public Uni<Answers.Stats> stats() {
         Uni<Row> counts = pool.query(ROW_COUNTS).execute().map(rows -> rows.iterator().next());
         return Uni.combine().all().unis(counts, deadLetters.countBySource(), streams.refresh())
                 .with((rows, deadLettered, ignored) -> {
-                    Map<String, Object> kinds = new LinkedHashMap<>();
+                    Map<String, Answers.KindStats> kinds = new LinkedHashMap<>();
                     for (RecordKind kind : RecordKind.values()) {
                         String stream = config.streams().of(kind);
                         StreamLag.Snapshot snapshot = streams.snapshot(stream);
-                        Map<String, Object> figures = new LinkedHashMap<>();
-                        figures.put("stream", stream);
-                        figures.put("rows", rows.getLong(kind.id()));
-                        figures.put("stream_length", snapshot.length().get());
-                        figures.put("pending", snapshot.pending().get());
-                        figures.put("lag", snapshot.lag().get() < 0 ? null : snapshot.lag().get());
-                        figures.put("dead_letters", deadLettered.getOrDefault(stream, 0L));
-                        kinds.put(kind.id(), figures);
+                        long lag = snapshot.lag().get();
+                        kinds.put(kind.id(), new Answers.KindStats(stream, rows.getLong(kind.id()),
+                                snapshot.length().get(), snapshot.pending().get(), lag < 0 ? null : lag,
+                                deadLettered.getOrDefault(stream, 0L)));
                     }
-                    Map<String, Object> body = new LinkedHashMap<>();
-                    body.put("group", config.group());
-                    body.put("kinds", kinds);
-                    body.put("dead_letter_stream", config.streams().deadLetter());
-                    body.put("dead_letters", deadLettered.values().stream().mapToLong(Long::longValue).sum());
-                    return body;
+                    return new Answers.Stats(config.group(), kinds, config.streams().deadLetter(),
+                            deadLettered.values().stream().mapToLong(Long::longValue).sum());
                 });
     }
 }

@@ -65,6 +65,9 @@ public interface StoreConfig {
         @WithDefault("training:messages")
         String messages();
 
+        @WithDefault("training:feedback")
+        String feedback();
+
         @WithName("dead-letter")
         @WithDefault("training:dead-letter")
         String deadLetter();
@@ -76,6 +79,7 @@ public interface StoreConfig {
                 case TOOL_EXECUTIONS -> toolExecutions();
                 case WORKFLOWS -> workflows();
                 case MESSAGES -> messages();
+                case FEEDBACK -> feedback();
             };
         }
     }

@@ -1,8 +1,8 @@
 package ai.trainingstore.deadletter;
 
 import ai.trainingstore.config.StoreConfig;
-import ai.trainingstore.ingest.EntryParser;
-import ai.trainingstore.ingest.ParsedEntry;
+import ai.trainingstore.record.EntryParser;
+import ai.trainingstore.record.ParsedEntry;
 import ai.trainingstore.kind.RecordKind;
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.quarkus.redis.datasource.stream.ReactiveStreamCommands;

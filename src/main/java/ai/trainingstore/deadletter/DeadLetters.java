@@ -1,7 +1,7 @@
 package ai.trainingstore.deadletter;
 
 import ai.trainingstore.config.StoreConfig;
-import ai.trainingstore.ingest.Rejection;
+import ai.trainingstore.kind.Rejection;
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.quarkus.redis.datasource.stream.ReactiveStreamCommands;
 import io.smallrye.mutiny.Uni;

@@ -1,5 +1,7 @@
 package ai.trainingstore.export;
 
+import ai.trainingstore.kind.Column;
+
 import io.vertx.mutiny.sqlclient.Tuple;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -14,7 +16,7 @@ import java.util.stream.Collectors;
  */
 record ExportQuery(String sql, Tuple parameters) {
 
-    static ExportQuery of(ExportRequest request, List<ExportColumn> columns) {
+    static ExportQuery of(ExportRequest request, List<Column> columns) {
         String identity = request.kind().identity();
         List<String> conditions = new ArrayList<>();
         Tuple parameters = Tuple.tuple();
@@ -38,7 +40,7 @@ record ExportQuery(String sql, Tuple parameters) {
                     + parameters.size() + ")");
         });
         StringBuilder sql = new StringBuilder("SELECT ")
-                .append(columns.stream().map(ExportColumn::selectExpression).collect(Collectors.joining(", ")))
+                .append(columns.stream().map(ExportQuery::selectExpression).collect(Collectors.joining(", ")))
                 .append(" FROM ").append(request.kind().qualifiedTable());
         if (!conditions.isEmpty()) {
             sql.append(" WHERE ").append(String.join(" AND ", conditions));
@@ -49,5 +51,10 @@ record ExportQuery(String sql, Tuple parameters) {
             sql.append(" LIMIT $").append(parameters.size());
         });
         return new ExportQuery(sql.toString(), parameters);
+    }
+
+    /** JSON as its text, so it is written out without being parsed. */
+    private static String selectExpression(Column column) {
+        return column.type().isJson() ? column.name() + "::text AS " + column.name() : column.name();
     }
 }

@@ -1,7 +1,6 @@
 package ai.trainingstore.export;
 
-import ai.trainingstore.kind.Field;
-import ai.trainingstore.kind.FieldType;
+import ai.trainingstore.kind.Column;
 import ai.trainingstore.kind.RecordKind;
 import ai.trainingstore.text.LogText;
 import java.time.DateTimeException;
@@ -110,7 +109,7 @@ public record ExportRequest(
     }
 
     static Set<String> filterableColumns(RecordKind kind) {
-        return kind.fields().stream().filter(field -> field.type() == FieldType.TEXT).map(Field::name)
+        return kind.filterableColumns().stream().map(Column::name)
                 .collect(Collectors.toCollection(java.util.LinkedHashSet::new));
     }
 

@@ -1,5 +1,7 @@
 package ai.trainingstore.export;
 
+import ai.trainingstore.kind.Column;
+
 import ai.trainingstore.config.StoreConfig;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
@@ -51,7 +53,7 @@ public class ExportService {
      * ends, fails or is cancelled, so a stream that is never subscribed holds nothing.
      */
     public Multi<Buffer> export(ExportRequest request) {
-        List<ExportColumn> columns = ExportColumn.of(request.kind());
+        List<Column> columns = request.kind().exportedColumns();
         ExportQuery query = ExportQuery.of(request, columns);
         return Multi.createFrom().deferred(() -> {
             if (!running.tryAcquire()) {
@@ -67,7 +69,7 @@ public class ExportService {
         });
     }
 
-    private Multi<Buffer> body(ExportRequest request, ExportQuery query, List<ExportColumn> columns) {
+    private Multi<Buffer> body(ExportRequest request, ExportQuery query, List<Column> columns) {
         RowEncoder encoder = RowEncoder.of(request.format(), columns);
         Multi<byte[]> body = encoded(query, encoder);
         if (request.gzip()) {

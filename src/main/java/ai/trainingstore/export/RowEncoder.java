@@ -1,8 +1,12 @@
 package ai.trainingstore.export;
 
+import ai.trainingstore.kind.Column;
+
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.StreamWriteFeature;
 import com.fasterxml.jackson.core.io.SerializedString;
+import com.fasterxml.jackson.core.io.schubfach.DoubleToDecimal;
 import com.fasterxml.jackson.dataformat.csv.CsvGenerator;
 import com.fasterxml.jackson.dataformat.csv.CsvMapper;
 import com.fasterxml.jackson.dataformat.csv.CsvSchema;
@@ -23,14 +27,14 @@ abstract class RowEncoder {
 
     private static final JsonFactory JSON = new JsonFactory();
 
-    protected final List<ExportColumn> columns;
+    protected final List<Column> columns;
     protected final ByteArrayOutputStream out = new ByteArrayOutputStream(256 * 1024);
 
-    RowEncoder(List<ExportColumn> columns) {
+    RowEncoder(List<Column> columns) {
         this.columns = columns;
     }
 
-    static RowEncoder of(ExportRequest.Format format, List<ExportColumn> columns) {
+    static RowEncoder of(ExportRequest.Format format, List<Column> columns) {
         return format == ExportRequest.Format.CSV ? new Csv(columns) : new Jsonl(columns);
     }
 
@@ -116,6 +120,14 @@ abstract class RowEncoder {
         return new String(text);
     }
 
+    /**
+     * The shortest decimal text that reads back as the same double (Schubfach, as Java 19+'s
+     * Double.toString; Java 17's may print more digits than needed).
+     */
+    static String shortest(double value) {
+        return DoubleToDecimal.toString(value);
+    }
+
     private static void digits(char[] text, int at, int value, int width) {
         for (int i = at + width - 1; i >= at; i--) {
             text[i] = (char) ('0' + value % 10);
@@ -129,11 +141,12 @@ abstract class RowEncoder {
         /** Column names encoded once, not once per row. */
         private final SerializedString[] names;
 
-        Jsonl(List<ExportColumn> columns) {
+        Jsonl(List<Column> columns) {
             super(columns);
             names = columns.stream().map(column -> new SerializedString(column.name())).toArray(SerializedString[]::new);
             try {
                 json = JSON.createGenerator(out);
+                json.enable(StreamWriteFeature.USE_FAST_DOUBLE_WRITER.mappedFeature());
                 // One object per line, nothing between them but the newline written after each.
                 json.setRootValueSeparator(null);
             } catch (IOException e) {
@@ -150,7 +163,7 @@ abstract class RowEncoder {
         void write(Row row) throws IOException {
             json.writeStartObject();
             for (int i = 0; i < columns.size(); i++) {
-                ExportColumn column = columns.get(i);
+                Column column = columns.get(i);
                 json.writeFieldName(names[i]);
                 if (row.getValue(i) == null) {
                     json.writeNull();
@@ -160,7 +173,9 @@ abstract class RowEncoder {
                     case TEXT -> json.writeString(row.getString(i));
                     case JSON, JSON_ARRAY -> json.writeRawValue(compactJsonb(row.getString(i)));
                     case INTEGER -> json.writeNumber(row.getLong(i));
+                    case NUMBER -> json.writeNumber(row.getDouble(i));
                     case TIMESTAMP -> json.writeString(timestamp(row.getOffsetDateTime(i)));
+                    case VERSIONS -> throw new IllegalStateException("merge state is never exported");
                 }
             }
             json.writeEndObject();
@@ -179,9 +194,9 @@ abstract class RowEncoder {
         private final String[] header;
         private final String[] values;
 
-        Csv(List<ExportColumn> columns) {
+        Csv(List<Column> columns) {
             super(columns);
-            header = columns.stream().map(ExportColumn::name).toArray(String[]::new);
+            header = columns.stream().map(Column::name).toArray(String[]::new);
             values = new String[columns.size()];
             CsvSchema.Builder named = CsvSchema.builder();
             columns.forEach(column -> named.addColumn(column.name()));
@@ -217,7 +232,9 @@ abstract class RowEncoder {
                     case TEXT -> row.getString(i);
                     case JSON, JSON_ARRAY -> compactJsonb(row.getString(i));
                     case INTEGER -> Long.toString(row.getLong(i));
+                    case NUMBER -> shortest(row.getDouble(i));
                     case TIMESTAMP -> timestamp(row.getOffsetDateTime(i));
+                    case VERSIONS -> throw new IllegalStateException("merge state is never exported");
                 };
             }
             csv.write(values);

@@ -1,8 +1,8 @@
 package ai.trainingstore.health;
 
 import ai.trainingstore.config.StoreConfig;
-import ai.trainingstore.ingest.ConsumerStatus;
-import ai.trainingstore.ingest.IngestService;
+import ai.trainingstore.stream.ConsumerStatus;
+import ai.trainingstore.stream.IngestService;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;

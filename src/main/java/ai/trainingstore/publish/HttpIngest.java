@@ -1,8 +1,8 @@
 package ai.trainingstore.publish;
 
 import ai.trainingstore.config.StoreConfig;
-import ai.trainingstore.ingest.EntryParser;
-import ai.trainingstore.ingest.ParsedEntry;
+import ai.trainingstore.record.EntryParser;
+import ai.trainingstore.record.ParsedEntry;
 import ai.trainingstore.kind.RecordKind;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;

@@ -1,7 +1,8 @@
 package ai.trainingstore.store;
 
-import ai.trainingstore.kind.FieldType;
+import ai.trainingstore.kind.Column;
 import ai.trainingstore.kind.RecordKind;
+import ai.trainingstore.record.DecodedRecord;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.smallrye.mutiny.Uni;
@@ -11,6 +12,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.io.UncheckedIOException;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.List;
@@ -36,8 +38,8 @@ public class RecordWriter {
     }
 
     /** Folds the records by identity, writes them and returns how many rows were inserted or changed. */
-    public Uni<Integer> write(RecordKind kind, List<StoreRecord> records) {
-        List<StoreRecord> folded = Fold.byIdentity(records);
+    public Uni<Integer> write(RecordKind kind, List<DecodedRecord> records) {
+        List<StoreRecord> folded = Fold.byIdentity(records.stream().map(StoreRecord::of).toList());
         // One lock order for every writer: concurrent batches touching the same rows wait, never deadlock.
         folded.sort(Comparator.comparing(StoreRecord::identity));
         if (folded.isEmpty()) {
@@ -48,63 +50,47 @@ public class RecordWriter {
                 .map(rows -> rows.rowCount());
     }
 
-
-    private static Tuple bind(RecordKind kind, List<StoreRecord> records) {
-        int size = records.size();
+    /** One array per written column of the kind, in the statement's parameter order. */
+    static Tuple bind(RecordKind kind, List<StoreRecord> records) {
         Tuple tuple = Tuple.tuple();
-        for (int column = 0; column < kind.fields().size(); column++) {
-            if (kind.fields().get(column).type() == FieldType.INTEGER) {
-                Long[] values = new Long[size];
-                for (int row = 0; row < size; row++) {
-                    values[row] = (Long) records.get(row).values()[column];
-                }
-                tuple.addArrayOfLong(values);
-            } else {
-                String[] values = new String[size];
-                for (int row = 0; row < size; row++) {
-                    values[row] = (String) records.get(row).values()[column];
-                }
-                tuple.addArrayOfString(values);
+        int size = records.size();
+        for (Column column : kind.writtenColumns()) {
+            int field = kind.indexOf(column.name());
+            Object[] values = new Object[size];
+            for (int row = 0; row < size; row++) {
+                values[row] = valueOf(column, field, records.get(row));
             }
-        }
-        String[] attributes = new String[size];
-        OffsetDateTime[] occurredAt = new OffsetDateTime[size];
-        String[] entryIds = new String[size];
-        for (int row = 0; row < size; row++) {
-            StoreRecord record = records.get(row);
-            attributes[row] = toJson(record.attributes());
-            occurredAt[row] = record.occurredAt().atOffset(ZoneOffset.UTC);
-            entryIds[row] = record.streamEntryId();
-        }
-        tuple.addArrayOfString(attributes).addArrayOfOffsetDateTime(occurredAt).addArrayOfString(entryIds);
-        if (kind.merges()) {
-            bindMergeState(tuple, records);
+            switch (column.type()) {
+                case INTEGER -> tuple.addArrayOfLong(Arrays.copyOf(values, size, Long[].class));
+                case NUMBER -> tuple.addArrayOfDouble(Arrays.copyOf(values, size, Double[].class));
+                case TIMESTAMP -> tuple.addArrayOfOffsetDateTime(Arrays.copyOf(values, size, OffsetDateTime[].class));
+                case TEXT, JSON, JSON_ARRAY, VERSIONS -> tuple.addArrayOfString(Arrays.copyOf(values, size, String[].class));
+            }
         }
         return tuple;
     }
 
-    private static void bindMergeState(Tuple tuple, List<StoreRecord> records) {
-        int size = records.size();
-        OffsetDateTime[] firstOccurredAt = new OffsetDateTime[size];
-        String[] versions = new String[size];
-        String[] fieldVersions = new String[size];
-        String[] attributeVersions = new String[size];
-        for (int row = 0; row < size; row++) {
-            StoreRecord record = records.get(row);
-            firstOccurredAt[row] = record.firstOccurredAt().atOffset(ZoneOffset.UTC);
-            versions[row] = record.version();
-            StringBuilder joined = new StringBuilder();
-            for (int i = 0; i < record.versions().length; i++) {
-                String version = record.versions()[i];
-                joined.append(i == 0 ? "" : ",").append(version == null ? "" : version);
-            }
-            fieldVersions[row] = joined.toString();
-            attributeVersions[row] = toJson(record.attributeVersions());
+    /** A record's value for one column: its field value, or the shared column or merge state it carries. */
+    private static Object valueOf(Column column, int field, StoreRecord record) {
+        return switch (column.role()) {
+            case FIELD -> record.values()[field];
+            case ATTRIBUTES -> toJson(record.attributes());
+            case OCCURRED_AT -> record.occurredAt().atOffset(ZoneOffset.UTC);
+            case FIRST_OCCURRED_AT -> record.firstOccurredAt().atOffset(ZoneOffset.UTC);
+            case STREAM_ENTRY_ID -> record.streamEntryId();
+            case VERSION -> record.version();
+            case FIELD_VERSIONS -> joined(record.versions());
+            case ATTRIBUTE_VERSIONS -> toJson(record.attributeVersions());
+            case INGESTED_AT -> throw new IllegalStateException("ingested_at is set by PostgreSQL");
+        };
+    }
+
+    private static String joined(String[] versions) {
+        StringBuilder joined = new StringBuilder();
+        for (int i = 0; i < versions.length; i++) {
+            joined.append(i == 0 ? "" : ",").append(versions[i] == null ? "" : versions[i]);
         }
-        tuple.addArrayOfOffsetDateTime(firstOccurredAt)
-                .addArrayOfString(versions)
-                .addArrayOfString(fieldVersions)
-                .addArrayOfString(attributeVersions);
+        return joined.toString();
     }
 
     private static String toJson(Map<String, ?> map) {

@@ -27,17 +27,6 @@ public final class Versions {
         return version.toString();
     }
 
-    /** The later of two versions; {@code null} stands for "never carried". */
-    public static String newest(String a, String b) {
-        if (a == null) {
-            return b;
-        }
-        if (b == null) {
-            return a;
-        }
-        return a.compareTo(b) >= 0 ? a : b;
-    }
-
     public static boolean isNewer(String candidate, String current) {
         return candidate != null && (current == null || candidate.compareTo(current) > 0);
     }

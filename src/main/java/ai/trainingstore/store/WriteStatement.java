@@ -1,7 +1,7 @@
 package ai.trainingstore.store;
 
-import ai.trainingstore.kind.Field;
-import ai.trainingstore.kind.FieldType;
+import ai.trainingstore.kind.Column;
+import ai.trainingstore.kind.ColumnType;
 import ai.trainingstore.kind.RecordKind;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,34 +23,26 @@ final class WriteStatement {
 
     static String sql(RecordKind kind) {
         List<String> columns = new ArrayList<>();
-        List<String> arrayTypes = new ArrayList<>();
+        List<String> parameters = new ArrayList<>();
         List<String> selected = new ArrayList<>();
-        for (Field field : kind.fields()) {
-            columns.add(field.name());
-            arrayTypes.add(field.type() == FieldType.INTEGER ? "bigint[]" : "text[]");
-            selected.add(field.type().isJson() ? "u." + field.name() + "::jsonb" : "u." + field.name());
+        for (Column column : kind.writtenColumns()) {
+            columns.add(column.name());
+            parameters.add("$" + (parameters.size() + 1) + "::" + column.type().batchArrayType());
+            selected.add(selectExpression(column));
         }
-        add(columns, arrayTypes, selected, "attributes", "text[]", "u.attributes::jsonb");
-        add(columns, arrayTypes, selected, "occurred_at", "timestamptz[]", "u.occurred_at");
-        add(columns, arrayTypes, selected, "stream_entry_id", "text[]", "u.stream_entry_id");
-        if (kind.merges()) {
-            add(columns, arrayTypes, selected, "first_occurred_at", "timestamptz[]", "u.first_occurred_at");
-            add(columns, arrayTypes, selected, "version", "text[]", "u.version");
-            // One comma-joined string per row: unnest cannot take an array of arrays of different lengths.
-            add(columns, arrayTypes, selected, "field_versions", "text[]", "string_to_array(u.field_versions, ',', '')");
-            add(columns, arrayTypes, selected, "attribute_versions", "text[]", "u.attribute_versions::jsonb");
+        return "INSERT INTO " + kind.qualifiedTable() + " AS t (" + String.join(", ", columns) + ")\nSELECT "
+                + String.join(", ", selected) + "\nFROM unnest(" + String.join(", ", parameters) + ") AS u("
+                + String.join(", ", columns) + ")\nON CONFLICT (" + kind.identity() + ") DO "
+                + (kind.merges() ? mergeClause(kind) : "NOTHING");
+    }
+
+    /** JSON is bound as text and cast here; field versions come as one comma-joined text per row. */
+    private static String selectExpression(Column column) {
+        if (column.type() == ColumnType.VERSIONS) {
+            // unnest cannot take an array of arrays of different lengths.
+            return "string_to_array(u." + column.name() + ", ',', '')";
         }
-        StringBuilder sql = new StringBuilder()
-                .append("INSERT INTO ").append(kind.qualifiedTable()).append(" AS t (")
-                .append(String.join(", ", columns)).append(")\nSELECT ").append(String.join(", ", selected))
-                .append("\nFROM unnest(");
-        for (int i = 0; i < arrayTypes.size(); i++) {
-            sql.append(i == 0 ? "" : ", ").append('$').append(i + 1).append("::").append(arrayTypes.get(i));
-        }
-        sql.append(") AS u(").append(String.join(", ", columns)).append(")\nON CONFLICT (")
-                .append(kind.identity()).append(") DO ");
-        sql.append(kind.merges() ? mergeClause(kind) : "NOTHING");
-        return sql.toString();
+        return column.type().isJson() ? "u." + column.name() + "::jsonb" : "u." + column.name();
     }
 
     private static String mergeClause(RecordKind kind) {
@@ -79,12 +71,5 @@ final class WriteStatement {
         assignments.add("first_occurred_at = least(t.first_occurred_at, excluded.first_occurred_at)");
         assignments.add("ingested_at = now()");
         return "UPDATE SET\n    " + assignments.stream().collect(Collectors.joining(",\n    "));
-    }
-
-    private static void add(List<String> columns, List<String> types, List<String> selected,
-                            String column, String type, String expression) {
-        columns.add(column);
-        types.add(type);
-        selected.add(expression);
     }
 }

@@ -110,6 +110,7 @@ final class ServiceSettings {
             case TOOL_EXECUTIONS -> "tool-executions";
             case WORKFLOWS -> "workflows";
             case MESSAGES -> "messages";
+            case FEEDBACK -> "feedback";
         });
     }
 

@@ -104,7 +104,7 @@ class CsvHostileValuesTest extends ExportTestSupport {
     }
 
     private static List<String> header() {
-        return ExportColumn.of(recordKind(Kind.EVENT)).stream().map(ExportColumn::name).toList();
+        return recordKind(Kind.EVENT).exportedColumns().stream().map(ai.trainingstore.kind.Column::name).toList();
     }
 
     // ---- hostile values ----

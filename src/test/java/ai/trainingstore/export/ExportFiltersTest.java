@@ -87,7 +87,7 @@ class ExportFiltersTest extends ExportTestSupport {
     }
 
     private static int csvIdentityColumn() {
-        return ExportColumn.of(recordKind(Kind.EVENT)).stream().map(ExportColumn::name).toList().indexOf("event_id");
+        return recordKind(Kind.EVENT).exportedColumns().stream().map(ai.trainingstore.kind.Column::name).toList().indexOf("event_id");
     }
 
     private static List<String> names(String... names) {
@@ -253,7 +253,7 @@ class ExportFiltersTest extends ExportTestSupport {
     private List<String> trioExport(Trio trio, String... namesAndValues) {
         Kind kind = trio.kind();
         List<String> jsonl = identities(kind, jsonlBody(kind, namesAndValues));
-        int identity = ExportColumn.of(recordKind(kind)).stream().map(ExportColumn::name).toList()
+        int identity = recordKind(kind).exportedColumns().stream().map(ai.trainingstore.kind.Column::name).toList()
                 .indexOf(kind.identity());
         List<String> csv = csvRows(kind, csvBody(kind, namesAndValues)).stream().map(r -> r.get(identity)).toList();
         assertThat(csv).as("CSV export selects the same rows as JSONL").isEqualTo(jsonl);
@@ -362,7 +362,7 @@ class ExportFiltersTest extends ExportTestSupport {
         assertThat(jsonlBody(Kind.EVENT, "agent_id", trio.scope(), "limit", "0")).isEmpty();
         String csv = csvBody(Kind.EVENT, "agent_id", trio.scope(), "limit", "0");
         assertThat(csvRows(Kind.EVENT, csv)).isEmpty();
-        assertThat(csv).isEqualTo(String.join(",", ExportColumn.of(recordKind(Kind.EVENT)).stream()
-                .map(ExportColumn::name).toList()) + "\r\n");
+        assertThat(csv).isEqualTo(String.join(",", recordKind(Kind.EVENT).exportedColumns().stream()
+                .map(ai.trainingstore.kind.Column::name).toList()) + "\r\n");
     }
 }

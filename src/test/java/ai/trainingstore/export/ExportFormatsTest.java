@@ -276,7 +276,7 @@ class ExportFormatsTest extends ExportTestSupport {
 
     /** The column names in the exporter's order, checked to be the table's columns without merge state. */
     private List<String> exportOrder(Kind kind) {
-        List<String> order = ExportColumn.of(recordKind(kind)).stream().map(ExportColumn::name).toList();
+        List<String> order = recordKind(kind).exportedColumns().stream().map(ai.trainingstore.kind.Column::name).toList();
         assertThat(new HashSet<>(order)).as("exported columns = the table's columns without the merge state")
                 .isEqualTo(new HashSet<>(exportedColumnNames(kind)));
         assertThat(order).as("no column twice").doesNotHaveDuplicates();

@@ -366,8 +366,8 @@ abstract class ExportTestSupport extends StoreTestSupport {
     List<List<String>> csvRows(Kind kind, String body) {
         List<List<String>> records = csvRecords(body);
         assertThat(records).as("a CSV export starts with its header row").isNotEmpty();
-        assertThat(records.get(0)).as("CSV header").isEqualTo(ExportColumn.of(recordKind(kind)).stream()
-                .map(ExportColumn::name).toList());
+        assertThat(records.get(0)).as("CSV header").isEqualTo(recordKind(kind).exportedColumns().stream()
+                .map(ai.trainingstore.kind.Column::name).toList());
         return records.subList(1, records.size());
     }
 

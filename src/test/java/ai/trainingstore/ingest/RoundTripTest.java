@@ -207,19 +207,22 @@ class RoundTripTest extends StoreTestSupport {
     private static final String TOOL_CALLS = "[{\"id\":\"call_1\",\"type\":\"function\","
             + "\"function\":{\"name\":\"search\",\"arguments\":\"{\\\"q\\\":\\\"redis\\\"}\"}}]";
 
+    private static final String TOOLS = "[{\"type\":\"function\",\"function\":{\"name\":\"search\","
+            + "\"description\":\"Search the code\",\"parameters\":{\"type\":\"object\"}}}]";
+
     @Test
     void flatMessageIsStoredWithEveryColumn() {
         String id = unique("message");
         String entryId = xadd(MESSAGES,
                 "message_id", id, "conversation_id", "conv-1", "role", "assistant", "content", "",
                 "agent_id", "agent-5", "task_id", "task-7", "name", "planner", "tool_calls", TOOL_CALLS,
-                "tool_call_id", "call_0", "seq", "7",
+                "tool_call_id", "call_0", "seq", "7", "tools", TOOLS,
                 "model", "m-2");
 
         assertStored(Kind.MESSAGE, id, entryId, columns(
                 "message_id", id, "conversation_id", "conv-1", "role", "assistant", "content", "",
                 "agent_id", "agent-5", "task_id", "task-7", "name", "planner", "tool_calls", json(TOOL_CALLS),
-                "tool_call_id", "call_0", "seq", 7L,
+                "tool_call_id", "call_0", "seq", 7L, "tools", json(TOOLS),
                 "attributes", json("{\"model\":\"m-2\"}"),
                 "occurred_at", entryTime(entryId),
                 "stream_entry_id", entryId));
@@ -231,14 +234,14 @@ class RoundTripTest extends StoreTestSupport {
         String entryId = xadd(MESSAGES, "data", """
                 {"message_id": "%s", "conversation_id": "conv-1", "role": "tool", "content": "3 results: …",
                  "agent_id": "agent-5", "task_id": "task-7", "name": "search", "tool_calls": [],
-                 "tool_call_id": "call_1", "seq": 8, "occurred_at": "2026-02-28T22:00:00.000001Z",
+                 "tool_call_id": "call_1", "seq": 8, "occurred_at": "2026-02-28T22:00:00.000001Z", "tools": null,
                  "tokens": {"prompt": 10, "completion": 2}, "cached": null}
                 """.formatted(id));
 
         assertStored(Kind.MESSAGE, id, entryId, columns(
                 "message_id", id, "conversation_id", "conv-1", "role", "tool", "content", "3 results: …",
                 "agent_id", "agent-5", "task_id", "task-7", "name", "search", "tool_calls", json("[]"),
-                "tool_call_id", "call_1", "seq", 8L,
+                "tool_call_id", "call_1", "seq", 8L, "tools", null,
                 "attributes", json("{\"tokens\": {\"prompt\": 10, \"completion\": 2}, \"cached\": null}"),
                 "occurred_at", Instant.parse("2026-02-28T22:00:00.000001Z"),
                 "stream_entry_id", entryId));
@@ -256,7 +259,7 @@ class RoundTripTest extends StoreTestSupport {
             assertStored(Kind.MESSAGE, expectedId, entryId, columns(
                     "message_id", expectedId, "conversation_id", conversation, "role", "user", "content", "hi",
                     "agent_id", null, "task_id", null, "name", null, "tool_calls", null, "tool_call_id", null,
-                    "seq", null,
+                    "seq", null, "tools", null,
                     "attributes", json("{}"),
                     "occurred_at", entryTime(entryId),
                     "stream_entry_id", entryId));

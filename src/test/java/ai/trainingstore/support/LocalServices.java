@@ -23,7 +23,7 @@ public class LocalServices implements QuarkusTestResourceLifecycleManager {
     private static final String RUN = "test:" + java.util.UUID.randomUUID().toString().substring(0, 8) + ":";
     public static final String GROUP = "training-store-test";
     private static final List<String> KINDS = List.of("events", "tasks", "tool_executions", "workflows",
-            "messages", "dead-letter");
+            "messages", "feedback", "dead-letter");
 
     /** Number of events published before the application starts, with agent_id {@link #EARLY_AGENT}. */
     public static final int PUBLISHED_BEFORE_START = 25;
@@ -51,6 +51,7 @@ public class LocalServices implements QuarkusTestResourceLifecycleManager {
         overrides.put("training-store.streams.tool-executions", stream("tool_executions"));
         overrides.put("training-store.streams.workflows", stream("workflows"));
         overrides.put("training-store.streams.messages", stream("messages"));
+        overrides.put("training-store.streams.feedback", stream("feedback"));
         overrides.put("training-store.streams.dead-letter", stream("dead-letter"));
         overrides.put("training-store.group", GROUP);
         if (dockerAvailable()) {

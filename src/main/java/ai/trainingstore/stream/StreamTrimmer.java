@@ -1,4 +1,4 @@
-package ai.trainingstore.ingest;
+package ai.trainingstore.stream;
 
 import ai.trainingstore.config.StoreConfig;
 import ai.trainingstore.kind.RecordKind;

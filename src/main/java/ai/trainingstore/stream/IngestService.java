@@ -1,5 +1,9 @@
-package ai.trainingstore.ingest;
+package ai.trainingstore.stream;
 
+import ai.trainingstore.record.EntryParser;
+import ai.trainingstore.record.EntryText;
+import ai.trainingstore.record.ParsedEntry;
+import ai.trainingstore.kind.Rejection;
 import ai.trainingstore.config.StoreConfig;
 import ai.trainingstore.deadletter.DeadLetters;
 import ai.trainingstore.kind.RecordKind;
@@ -85,10 +89,6 @@ public class IngestService {
                 .map(consumer -> new ConsumerStatus(consumer.stream(), consumer.consumer(), consumer.isRunning(), consumer.isRetrying(),
                         consumer.sinceLastIteration(), consumer.lastError()))
                 .toList();
-    }
-
-    public String consumerName() {
-        return consumerName;
     }
 
     private static String hostName() {

@@ -1,4 +1,4 @@
-package ai.trainingstore.ingest;
+package ai.trainingstore.record;
 
 import java.time.DateTimeException;
 import java.time.Instant;

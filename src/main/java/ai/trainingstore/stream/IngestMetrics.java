@@ -1,6 +1,6 @@
-package ai.trainingstore.ingest;
+package ai.trainingstore.stream;
 
-import ai.trainingstore.ingest.Rejection.Reason;
+import ai.trainingstore.kind.Rejection.Reason;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;

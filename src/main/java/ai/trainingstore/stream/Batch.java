@@ -1,7 +1,7 @@
-package ai.trainingstore.ingest;
+package ai.trainingstore.stream;
 
 import ai.trainingstore.deadletter.DeadLetters.DeadLetter;
-import ai.trainingstore.store.StoreRecord;
+import ai.trainingstore.record.DecodedRecord;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -17,7 +17,7 @@ final class Batch {
     /** Every entry id of the batch, in stream order. */
     final List<String> ids = new ArrayList<>();
     /** Records to write, each from one entry (its {@code streamEntryId}). */
-    final List<StoreRecord> records = new ArrayList<>();
+    final List<DecodedRecord> records = new ArrayList<>();
     final List<DeadLetter> deadLetters = new ArrayList<>();
     /** Entries whose own write failed: left pending, to be read again after a pause. */
     final Set<String> leftPending = new HashSet<>();

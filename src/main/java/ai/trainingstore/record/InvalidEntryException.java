@@ -1,5 +1,6 @@
-package ai.trainingstore.ingest;
+package ai.trainingstore.record;
 
+import ai.trainingstore.kind.Rejection;
 /** Thrown while parsing an entry that must go to the dead-letter stream. */
 final class InvalidEntryException extends Exception {
 

@@ -1,4 +1,6 @@
-package ai.trainingstore.ingest;
+package ai.trainingstore.kind;
+
+import ai.trainingstore.text.LogText;
 
 /**
  * Why an entry cannot be stored. {@code reason} is a short code for metrics; {@code message} is
@@ -6,12 +8,21 @@ package ai.trainingstore.ingest;
  */
 public record Rejection(Reason reason, String message) {
 
+    /** Sent text as a message shows it: control characters escaped, at most 80 characters. */
+    public static String shown(String text) {
+        if (text == null) {
+            return "null";
+        }
+        return LogText.safe(text.length() <= 80 ? text : text.substring(0, 77) + "...");
+    }
+
     public enum Reason {
         MISSING_FIELD,
         MALFORMED_JSON,
         NOT_AN_OBJECT,
         BAD_TIMESTAMP,
         BAD_INTEGER,
+        BAD_NUMBER,
         BAD_VALUE,
         TOO_LARGE,
         DELIVERY_LIMIT;

@@ -1,12 +1,12 @@
-package ai.trainingstore.ingest;
+package ai.trainingstore.record;
 
 import ai.trainingstore.config.StoreConfig;
-import ai.trainingstore.ingest.Rejection.Reason;
-import ai.trainingstore.kind.Field;
-import ai.trainingstore.kind.FieldType;
+import ai.trainingstore.kind.Rejection.Reason;
+import ai.trainingstore.kind.Column;
+import ai.trainingstore.kind.ColumnType;
+import ai.trainingstore.kind.RecordRule;
+import ai.trainingstore.kind.Rejection;
 import ai.trainingstore.kind.RecordKind;
-import ai.trainingstore.store.StoreRecord;
-import ai.trainingstore.store.Versions;
 import ai.trainingstore.text.LogText;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
@@ -25,10 +25,10 @@ import jakarta.inject.Inject;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -79,13 +79,13 @@ public class EntryParser {
 
     public ParsedEntry parse(RecordKind kind, String streamKey, String entryId, Map<String, String> fields) {
         try {
-            return ParsedEntry.accepted(entryId, fields, toRecord(kind, streamKey, entryId, fields));
+            return ParsedEntry.accepted(toRecord(kind, streamKey, entryId, fields));
         } catch (InvalidEntryException e) {
-            return ParsedEntry.rejected(entryId, fields, e.toRejection());
+            return ParsedEntry.rejected(e.toRejection());
         }
     }
 
-    private StoreRecord toRecord(RecordKind kind, String streamKey, String entryId, Map<String, String> entry)
+    private DecodedRecord toRecord(RecordKind kind, String streamKey, String entryId, Map<String, String> entry)
             throws InvalidEntryException {
         checkSize(entry);
         RecordBuilder record = new RecordBuilder(kind);
@@ -131,12 +131,13 @@ public class EntryParser {
         } else if (index < 0) {
             record.setAttribute(name, value == null ? NullNode.getInstance() : TextNode.valueOf(value));
         } else {
-            Field field = record.kind.fields().get(index);
+            Column field = record.kind.fields().get(index);
             record.set(index, switch (field.type()) {
                 case TEXT -> value;
                 case JSON, JSON_ARRAY -> validJsonText(field, value);
                 case INTEGER -> parseInteger(field, value);
-                case TIMESTAMP -> throw new IllegalStateException("no timestamp fields besides occurred_at");
+                case NUMBER -> parseNumber(field, value);
+                case TIMESTAMP, VERSIONS -> throw new IllegalStateException("not a field type: " + field.type());
             });
         }
     }
@@ -173,7 +174,7 @@ public class EntryParser {
         } else if (index < 0) {
             record.setAttribute(name, value);
         } else {
-            Field field = record.kind.fields().get(index);
+            Column field = record.kind.fields().get(index);
             record.set(index, value.isNull() ? null : switch (field.type()) {
                 case TEXT -> documentText(field, value);
                 case JSON -> value.toString();
@@ -182,12 +183,13 @@ public class EntryParser {
                     yield value.toString();
                 }
                 case INTEGER -> documentInteger(field, value);
-                case TIMESTAMP -> throw new IllegalStateException("no timestamp fields besides occurred_at");
+                case NUMBER -> documentNumber(field, value);
+                case TIMESTAMP, VERSIONS -> throw new IllegalStateException("not a field type: " + field.type());
             });
         }
     }
 
-    private static String documentText(Field field, JsonNode value) throws InvalidEntryException {
+    private static String documentText(Column field, JsonNode value) throws InvalidEntryException {
         if (value.isContainerNode()) {
             throw new InvalidEntryException(Reason.BAD_VALUE, "Field '" + field.name()
                     + "' must be text, but is " + describeType(value) + ".");
@@ -195,7 +197,7 @@ public class EntryParser {
         return value.asText();
     }
 
-    private static Long documentInteger(Field field, JsonNode value) throws InvalidEntryException {
+    private static Long documentInteger(Column field, JsonNode value) throws InvalidEntryException {
         if (value.isIntegralNumber() && value.canConvertToLong()) {
             return value.longValue();
         }
@@ -204,6 +206,44 @@ public class EntryParser {
         }
         throw new InvalidEntryException(Reason.BAD_INTEGER, "Field '" + field.name()
                 + "' must be a whole number, but is " + value + ".");
+    }
+
+    private static Double documentNumber(Column field, JsonNode value) throws InvalidEntryException {
+        if (value.isNumber()) {
+            return finiteDouble(field, value.decimalValue(), value.toString());
+        }
+        if (value.isTextual()) {
+            return parseNumber(field, value.textValue());
+        }
+        throw badNumber(field, value.toString());
+    }
+
+    /** N: a finite decimal number that a double holds (NaN, infinities and hex are not decimals). */
+    private static Double parseNumber(Column field, String text) throws InvalidEntryException {
+        String trimmed = text.trim();
+        if (trimmed.isEmpty() || trimmed.length() > MAX_NUMBER_CHARS) {
+            throw badNumber(field, "'" + abbreviate(text) + "'");
+        }
+        try {
+            return finiteDouble(field, new BigDecimal(trimmed), "'" + abbreviate(text) + "'");
+        } catch (NumberFormatException e) {
+            throw badNumber(field, "'" + abbreviate(text) + "'");
+        }
+    }
+
+    private static Double finiteDouble(Column field, BigDecimal number, String shown) throws InvalidEntryException {
+        double value = number.doubleValue();
+        if (Double.isInfinite(value) || (value == 0 && number.signum() != 0)) {
+            throw new InvalidEntryException(Reason.BAD_NUMBER, "Field '" + field.name() + "' is " + shown
+                    + ", outside the range of a double (about 4.9e-324 to 1.8e308 in magnitude): send a number"
+                    + " within it.");
+        }
+        return value == 0 ? 0.0 : value; // -0 stored as 0: the same score
+    }
+
+    private static InvalidEntryException badNumber(Column field, String shown) {
+        return new InvalidEntryException(Reason.BAD_NUMBER, "Field '" + field.name() + "' must be a finite number"
+                + " (a JSON number or text holding one, such as 0.75, -3 or 1e-3), but is " + shown + ".");
     }
 
     private static Instant documentTimestamp(JsonNode value) throws InvalidEntryException {
@@ -233,7 +273,7 @@ public class EntryParser {
                 + " 9999, but is " + shown + ".");
     }
 
-    private static Long parseInteger(Field field, String text) throws InvalidEntryException {
+    private static Long parseInteger(Column field, String text) throws InvalidEntryException {
         try {
             return Long.parseLong(text.trim());
         } catch (NumberFormatException e) {
@@ -243,7 +283,7 @@ public class EntryParser {
     }
 
     /** Validates a JSON field sent as text; returns the text itself, or null for JSON null. */
-    private static String validJsonText(Field field, String text) throws InvalidEntryException {
+    private static String validJsonText(Column field, String text) throws InvalidEntryException {
         try (JsonParser parser = JSON.getFactory().createParser(text)) {
             JsonToken first = parser.nextToken();
             if (first == null) {
@@ -253,7 +293,7 @@ public class EntryParser {
             if (first == JsonToken.VALUE_NULL && parser.nextToken() == null) {
                 return null;
             }
-            if (field.type() == FieldType.JSON_ARRAY) {
+            if (field.type() == ColumnType.JSON_ARRAY) {
                 requireArray(field, first == JsonToken.START_ARRAY, null);
             }
             int depth = 0;
@@ -280,7 +320,7 @@ public class EntryParser {
         }
     }
 
-    private static void requireArray(Field field, boolean isArray, JsonNode value) throws InvalidEntryException {
+    private static void requireArray(Column field, boolean isArray, JsonNode value) throws InvalidEntryException {
         if (!isArray) {
             throw new InvalidEntryException(Reason.BAD_VALUE, "Field '" + field.name()
                     + "' must be a JSON array" + (value == null ? "" : ", but is " + describeType(value)) + ".");
@@ -366,7 +406,7 @@ public class EntryParser {
     }
 
     private static String abbreviate(String text) {
-        return LogText.safe(text.length() <= 80 ? text : text.substring(0, 77) + "...");
+        return Rejection.shown(text);
     }
 
     private static long utf8Length(String text) {
@@ -428,58 +468,41 @@ public class EntryParser {
             return names.contains(name);
         }
 
-        StoreRecord build(String streamKey, String entryId) throws InvalidEntryException {
+        DecodedRecord build(String streamKey, String entryId) throws InvalidEntryException {
             checkRequired();
+            RecordRule.Values byName = field -> {
+                int index = kind.indexOf(field);
+                return index < 0 ? null : values[index];
+            };
+            Optional<Rejection> broken = kind.rule().check(byName);
+            if (broken.isPresent()) {
+                throw new InvalidEntryException(broken.get().reason(), broken.get().message());
+            }
             int identityIndex = kind.indexOf(kind.identity());
             String identity = (String) values[identityIndex];
-            if ((identity == null || identity.isEmpty()) && kind.identityDefaultsToEntry()) {
-                identity = streamKey + "/" + entryId;
+            if (identity == null || identity.isEmpty()) {
+                Optional<String> fallback = kind.defaultIdentity(streamKey, entryId, byName);
+                if (fallback.isEmpty()) {
+                    throw new IllegalStateException(kind.identity() + " is required, so it was checked above");
+                }
+                identity = fallback.get();
                 values[identityIndex] = identity;
                 carried[identityIndex] = true;
             }
             Instant when = occurredAt != null ? occurredAt : Timestamps.ofEntryId(entryId);
-            String version = Versions.of(when, entryId);
-            String[] versions = new String[values.length];
-            for (int i = 0; i < values.length; i++) {
-                versions[i] = carried[i] ? version : null;
-            }
-            Map<String, String> attributeVersions = new HashMap<>();
-            attributes.keySet().forEach(key -> attributeVersions.put(key, version));
-            return new StoreRecord(kind, identity, values, versions, attributes, attributeVersions, when, when,
-                    entryId, version);
+            return new DecodedRecord(kind, identity, values, carried, attributes, when, entryId);
         }
 
         private void checkRequired() throws InvalidEntryException {
             for (int i = 0; i < values.length; i++) {
-                Field field = kind.fields().get(i);
-                if (field.required() && (values[i] == null || isBlankExceptContent(field, (String) values[i]))) {
+                Column field = kind.fields().get(i);
+                boolean blank = values[i] instanceof String text && text.isBlank() && !field.mayBeEmpty();
+                if (field.required() && (values[i] == null || blank)) {
                     throw new InvalidEntryException(Reason.MISSING_FIELD, "Field '" + field.name()
                             + "' is required for " + kind.id() + " but is "
                             + (values[i] == null ? (carried[i] ? "null" : "missing") : "empty")
                             + ": add it to the entry.");
                 }
-            }
-            if (kind == RecordKind.MESSAGES) {
-                checkMessage();
-            }
-        }
-
-        private boolean isBlankExceptContent(Field field, String value) {
-            return value.isBlank() && !field.name().equals("content");
-        }
-
-        private void checkMessage() throws InvalidEntryException {
-            String role = (String) values[kind.indexOf("role")];
-            if (!RecordKind.MESSAGE_ROLES.contains(role)) {
-                throw new InvalidEntryException(Reason.BAD_VALUE, "Field 'role' must be one of system, user,"
-                        + " assistant or tool, but is '" + abbreviate(role) + "'.");
-            }
-            String content = (String) values[kind.indexOf("content")];
-            String toolCalls = (String) values[kind.indexOf("tool_calls")];
-            boolean callsTools = toolCalls != null && !toolCalls.replaceAll("\\s", "").equals("[]");
-            if (content.isEmpty() && !(role.equals("assistant") && callsTools)) {
-                throw new InvalidEntryException(Reason.MISSING_FIELD, "Field 'content' is empty: only an assistant"
-                        + " message that calls tools (non-empty 'tool_calls') may have empty content.");
             }
         }
     }

@@ -1,6 +1,7 @@
-package ai.trainingstore.ingest;
+package ai.trainingstore.record;
 
-import ai.trainingstore.ingest.Rejection.Reason;
+import ai.trainingstore.kind.Rejection;
+import ai.trainingstore.kind.Rejection.Reason;
 import ai.trainingstore.text.LogText;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -18,9 +19,9 @@ import java.util.Map;
  *
  * @param invalidUtf8 why the entry is refused, or null when every field is valid UTF-8
  */
-record EntryText(Map<String, String> fields, Rejection invalidUtf8) {
+public record EntryText(Map<String, String> fields, Rejection invalidUtf8) {
 
-    static EntryText decode(Map<byte[], byte[]> entry) {
+    public static EntryText decode(Map<byte[], byte[]> entry) {
         Map<String, String> fields = new LinkedHashMap<>();
         String invalidField = null;
         for (Map.Entry<byte[], byte[]> field : entry.entrySet()) {

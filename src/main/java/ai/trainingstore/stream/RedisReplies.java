@@ -1,4 +1,4 @@
-package ai.trainingstore.ingest;
+package ai.trainingstore.stream;
 
 import io.vertx.mutiny.redis.client.Response;
 

@@ -1,12 +1,16 @@
-package ai.trainingstore.ingest;
+package ai.trainingstore.stream;
 
+import ai.trainingstore.record.EntryParser;
+import ai.trainingstore.record.EntryText;
+import ai.trainingstore.record.ParsedEntry;
+import ai.trainingstore.kind.Rejection;
 import ai.trainingstore.config.StoreConfig;
 import ai.trainingstore.deadletter.DeadLetters;
 import ai.trainingstore.deadletter.DeadLetters.DeadLetter;
-import ai.trainingstore.ingest.Rejection.Reason;
+import ai.trainingstore.kind.Rejection.Reason;
 import ai.trainingstore.kind.RecordKind;
 import ai.trainingstore.store.RecordWriter;
-import ai.trainingstore.store.StoreRecord;
+import ai.trainingstore.record.DecodedRecord;
 import ai.trainingstore.store.WriteFailures;
 import io.micrometer.core.instrument.Timer;
 import io.quarkus.redis.datasource.stream.PendingMessage;
@@ -20,7 +24,6 @@ import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -48,7 +51,6 @@ final class StreamConsumer {
 
     private static final Logger LOG = Logger.getLogger(StreamConsumer.class);
     private static final String SCAN_START = "0-0";
-    private static final int LAST_ERRORS_KEPT = 10_000;
 
     private final RecordKind kind;
     private final String stream;
@@ -63,13 +65,7 @@ final class StreamConsumer {
     private final StoreConfig.Batch batchConfig;
     private final StoreConfig.Delivery delivery;
     private final CompletableFuture<Void> stopped = new CompletableFuture<>();
-    /** Why an entry's last write failed, for its dead letter if it reaches the delivery limit. */
-    private final Map<String, String> lastErrors = new LinkedHashMap<>(16, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
-            return size() > LAST_ERRORS_KEPT;
-        }
-    };
+    private final FailurePolicy failures;
 
     /** Go through this consumer's own pending entries before reading new ones (id >). */
     private boolean readPendingFirst = true;
@@ -103,6 +99,7 @@ final class StreamConsumer {
         this.commitTimer = metrics.commitTimer(kind.id());
         this.batchConfig = config.batch();
         this.delivery = config.delivery();
+        this.failures = new FailurePolicy(config.delivery());
         metrics.backOffGauge(stream, consumer, this, self -> self.retrying ? 1 : 0);
     }
 
@@ -200,16 +197,11 @@ final class StreamConsumer {
             groupReady = false;
         }
         metrics.batchFailed(stream);
-        Duration pause = backOff(consecutiveFailures);
+        Duration pause = failures.outageBackOff(consecutiveFailures);
         LOG.warnf("Stream %s: %s failed (attempt %d), nothing acknowledged, retrying in %d ms: %s", stream,
                 inFlight == null ? "read" : "batch of " + inFlight.ids.size(), consecutiveFailures,
                 pause.toMillis(), lastError);
         return pause;
-    }
-
-    private Duration backOff(int attempt) {
-        return Duration.ofMillis(Math.min(delivery.retryMax().toMillis(),
-                delivery.retryMin().toMillis() << Math.min(attempt - 1, 20)));
     }
 
     /** Creates the group (from id 0, so earlier entries are kept) and the stream when missing. */
@@ -308,8 +300,8 @@ final class StreamConsumer {
             if (deliveries > 1) {
                 metrics.redelivered(stream);
             }
-            if (deliveries > delivery.maxDeliveries()) {
-                batch.deadLetters.add(new DeadLetter(entry.id(), fields, deliveryLimit(entry.id(), deliveries),
+            if (failures.overDeliveryLimit(deliveries)) {
+                batch.deadLetters.add(new DeadLetter(entry.id(), fields, failures.deliveryLimit(entry.id(), deliveries),
                         deliveries));
                 continue;
             }
@@ -327,15 +319,6 @@ final class StreamConsumer {
         return batch;
     }
 
-    private Rejection deliveryLimit(String entryId, int deliveries) {
-        String cause = lastErrors.get(entryId);
-        return new Rejection(Reason.DELIVERY_LIMIT, String.format(
-                "The entry was delivered %d times without being stored (limit %d,"
-                        + " training-store.delivery.max-deliveries). Last error: %s. Fix the cause, then replay it.",
-                deliveries, delivery.maxDeliveries(),
-                cause != null ? cause : "none recorded: the consumer holding it stopped before finishing it"));
-    }
-
     /** Write, dead-letter, acknowledge; each step is done once even when a later one is retried. */
     private Uni<Duration> complete(Batch batch) {
         if (batch.isEmpty()) {
@@ -347,7 +330,7 @@ final class StreamConsumer {
                 .invoke(() -> {
                     if (!batch.leftPending.isEmpty() && pendingPassAtNanos == Long.MAX_VALUE) {
                         // Records that failed on their own are read again later; new entries go on meanwhile.
-                        pendingPassAtNanos = System.nanoTime() + delivery.retryMin().toNanos();
+                        pendingPassAtNanos = System.nanoTime() + failures.pendingRetryDelay().toNanos();
                     }
                 })
                 .replaceWith(Duration.ZERO);
@@ -363,11 +346,11 @@ final class StreamConsumer {
                     sample.stop(commitTimer);
                     metrics.stored(kind.id(), batch.records.size());
                 })
-                .onFailure(WriteFailures::isCausedByData).recoverWithUni(failure -> writeOneByOne(batch, failure))
+                .onFailure(failures::blamesRecords).recoverWithUni(failure -> writeOneByOne(batch, failure))
                 .invoke(() -> batch.written = true);
     }
 
-    private Uni<Void> writeRecords(List<StoreRecord> records) {
+    private Uni<Void> writeRecords(List<DecodedRecord> records) {
         return writer.write(kind, records)
                 .ifNoItem().after(delivery.writeTimeout()).fail()
                 .replaceWithVoid();
@@ -383,11 +366,10 @@ final class StreamConsumer {
         return Multi.createFrom().iterable(batch.records)
                 .onItem().transformToUniAndConcatenate(record -> writeRecords(List.of(record))
                         .invoke(() -> metrics.stored(kind.id(), 1))
-                        .onFailure(WriteFailures::isCausedByData).recoverWithItem(failure -> {
+                        .onFailure(failures::blamesRecords).recoverWithItem(failure -> {
                             String entryId = record.streamEntryId();
-                            String reason = WriteFailures.describe(failure);
+                            String reason = failures.refusedAlone(entryId, failure);
                             batch.leftPending.add(entryId);
-                            lastErrors.put(entryId, reason);
                             metrics.batchFailed(stream);
                             LOG.warnf("Stream %s: entry %s not stored, left pending for another attempt: %s",
                                     stream, entryId, reason);
@@ -406,7 +388,7 @@ final class StreamConsumer {
                     batch.deadLettered = true;
                     for (DeadLetter deadLetter : batch.deadLetters) {
                         metrics.deadLettered(stream, deadLetter.rejection().reason());
-                        lastErrors.remove(deadLetter.sourceId());
+                        failures.forget(deadLetter.sourceId());
                         LOG.infof("Stream %s: entry %s dead-lettered: %s", stream, deadLetter.sourceId(),
                                 deadLetter.rejection().message());
                     }
