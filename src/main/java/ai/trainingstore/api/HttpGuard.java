@@ -2,6 +2,7 @@ package ai.trainingstore.api;
 
 import ai.trainingstore.config.StoreConfig;
 import ai.trainingstore.text.LogText;
+import ai.trainingstore.text.Utf8;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
@@ -10,10 +11,6 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import org.jboss.logging.Logger;
 
@@ -108,15 +105,7 @@ public class HttpGuard {
                 bytes.write(c < 0x80 ? c : '?');
             }
         }
-        try {
-            StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(bytes.toByteArray()));
-            return null;
-        } catch (CharacterCodingException e) {
-            return "is not valid UTF-8 once percent-decoded";
-        }
+        return Utf8.decodeStrictly(bytes.toByteArray()) == null ? "is not valid UTF-8 once percent-decoded" : null;
     }
 
     private static String refuse(HttpServerRequest request, int status, String message) {

@@ -4,6 +4,7 @@ import ai.trainingstore.config.StoreConfig;
 import ai.trainingstore.record.EntryParser;
 import ai.trainingstore.record.ParsedEntry;
 import ai.trainingstore.kind.RecordKind;
+import ai.trainingstore.text.Utf8;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
@@ -18,10 +19,6 @@ import io.vertx.mutiny.redis.client.Response;
 import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -182,15 +179,11 @@ public class HttpIngest {
     }
 
     private static String utf8(byte[] body) {
-        try {
-            return StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(body))
-                    .toString();
-        } catch (CharacterCodingException e) {
+        String text = Utf8.decodeStrictly(body);
+        if (text == null) {
             throw new UnreadableBodyException("The body is not valid UTF-8: send JSON encoded as UTF-8.");
         }
+        return text;
     }
 
     /** MULTI, one XADD per record, EXEC: one batch, one round trip, one connection. */

@@ -3,10 +3,7 @@ package ai.trainingstore.record;
 import ai.trainingstore.kind.Rejection;
 import ai.trainingstore.kind.Rejection.Reason;
 import ai.trainingstore.text.LogText;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CharsetDecoder;
-import java.nio.charset.CodingErrorAction;
+import ai.trainingstore.text.Utf8;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -25,8 +22,8 @@ public record EntryText(Map<String, String> fields, Rejection invalidUtf8) {
         Map<String, String> fields = new LinkedHashMap<>();
         String invalidField = null;
         for (Map.Entry<byte[], byte[]> field : entry.entrySet()) {
-            String name = strict(field.getKey());
-            String value = field.getValue() == null ? null : strict(field.getValue());
+            String name = Utf8.decodeStrictly(field.getKey());
+            String value = field.getValue() == null ? null : Utf8.decodeStrictly(field.getValue());
             String shownName = name != null ? name : lenient(field.getKey());
             if (invalidField == null && (name == null || (field.getValue() != null && value == null))) {
                 invalidField = shownName;
@@ -37,29 +34,6 @@ public record EntryText(Map<String, String> fields, Rejection invalidUtf8) {
                 + LogText.safe(invalidField) + "' is not valid UTF-8 (in its name or value): publish text as"
                 + " UTF-8, and binary data as base64 or a reference.");
         return new EntryText(fields, rejection);
-    }
-
-    private static String strict(byte[] bytes) {
-        if (isAscii(bytes)) {
-            return new String(bytes, StandardCharsets.ISO_8859_1); // the common case, at copy speed
-        }
-        CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
-                .onMalformedInput(CodingErrorAction.REPORT)
-                .onUnmappableCharacter(CodingErrorAction.REPORT);
-        try {
-            return decoder.decode(ByteBuffer.wrap(bytes)).toString();
-        } catch (CharacterCodingException e) {
-            return null;
-        }
-    }
-
-    private static boolean isAscii(byte[] bytes) {
-        for (byte b : bytes) {
-            if (b < 0) {
-                return false;
-            }
-        }
-        return true;
     }
 
     private static String lenient(byte[] bytes) {
