@@ -1,5 +1,7 @@
 package ai.trainingstore.export;
 
+import static ai.trainingstore.export.QueryParameters.single;
+
 import ai.trainingstore.kind.Column;
 import ai.trainingstore.kind.RecordKind;
 import ai.trainingstore.text.LogText;
@@ -66,18 +68,9 @@ public record ExportRequest(
         }
     }
 
-    /**
-     * The range a bound may take: {@code occurred_at} is stored from 1970 to 9999, and every
-     * instant in this range is one PostgreSQL's timestamptz (4713 BC to 294276 AD) represents.
-     */
-    static final Instant EARLIEST_BOUND = Instant.parse("0001-01-01T00:00:00Z");
-    static final Instant LATEST_BOUND = Instant.parse("+10000-01-01T00:00:00Z");
 
     public static ExportRequest parse(RecordKind kind, Map<String, List<String>> query, String acceptEncoding) {
-        query.forEach((name, values) -> {
-            requireStorable(name, name);
-            values.forEach(value -> requireStorable(name, value));
-        });
+        QueryParameters.requireStorable(query);
         Set<String> filterable = filterableColumns(kind);
         for (String name : query.keySet()) {
             if (!OWN_PARAMETERS.contains(name) && !filterable.contains(name)) {
@@ -87,8 +80,8 @@ public record ExportRequest(
             }
         }
         Format format = single(query, "format").map(ExportRequest::format).orElse(Format.JSONL);
-        Optional<Instant> from = bound(query, "from", "start_date", false);
-        Optional<Instant> to = bound(query, "to", "end_date", true);
+        Optional<Instant> from = QueryParameters.bound(query, "from", "start_date", false);
+        Optional<Instant> to = QueryParameters.bound(query, "to", "end_date", true);
         if (from.isPresent() && to.isPresent() && !from.get().isBefore(to.get())) {
             throw new InvalidExportException("'from' (" + from.get() + ") must be before 'to' (" + to.get()
                     + "): 'from' is inclusive, 'to' exclusive.");
@@ -99,9 +92,9 @@ public record ExportRequest(
                 filters.put(name, List.copyOf(values));
             }
         });
-        Optional<Long> limit = single(query, "limit").map(ExportRequest::limit);
+        Optional<Long> limit = single(query, "limit").map(QueryParameters::limit);
         Optional<Cursor> after = single(query, "after").map(ExportRequest::cursor);
-        return new ExportRequest(kind, format, from, to, filters, limit, after, acceptsGzip(acceptEncoding));
+        return new ExportRequest(kind, format, from, to, filters, limit, after, QueryParameters.acceptsGzip(acceptEncoding));
     }
 
     public String fileName() {
@@ -122,24 +115,13 @@ public record ExportRequest(
         };
     }
 
-    private static long limit(String value) {
-        try {
-            long limit = Long.parseLong(value);
-            if (limit >= 0) {
-                return limit;
-            }
-        } catch (NumberFormatException ignored) {
-            // answered below
-        }
-        throw new InvalidExportException("'limit' must be a whole number of rows, 0 or more, not '" + LogText.safe(value) + "'.");
-    }
 
     private static Cursor cursor(String value) {
         int bar = value.indexOf('|');
         if (bar > 0 && bar < value.length() - 1) {
             try {
                 Instant occurredAt = OffsetDateTime.parse(value.substring(0, bar)).toInstant();
-                if (occurredAt.getNano() % 1_000 == 0 && inBoundRange(occurredAt)) {
+                if (occurredAt.getNano() % 1_000 == 0 && QueryParameters.inBoundRange(occurredAt)) {
                     return new Cursor(occurredAt, value.substring(bar + 1));
                 }
             } catch (DateTimeException ignored) {
@@ -155,78 +137,9 @@ public record ExportRequest(
      * A date range bound from its name or its alias. A date means 00:00 UTC; {@code end_date} given
      * as a date includes that whole day.
      */
-    private static Optional<Instant> bound(Map<String, List<String>> query, String name, String alias, boolean end) {
-        Optional<String> value = single(query, name);
-        Optional<String> aliased = single(query, alias);
-        if (value.isPresent() && aliased.isPresent()) {
-            throw new InvalidExportException("Give '" + name + "' or its alias '" + alias + "', not both.");
-        }
-        if (value.isEmpty() && aliased.isEmpty()) {
-            return Optional.empty();
-        }
-        String text = value.or(() -> aliased).orElseThrow();
-        String parameter = value.isPresent() ? name : alias;
-        try {
-            Instant bound;
-            if (text.length() == 10) {
-                LocalDate date = LocalDate.parse(text, DateTimeFormatter.ISO_LOCAL_DATE);
-                boolean wholeDay = end && aliased.isPresent();
-                bound = (wholeDay ? date.plusDays(1) : date).atStartOfDay(ZoneOffset.UTC).toInstant();
-            } else {
-                bound = upToMicros(OffsetDateTime.parse(text).toInstant());
-            }
-            if (!inBoundRange(bound)) {
-                throw new InvalidExportException("'" + parameter + "' must be between 0001-01-01 and 9999-12-31"
-                        + " (records are stored with occurred_at from 1970 to 9999), not '" + LogText.safe(text) + "'.");
-            }
-            return Optional.of(bound);
-        } catch (DateTimeException | ArithmeticException e) {
-            throw new InvalidExportException("'" + parameter + "' must be an ISO-8601 instant with an offset or Z"
-                    + " (2026-01-31T12:00:00Z) or a date (2026-01-31), not '" + LogText.safe(text) + "'.");
-        }
-    }
 
-    /**
-     * Rows are stored to the microsecond, so a finer bound is moved up to the next microsecond:
-     * the same rows are at or after it (and before it), as if PostgreSQL had compared exactly.
-     */
-    private static Instant upToMicros(Instant instant) {
-        int below = instant.getNano() % 1_000;
-        return below == 0 ? instant : instant.plusNanos(1_000 - below);
-    }
 
-    private static boolean inBoundRange(Instant instant) {
-        return !instant.isBefore(EARLIEST_BOUND) && !instant.isAfter(LATEST_BOUND);
-    }
 
-    /** PostgreSQL text cannot hold NUL, so no value with one can match: refused, not sent to the database. */
-    private static void requireStorable(String parameter, String value) {
-        if (value.indexOf('\0') >= 0) {
-            throw new InvalidExportException("Parameter '" + LogText.safe(parameter) + "' contains a NUL character"
-                    + " (%00), which no stored value can contain: remove it.");
-        }
-    }
 
-    private static Optional<String> single(Map<String, List<String>> query, String name) {
-        List<String> values = query.getOrDefault(name, List.of());
-        if (values.size() > 1) {
-            throw new InvalidExportException("'" + name + "' is given " + values.size() + " times; give it once.");
-        }
-        return values.stream().findFirst();
-    }
 
-    private static boolean acceptsGzip(String acceptEncoding) {
-        if (acceptEncoding == null) {
-            return false;
-        }
-        List<String> accepted = new ArrayList<>();
-        for (String part : acceptEncoding.split(",")) {
-            String[] pieces = part.trim().split(";");
-            boolean refused = pieces.length > 1 && pieces[1].trim().replace(" ", "").matches("q=0(\\.0*)?");
-            if (!refused) {
-                accepted.add(pieces[0].trim().toLowerCase(java.util.Locale.ROOT));
-            }
-        }
-        return accepted.contains("gzip");
-    }
 }

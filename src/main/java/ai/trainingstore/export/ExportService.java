@@ -8,10 +8,15 @@ import io.smallrye.mutiny.Uni;
 import ai.trainingstore.text.LogText;
 import io.vertx.mutiny.core.buffer.Buffer;
 import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.PreparedStatement;
+import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Transaction;
+import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.List;
+import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.concurrent.Semaphore;
 import org.jboss.logging.Logger;
 
@@ -49,19 +54,31 @@ public class ExportService {
 
     /**
      * The bytes of the export. The request is fully validated and its query built before this is
-     * called; the export slot is taken only when the stream is subscribed and given back when it
-     * ends, fails or is cancelled, so a stream that is never subscribed holds nothing.
+     * called; the export slot is taken only when the stream is subscribed (see {@link #inSlot}).
      */
     public Multi<Buffer> export(ExportRequest request) {
         List<Column> columns = request.kind().exportedColumns();
         ExportQuery query = ExportQuery.of(request, columns);
+        return inSlot(() -> {
+            RowEncoder encoder = RowEncoder.of(request.format(), columns);
+            return bytes(encoded(query, encoder), request.gzip(), request.kind().id());
+        });
+    }
+
+    /**
+     * A streamed answer that holds one of the export slots (exports and datasets share them): the
+     * slot is taken when the stream is subscribed and given back when it ends, fails or is
+     * cancelled, so a stream that is never subscribed holds nothing. Over the cap the stream fails
+     * before its first byte with {@link TooManyExportsException} (429).
+     */
+    public <T> Multi<T> inSlot(Supplier<Multi<T>> body) {
         return Multi.createFrom().deferred(() -> {
             if (!running.tryAcquire()) {
                 throw new TooManyExportsException(config.maxConcurrent() + " exports are running, the most"
                         + " allowed (training-store.export.max-concurrent); retry when one has finished.");
             }
             try {
-                return body(request, query, columns).onTermination().invoke(running::release);
+                return body.get().onTermination().invoke(running::release);
             } catch (RuntimeException e) {
                 running.release();
                 throw e;
@@ -69,20 +86,28 @@ public class ExportService {
         });
     }
 
-    private Multi<Buffer> body(ExportRequest request, ExportQuery query, List<Column> columns) {
-        RowEncoder encoder = RowEncoder.of(request.format(), columns);
-        Multi<byte[]> body = encoded(query, encoder);
-        if (request.gzip()) {
-            GzipChunks gzip = new GzipChunks();
-            body = Multi.createBy().concatenating().streams(body.map(gzip::compress),
-                    Multi.createFrom().item(gzip::finish));
+    /** The chunks as response buffers, gzip-compressed when asked; a failure is logged with what failed. */
+    public static Multi<Buffer> bytes(Multi<byte[]> chunks, boolean gzip, String what) {
+        Multi<byte[]> body = chunks;
+        if (gzip) {
+            GzipChunks compressor = new GzipChunks();
+            body = Multi.createBy().concatenating().streams(body.map(compressor::compress),
+                    Multi.createFrom().item(compressor::finish));
         }
         return body
                 .select().where(bytes -> bytes.length > 0)
                 .map(Buffer::buffer)
                 .onFailure().invoke(failure -> LOG.warnf("Export of %s failed; if it had started, the connection is"
-                        + " closed without the final chunk so the client sees it cut: %s", request.kind().id(),
+                        + " closed without the final chunk so the client sees it cut: %s", what,
                         LogText.safe(failure.getMessage())));
+    }
+
+    /**
+     * The rows of a query from a server-side cursor in a read-only transaction, fetched
+     * {@code rows-per-chunk} at a time as downstream asks for them.
+     */
+    public Multi<Row> rows(String sql, Tuple parameters) {
+        return prepared(sql, statement -> statement.createStream(config.rowsPerChunk(), parameters).toMulti());
     }
 
     /**
@@ -90,14 +115,17 @@ public class ExportService {
      * so a query PostgreSQL refuses fails the request before its first byte.
      */
     private Multi<byte[]> encoded(ExportQuery query, RowEncoder encoder) {
+        return prepared(query.sql(), statement -> Multi.createBy().concatenating().streams(
+                Multi.createFrom().item(encoder::header),
+                statement.createStream(config.rowsPerChunk(), query.parameters()).toMulti()
+                        .group().intoLists().of(config.rowsPerChunk())
+                        .map(encoder::encode)));
+    }
+
+    /** A statement prepared on a connection of its own, in a read-only transaction that ends with the stream. */
+    private <T> Multi<T> prepared(String sql, Function<PreparedStatement, Multi<T>> body) {
         return Multi.createFrom().resourceFromUni(this::openSession,
-                        session -> session.connection().prepare(query.sql())
-                                .onItem().transformToMulti(statement -> Multi.createBy().concatenating().streams(
-                                        Multi.createFrom().item(encoder::header),
-                                        statement.createStream(config.rowsPerChunk(), query.parameters())
-                                                .toMulti()
-                                                .group().intoLists().of(config.rowsPerChunk())
-                                                .map(encoder::encode))))
+                        session -> session.connection().prepare(sql).onItem().transformToMulti(body))
                 .withFinalizer(this::closeSession);
     }
 
