@@ -1,9 +1,6 @@
 package ai.trainingstore.stream;
 
 import ai.trainingstore.record.EntryParser;
-import ai.trainingstore.record.EntryText;
-import ai.trainingstore.record.ParsedEntry;
-import ai.trainingstore.kind.Rejection;
 import ai.trainingstore.config.StoreConfig;
 import ai.trainingstore.deadletter.DeadLetters;
 import ai.trainingstore.kind.RecordKind;
