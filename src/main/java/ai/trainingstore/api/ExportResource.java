@@ -4,6 +4,7 @@ import ai.trainingstore.export.ExportRequest;
 import ai.trainingstore.export.ExportService;
 import ai.trainingstore.kind.RecordKind;
 import ai.trainingstore.security.ApiTokens;
+import io.smallrye.mutiny.Multi;
 import io.vertx.mutiny.core.buffer.Buffer;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.GET;
@@ -44,13 +45,18 @@ public class ExportResource {
                                     @HeaderParam("Accept-Encoding") String acceptEncoding) {
         RecordKind kind = kind(kindId);
         ExportRequest request = ExportRequest.parse(kind, uri.getQueryParameters(), acceptEncoding);
-        RestMulti.SyncRestMulti.Builder<Buffer> response = RestMulti.fromMultiData(exports.export(request))
+        return download(exports.export(request), request.format().mediaType(), request.fileName(), request.gzip());
+    }
+
+    /** A streamed file: status and headers are sent with the first chunk, so they are set here. */
+    static RestMulti<Buffer> download(Multi<Buffer> body, String mediaType, String fileName, boolean gzip) {
+        RestMulti.SyncRestMulti.Builder<Buffer> response = RestMulti.fromMultiData(body)
                 .status(200)
-                .header("Content-Type", request.format().mediaType() + "; charset=utf-8")
-                .header("Content-Disposition", "attachment; filename=\"" + request.fileName() + "\"")
+                .header("Content-Type", mediaType + "; charset=utf-8")
+                .header("Content-Disposition", "attachment; filename=\"" + fileName + "\"")
                 .header("Cache-Control", "no-store")
                 .header("Vary", "Accept-Encoding");
-        if (request.gzip()) {
+        if (gzip) {
             response.header("Content-Encoding", "gzip");
         }
         return response.build();

@@ -50,9 +50,14 @@ public final class QueryParameters {
         throw new InvalidExportException("'limit' must be a whole number of rows, 0 or more, not '" + LogText.safe(value) + "'.");
     }
 
+    public static Optional<Instant> bound(Map<String, List<String>> query, String name) {
+        return bound(query, name, null, false);
+    }
+
+    /** A bound that has an alias (null for none). */
     public static Optional<Instant> bound(Map<String, List<String>> query, String name, String alias, boolean end) {
         Optional<String> value = single(query, name);
-        Optional<String> aliased = single(query, alias);
+        Optional<String> aliased = alias == null ? Optional.empty() : single(query, alias);
         if (value.isPresent() && aliased.isPresent()) {
             throw new InvalidExportException("Give '" + name + "' or its alias '" + alias + "', not both.");
         }

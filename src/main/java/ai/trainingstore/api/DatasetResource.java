@@ -1,0 +1,55 @@
+package ai.trainingstore.api;
+
+import ai.trainingstore.dataset.ConversationDatasets;
+import ai.trainingstore.dataset.ConversationRequest;
+import ai.trainingstore.dataset.DatasetSummary;
+import ai.trainingstore.security.ApiTokens;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.core.buffer.Buffer;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.UriInfo;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.jboss.resteasy.reactive.RestMulti;
+
+/**
+ * {@code GET /api/v1/datasets/conversations}: conversations as fine-tuning lines (contract section
+ * 6.1), streamed like row exports: validated before the first byte, cut without the final chunk on
+ * failure, gzip on request, sharing the export slots.
+ */
+@Path("/api/v1/datasets/conversations")
+public class DatasetResource {
+
+    private final ConversationDatasets conversations;
+
+    public DatasetResource(ConversationDatasets conversations) {
+        this.conversations = conversations;
+    }
+
+    @GET
+    @RolesAllowed(ApiTokens.EXPORT)
+    @Operation(summary = "Conversations as OpenAI chat fine-tuning JSONL (or the Hugging Face / TRL shape)",
+            description = "Query: format=openai|messages; metadata=true; from/to (first message); conversation_id,"
+                    + " agent_id, task_id, task_status (repeat for any of); has_tools=true|false;"
+                    + " min_score/max_score=<name>:<number>; limit; after=<conversation_id>; split=train|validation|test"
+                    + " with validation_fraction, test_fraction, split_seed. Lines in conversation_id order (bytewise).")
+    public RestMulti<Buffer> conversations(@Context UriInfo uri, @HeaderParam("Accept-Encoding") String acceptEncoding) {
+        ConversationRequest request = ConversationRequest.parse(uri.getQueryParameters(), acceptEncoding);
+        return ExportResource.download(conversations.export(request), "application/x-ndjson", request.fileName(),
+                request.gzip());
+    }
+
+    @GET
+    @Path("/summary")
+    @Produces(MediaType.APPLICATION_JSON)
+    @RolesAllowed(ApiTokens.EXPORT)
+    @Operation(summary = "What the same conversations request emits, counted: skip reasons, splits, token estimates")
+    public Uni<DatasetSummary> summary(@Context UriInfo uri) {
+        return conversations.summary(ConversationRequest.parse(uri.getQueryParameters(), null));
+    }
+}

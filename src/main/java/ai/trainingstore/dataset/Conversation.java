@@ -1,0 +1,330 @@
+package ai.trainingstore.dataset;
+
+import ai.trainingstore.record.EntryParser;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * One conversation assembled by the rules of contract section 6.1: its messages in order, tool
+ * results filled in from tool executions, trailing messages after the last assistant message
+ * dropped, then checked; the tools it calls or defines. A conversation that breaks a rule carries
+ * its {@link SkipReason} instead of being emitted.
+ */
+final class Conversation {
+
+    /** Why a conversation is left out; when several apply, the first in this order counts. */
+    enum SkipReason {
+        NO_ASSISTANT_MESSAGE, ORPHAN_TOOL_RESULT, UNANSWERED_TOOL_CALL, BAD_ARGUMENTS, MISSING_CONTENT;
+
+        String id() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    /** An assistant's call: {@code arguments} is the object, or null when it is not one. */
+    record ToolCall(String id, String function, ObjectNode arguments, String argumentsText) {
+    }
+
+    /** A message of the assembled conversation; {@code function} is the called function of a tool result. */
+    record Message(String role, String content, String name, List<ToolCall> toolCalls, String toolCallId,
+                   String function) {
+
+        boolean callsTools() {
+            return !toolCalls.isEmpty();
+        }
+    }
+
+    final String id;
+    final List<Message> messages;
+    final List<ObjectNode> tools;
+    final SkipReason skipped;
+    final Set<String> agentIds;
+    final Set<String> taskIds;
+    final Set<String> taskStatuses;
+    /** Feedback of the conversation, else of its task: {name: {value, label}}. */
+    final Map<String, JsonNode> feedback;
+    final Instant firstOccurredAt;
+    final Instant lastOccurredAt;
+
+    private Conversation(String id, List<Message> messages, List<ObjectNode> tools, SkipReason skipped,
+                         List<MessageRow> rows) {
+        this.id = id;
+        this.messages = messages;
+        this.tools = tools;
+        this.skipped = skipped;
+        this.agentIds = new LinkedHashSet<>();
+        this.taskIds = new LinkedHashSet<>();
+        this.taskStatuses = new LinkedHashSet<>();
+        this.feedback = new LinkedHashMap<>();
+        Instant first = rows.get(0).occurredAt();
+        Instant last = first;
+        for (MessageRow row : rows) {
+            addIfPresent(agentIds, row.agentId());
+            addIfPresent(taskIds, row.taskId());
+            addIfPresent(taskStatuses, row.taskStatus());
+            row.taskFeedback().properties().forEach(entry -> feedback.putIfAbsent(entry.getKey(), entry.getValue()));
+            first = row.occurredAt().isBefore(first) ? row.occurredAt() : first;
+            last = row.occurredAt().isAfter(last) ? row.occurredAt() : last;
+        }
+        // The conversation's own feedback wins over its task's.
+        rows.get(0).conversationFeedback().properties().forEach(entry -> feedback.put(entry.getKey(), entry.getValue()));
+        this.firstOccurredAt = first;
+        this.lastOccurredAt = last;
+    }
+
+    boolean isEmitted() {
+        return skipped == null;
+    }
+
+    long toolCallCount() {
+        return messages.stream().mapToLong(message -> message.toolCalls().size()).sum();
+    }
+
+    /** The feedback value of a name, when there is one with a value. */
+    Optional<Double> score(String name) {
+        JsonNode scored = feedback.get(name);
+        return scored == null || !scored.path("value").isNumber() ? Optional.empty()
+                : Optional.of(scored.path("value").doubleValue());
+    }
+
+    /** Rows of one conversation in the query's order. */
+    static Conversation assemble(List<MessageRow> rows) {
+        List<Message> stored = rows.stream().map(Conversation::message).toList();
+        List<Message> withResults = withExecutionResults(stored, rows);
+        List<Message> messages = upToLastAssistant(withResults);
+        return new Conversation(rows.get(0).conversationId(), messages, tools(rows, messages),
+                skipReason(messages), rows);
+    }
+
+    private static Message message(MessageRow row) {
+        List<ToolCall> calls = new ArrayList<>();
+        if (row.role().equals("assistant") && row.toolCalls().isArray()) {
+            for (JsonNode call : row.toolCalls()) {
+                calls.add(toolCall(call));
+            }
+        }
+        return new Message(row.role(), row.content(), row.name(), calls, row.toolCallId(), null);
+    }
+
+    private static ToolCall toolCall(JsonNode call) {
+        JsonNode function = call.path("function");
+        JsonNode arguments = function.path("arguments");
+        ObjectNode object = null;
+        String text = null;
+        if (arguments.isObject()) {
+            object = (ObjectNode) arguments;
+            text = arguments.toString();
+        } else if (arguments.isTextual()) {
+            text = arguments.textValue();
+            try {
+                JsonNode parsed = EntryParser.JSON.readTree(text);
+                object = parsed != null && parsed.isObject() ? (ObjectNode) parsed : null;
+            } catch (IOException e) {
+                object = null;
+            }
+        }
+        return new ToolCall(call.path("id").asText(null), function.path("name").asText(null), object, text);
+    }
+
+    /**
+     * Rule 2: a call no tool message of the conversation answers, whose tool execution has a
+     * result or an error, gets a tool message built from it, after the assistant message and the
+     * tool messages directly following it that answer its other calls, in the order of its calls.
+     */
+    private static List<Message> withExecutionResults(List<Message> stored, List<MessageRow> rows) {
+        Set<String> answered = new HashSet<>();
+        for (Message message : stored) {
+            if (message.role().equals("tool") && message.toolCallId() != null) {
+                answered.add(message.toolCallId());
+            }
+        }
+        List<Message> out = new ArrayList<>(stored.size());
+        for (int i = 0; i < stored.size(); i++) {
+            Message message = stored.get(i);
+            out.add(message);
+            if (!message.callsTools()) {
+                continue;
+            }
+            JsonNode executions = rows.get(i).executions(); // stored.get(i) is rows.get(i) decoded
+            Set<String> ownCalls = new HashSet<>();
+            message.toolCalls().forEach(call -> ownCalls.add(call.id()));
+            while (i + 1 < stored.size() && stored.get(i + 1).role().equals("tool")
+                    && ownCalls.contains(stored.get(i + 1).toolCallId())) {
+                out.add(stored.get(++i));
+            }
+            for (ToolCall call : message.toolCalls()) {
+                JsonNode execution = call.id() == null ? null : executions.get(call.id());
+                if (execution != null && !answered.contains(call.id())) {
+                    out.add(new Message("tool", resultText(execution), null, List.of(), call.id(), call.function()));
+                    answered.add(call.id());
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The execution's output_result as compact JSON text (a JSON string as itself), else its error. */
+    private static String resultText(JsonNode execution) {
+        JsonNode output = execution.path("output_result");
+        if (!output.isMissingNode() && !output.isNull()) {
+            return output.isTextual() ? output.textValue() : output.toString();
+        }
+        return execution.path("error").asText("");
+    }
+
+    /** Rule 3: nothing after the last assistant message (its own calls' results included). */
+    private static List<Message> upToLastAssistant(List<Message> messages) {
+        for (int i = messages.size() - 1; i >= 0; i--) {
+            if (messages.get(i).role().equals("assistant")) {
+                return messages.subList(0, i + 1);
+            }
+        }
+        return messages;
+    }
+
+    /** Rule 4, in the order of the reasons. */
+    private static SkipReason skipReason(List<Message> messages) {
+        if (messages.stream().noneMatch(message -> message.role().equals("assistant"))) {
+            return SkipReason.NO_ASSISTANT_MESSAGE;
+        }
+        Set<String> called = new HashSet<>();
+        for (Message message : messages) {
+            if (message.role().equals("tool") && (message.toolCallId() == null || !called.contains(message.toolCallId()))) {
+                return SkipReason.ORPHAN_TOOL_RESULT;
+            }
+            message.toolCalls().forEach(call -> called.add(call.id()));
+        }
+        int last = messages.size() - 1;
+        for (int i = 0; i < last; i++) {
+            Message message = messages.get(i);
+            if (!message.callsTools()) {
+                continue;
+            }
+            Set<String> open = new HashSet<>();
+            message.toolCalls().forEach(call -> open.add(call.id()));
+            for (int j = i + 1; j < messages.size() && !messages.get(j).role().equals("user")
+                    && !messages.get(j).role().equals("assistant"); j++) {
+                open.remove(messages.get(j).toolCallId());
+            }
+            if (!open.isEmpty()) {
+                return SkipReason.UNANSWERED_TOOL_CALL;
+            }
+        }
+        for (Message message : messages) {
+            for (ToolCall call : message.toolCalls()) {
+                if (call.arguments() == null || call.function() == null || call.id() == null) {
+                    return SkipReason.BAD_ARGUMENTS;
+                }
+            }
+        }
+        for (Message message : messages) {
+            boolean mayBeEmpty = message.role().equals("assistant") && message.callsTools();
+            if (!mayBeEmpty && (message.content() == null || message.content().isEmpty())) {
+                return SkipReason.MISSING_CONTENT;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Rule 5: one definition per function the conversation calls or defines, in order of first
+     * appearance: the latest stored definition, else one inferred from the arguments of its calls.
+     */
+    private static List<ObjectNode> tools(List<MessageRow> rows, List<Message> messages) {
+        Map<String, ObjectNode> defined = new LinkedHashMap<>();
+        for (MessageRow row : rows) {
+            if (row.tools().isArray()) {
+                for (JsonNode tool : row.tools()) {
+                    String name = tool.path("function").path("name").asText(null);
+                    if (name != null && tool.isObject()) {
+                        defined.remove(name);
+                        defined.put(name, (ObjectNode) tool);
+                    }
+                }
+            }
+        }
+        Map<String, List<ObjectNode>> calledWith = new LinkedHashMap<>();
+        for (Message message : messages) {
+            for (ToolCall call : message.toolCalls()) {
+                if (call.function() != null) {
+                    calledWith.computeIfAbsent(call.function(), name -> new ArrayList<>()).add(call.arguments());
+                }
+            }
+        }
+        Set<String> names = new LinkedHashSet<>(defined.keySet());
+        names.addAll(calledWith.keySet());
+        List<ObjectNode> tools = new ArrayList<>();
+        for (String name : names) {
+            tools.add(defined.containsKey(name) ? defined.get(name) : inferred(name, calledWith.get(name)));
+        }
+        return tools;
+    }
+
+    private static ObjectNode inferred(String name, List<ObjectNode> calls) {
+        JsonNodeFactory json = JsonNodeFactory.instance;
+        Map<String, Set<String>> types = new LinkedHashMap<>();
+        Set<String> inEveryCall = null;
+        for (ObjectNode arguments : calls) {
+            Set<String> keys = new LinkedHashSet<>();
+            if (arguments != null) {
+                arguments.properties().forEach(entry -> {
+                    keys.add(entry.getKey());
+                    types.computeIfAbsent(entry.getKey(), key -> new LinkedHashSet<>()).add(schemaType(entry.getValue()));
+                });
+            }
+            if (inEveryCall == null) {
+                inEveryCall = keys;
+            } else {
+                inEveryCall.retainAll(keys);
+            }
+        }
+        ObjectNode properties = json.objectNode();
+        types.forEach((key, seen) -> {
+            ObjectNode property = properties.putObject(key);
+            if (seen.size() == 1) {
+                property.put("type", seen.iterator().next());
+            } else {
+                ArrayNode list = property.putArray("type");
+                seen.forEach(list::add);
+            }
+        });
+        ObjectNode parameters = json.objectNode().put("type", "object");
+        parameters.set("properties", properties);
+        ArrayNode required = parameters.putArray("required");
+        types.keySet().stream().filter(inEveryCall == null ? key -> false : inEveryCall::contains).forEach(required::add);
+        ObjectNode function = json.objectNode().put("name", name);
+        function.set("parameters", parameters);
+        ObjectNode tool = json.objectNode().put("type", "function");
+        tool.set("function", function);
+        return tool;
+    }
+
+    private static String schemaType(JsonNode value) {
+        return switch (value.getNodeType()) {
+            case STRING -> "string";
+            case NUMBER -> value.isIntegralNumber() ? "integer" : "number";
+            case BOOLEAN -> "boolean";
+            case OBJECT -> "object";
+            case ARRAY -> "array";
+            default -> "null";
+        };
+    }
+
+    private static void addIfPresent(Set<String> set, String value) {
+        if (value != null) {
+            set.add(value);
+        }
+    }
+}

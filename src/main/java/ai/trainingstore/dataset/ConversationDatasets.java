@@ -1,0 +1,163 @@
+package ai.trainingstore.dataset;
+
+import ai.trainingstore.dataset.ConversationRequest.Score;
+import ai.trainingstore.dataset.SplitRule.Split;
+import ai.trainingstore.export.ExportService;
+import ai.trainingstore.record.EntryParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.core.buffer.Buffer;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.io.ByteArrayOutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The conversations dataset: the query's rows grouped into conversations as they stream (a
+ * conversation ends when the next one's first row arrives), each assembled, filtered, split and
+ * written as one line. Backpressure runs end to end (a line is built only when the client has
+ * taken the previous chunk), so memory holds one conversation and one chunk, whatever the size.
+ * Streams hold one of the export slots, like row exports.
+ */
+@ApplicationScoped
+public class ConversationDatasets {
+
+    /** Lines per written chunk: far fewer writes, and better compression. */
+    private static final int LINES_PER_CHUNK = 100;
+
+    private final ExportService exports;
+
+    public ConversationDatasets(ExportService exports) {
+        this.exports = exports;
+    }
+
+    /** The JSONL lines of the dataset. */
+    public Multi<Buffer> export(ConversationRequest request) {
+        ConversationQuery query = ConversationQuery.of(request);
+        return exports.inSlot(() -> {
+            Multi<byte[]> lines = conversations(query)
+                    .select().where(conversation -> matches(request, conversation))
+                    .select().where(Conversation::isEmitted)
+                    .select().where(conversation -> inRequestedSplit(request, conversation))
+                    .select().first(request.limit().orElse(Long.MAX_VALUE))
+                    .map(conversation -> line(request, conversation))
+                    .group().intoLists().of(LINES_PER_CHUNK)
+                    .map(ConversationDatasets::joined);
+            return ExportService.bytes(lines, request.gzip(), "conversations dataset");
+        });
+    }
+
+    /** What {@link #export} would emit, counted: the same filters, split and limit. */
+    public Uni<DatasetSummary> summary(ConversationRequest request) {
+        ConversationQuery query = ConversationQuery.of(request);
+        long limit = request.limit().orElse(Long.MAX_VALUE);
+        return exports.inSlot(() -> conversations(query)
+                        .select().where(conversation -> matches(request, conversation)))
+                .collect().in(DatasetSummary.Builder::new, (summary, conversation) -> {
+                    Split split = request.splitRule().of(conversation.id);
+                    if (conversation.isEmitted()) {
+                        summary.split(split);
+                    }
+                    if (!inRequestedSplit(request, conversation) || summary.emitted() >= limit) {
+                        return;
+                    }
+                    if (conversation.isEmitted()) {
+                        summary.emitted(conversation.messages.size(), conversation.toolCallCount(),
+                                tokenEstimate(line(request, conversation)));
+                    } else {
+                        summary.skipped(conversation.skipped.id());
+                    }
+                })
+                .map(DatasetSummary.Builder::build);
+    }
+
+    /** Rows grouped by conversation, in order; one conversation at a time in memory. */
+    private Multi<Conversation> conversations(ConversationQuery query) {
+        return Multi.createFrom().deferred(() -> {
+            List<List<MessageRow>> open = new ArrayList<>(List.of(new ArrayList<>()));
+            Multi<Conversation> ended = exports.rows(query.sql(), query.parameters())
+                    .map(MessageRow::of)
+                    .map(row -> {
+                        List<MessageRow> current = open.get(0);
+                        if (current.isEmpty() || current.get(0).conversationId().equals(row.conversationId())) {
+                            current.add(row);
+                            return Optional.<Conversation>empty();
+                        }
+                        Conversation done = Conversation.assemble(current);
+                        open.set(0, new ArrayList<>(List.of(row)));
+                        return Optional.of(done);
+                    })
+                    .select().where(Optional::isPresent)
+                    .map(Optional::get);
+            Multi<Conversation> last = Multi.createFrom().deferred(() -> open.get(0).isEmpty()
+                    ? Multi.createFrom().empty() : Multi.createFrom().item(Conversation.assemble(open.get(0))));
+            return Multi.createBy().concatenating().streams(ended, last);
+        });
+    }
+
+    private static boolean inRequestedSplit(ConversationRequest request, Conversation conversation) {
+        return request.split().map(split -> split == request.splitRule().of(conversation.id)).orElse(true);
+    }
+
+    /** The filters of the request that are decided on the whole conversation. */
+    static boolean matches(ConversationRequest request, Conversation conversation) {
+        if (request.from().isPresent() && conversation.firstOccurredAt.isBefore(request.from().get())) {
+            return false;
+        }
+        if (request.to().isPresent() && !conversation.firstOccurredAt.isBefore(request.to().get())) {
+            return false;
+        }
+        if (!request.agentIds().isEmpty() && request.agentIds().stream().noneMatch(conversation.agentIds::contains)) {
+            return false;
+        }
+        if (!request.taskIds().isEmpty() && request.taskIds().stream().noneMatch(conversation.taskIds::contains)) {
+            return false;
+        }
+        if (!request.taskStatuses().isEmpty()
+                && request.taskStatuses().stream().noneMatch(conversation.taskStatuses::contains)) {
+            return false;
+        }
+        if (request.hasTools().isPresent() && request.hasTools().get() != (conversation.toolCallCount() > 0)) {
+            return false;
+        }
+        for (Score min : request.minScores()) {
+            if (conversation.score(min.name()).filter(value -> value >= min.bound()).isEmpty()) {
+                return false;
+            }
+        }
+        for (Score max : request.maxScores()) {
+            if (conversation.score(max.name()).filter(value -> value <= max.bound()).isEmpty()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static byte[] line(ConversationRequest request, Conversation conversation) {
+        Split split = request.splitRule().of(conversation.id);
+        try {
+            byte[] json = EntryParser.JSON.writeValueAsBytes(ChatLine.of(conversation, request.format(),
+                    request.metadata(), split));
+            byte[] line = java.util.Arrays.copyOf(json, json.length + 1);
+            line[json.length] = '\n';
+            return line;
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static byte[] joined(List<byte[]> lines) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(lines.size() * 1024);
+        lines.forEach(out::writeBytes);
+        return out.toByteArray();
+    }
+
+    /** Characters / 4 of the line without its newline, rounded up. */
+    static int tokenEstimate(byte[] line) {
+        return (new String(line, 0, line.length - 1, StandardCharsets.UTF_8).length() + 3) / 4;
+    }
+}

@@ -1,0 +1,55 @@
+package ai.trainingstore.dataset;
+
+import ai.trainingstore.kind.RecordKind;
+import io.vertx.mutiny.sqlclient.Tuple;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The one query of the conversations dataset: messages in conversation order (bytewise, then
+ * {@code seq} with messages without one last, {@code occurred_at}, {@code message_id}) straight
+ * from the index {@code training_messages_conversation_order}, each with its task's status, the
+ * tool executions its calls name, and the feedback on its conversation and task. Rows arrive
+ * grouped by conversation, so each line is written as soon as its conversation ends.
+ */
+record ConversationQuery(String sql, Tuple parameters) {
+
+    private static final String MESSAGES = RecordKind.MESSAGES.qualifiedTable();
+    private static final String TASKS = RecordKind.TASKS.qualifiedTable();
+    private static final String EXECUTIONS = RecordKind.TOOL_EXECUTIONS.qualifiedTable();
+    private static final String FEEDBACK = RecordKind.FEEDBACK.qualifiedTable();
+
+    static ConversationQuery of(ConversationRequest request) {
+        List<String> conditions = new ArrayList<>();
+        Tuple parameters = Tuple.tuple();
+        request.after().ifPresent(after -> {
+            parameters.addString(after);
+            conditions.add("m.conversation_id COLLATE \"C\" > $" + parameters.size());
+        });
+        if (!request.conversationIds().isEmpty()) {
+            parameters.addArrayOfString(request.conversationIds().toArray(String[]::new));
+            conditions.add("m.conversation_id = ANY($" + parameters.size() + "::text[])");
+        }
+        String sql = "SELECT m.conversation_id, m.message_id, m.role, m.content, m.name, m.tool_calls::text AS tool_calls,"
+                + " m.tool_call_id, m.tools::text AS tools, m.agent_id, m.task_id, m.occurred_at,"
+                + " t.status AS task_status,"
+                + " CASE WHEN m.role = 'assistant' AND jsonb_typeof(m.tool_calls) = 'array' THEN"
+                + " (SELECT jsonb_object_agg(e.execution_id, jsonb_build_object('output_result', e.output_result,"
+                + " 'error', e.error))::text FROM " + EXECUTIONS + " e"
+                + " WHERE e.execution_id IN (SELECT c ->> 'id' FROM jsonb_array_elements(m.tool_calls) AS c)"
+                + " AND (e.output_result IS NOT NULL OR e.error IS NOT NULL)) END AS executions,"
+                + " " + feedback("'conversation'", "m.conversation_id") + " AS conversation_feedback,"
+                + " CASE WHEN m.task_id IS NOT NULL THEN " + feedback("'task'", "m.task_id") + " END AS task_feedback"
+                + " FROM " + MESSAGES + " m LEFT JOIN " + TASKS + " t ON t.task_id = m.task_id"
+                + (conditions.isEmpty() ? "" : " WHERE " + String.join(" AND ", conditions))
+                + " ORDER BY m.conversation_id COLLATE \"C\", m.seq, m.occurred_at, m.message_id";
+        return new ConversationQuery(sql, parameters);
+    }
+
+    /** Feedback on one target as {name: {value, label}}; the newest of a name wins. */
+    private static String feedback(String targetKind, String targetId) {
+        return "(SELECT jsonb_object_agg(f.name, jsonb_build_object('value', f.value, 'label', f.label)"
+                + " ORDER BY f.occurred_at, f.feedback_id)::text FROM " + FEEDBACK + " f"
+                + " WHERE f.target_kind = " + targetKind + " AND f.target_id = " + targetId + ")";
+    }
+}

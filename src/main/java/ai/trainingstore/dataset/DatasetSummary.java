@@ -1,0 +1,80 @@
+package ai.trainingstore.dataset;
+
+import ai.trainingstore.dataset.SplitRule.Split;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+
+/** {@code GET /api/v1/datasets/conversations/summary}: what the same request would emit, counted. */
+@Schema(description = "Counts of what the same dataset request emits")
+public record DatasetSummary(
+        @Schema(description = "Conversations matching the filters and the split")
+        long conversations,
+        long emitted,
+        @Schema(description = "Conversations left out, by reason")
+        Map<String, Long> skipped,
+        @Schema(description = "Messages in the emitted lines")
+        long messages,
+        @JsonProperty("tool_calls") long toolCalls,
+        @Schema(description = "Emitted conversations per split, before the split parameter is applied")
+        Map<String, Long> splits,
+        @Schema(description = "Per emitted line: an estimate of characters / 4")
+        Tokens tokens) {
+
+    public record Tokens(long min, long median, long p95, long max, long total) {
+    }
+
+    static final class Builder {
+        private long conversations;
+        private long emitted;
+        private long messages;
+        private long toolCalls;
+        private final Map<String, Long> skipped = new LinkedHashMap<>();
+        private final Map<String, Long> splits = new LinkedHashMap<>();
+        private int[] tokens = new int[1024];
+
+        Builder() {
+            for (Conversation.SkipReason reason : Conversation.SkipReason.values()) {
+                skipped.put(reason.id(), 0L);
+            }
+            for (Split split : Split.values()) {
+                splits.put(split.id(), 0L);
+            }
+        }
+
+        long emitted() {
+            return emitted;
+        }
+
+        void split(Split split) {
+            splits.merge(split.id(), 1L, Long::sum);
+        }
+
+        void emitted(int messageCount, long callCount, int tokenEstimate) {
+            conversations++;
+            messages += messageCount;
+            toolCalls += callCount;
+            if (emitted == tokens.length) {
+                tokens = Arrays.copyOf(tokens, tokens.length * 2);
+            }
+            tokens[(int) emitted++] = tokenEstimate;
+        }
+
+        void skipped(String reason) {
+            conversations++;
+            skipped.merge(reason, 1L, Long::sum);
+        }
+
+        DatasetSummary build() {
+            int[] sorted = Arrays.copyOf(tokens, (int) emitted);
+            Arrays.sort(sorted);
+            long total = Arrays.stream(sorted).asLongStream().sum();
+            Tokens figures = sorted.length == 0 ? new Tokens(0, 0, 0, 0, 0) : new Tokens(sorted[0],
+                    sorted[(sorted.length - 1) / 2], sorted[(int) Math.ceil(sorted.length * 0.95) - 1],
+                    sorted[sorted.length - 1], total);
+            return new DatasetSummary(conversations, emitted, skipped, messages, toolCalls, splits, figures);
+        }
+    }
+}
