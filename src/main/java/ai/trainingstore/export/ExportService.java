@@ -8,6 +8,7 @@ import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Transaction;
+import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.List;
 import java.util.concurrent.Semaphore;
@@ -20,6 +21,8 @@ import org.jboss.logging.Logger;
  * the export and however slow the client. When the client hangs up, the stream is cancelled, the
  * transaction rolled back and the connection returned to the pool at once.
  */
+// Created at start-up so that its meters (ExportMetrics) exist before the first export.
+@Startup
 @ApplicationScoped
 public class ExportService {
 
@@ -28,11 +31,14 @@ public class ExportService {
     private final Pool pool;
     private final StoreConfig.Export config;
     private final Semaphore running;
+    private final ExportMetrics metrics;
 
-    public ExportService(Pool pool, StoreConfig config) {
+    public ExportService(Pool pool, StoreConfig config, ExportMetrics metrics) {
         this.pool = pool;
         this.config = config.export();
         this.running = new Semaphore(this.config.maxConcurrent());
+        this.metrics = metrics;
+        metrics.runningGauge(() -> this.config.maxConcurrent() - running.availablePermits());
     }
 
     /** Thrown when the concurrent export cap is reached; answered with 429. */
@@ -48,15 +54,19 @@ public class ExportService {
     /** The bytes of the export. Takes one of the export slots until the stream ends, fails or is cancelled. */
     public Multi<Buffer> export(ExportRequest request) {
         if (!running.tryAcquire()) {
+            metrics.exportRefused();
             throw new TooManyExportsException(config.maxConcurrent() + " exports are running, the most allowed"
                     + " (training-store.export.max-concurrent); retry when one has finished.");
         }
         List<ExportColumn> columns = ExportColumn.of(request.kind());
         ExportQuery query = ExportQuery.of(request, columns);
         RowEncoder encoder = RowEncoder.of(request.format(), columns);
+        metrics.exportStarted(request.kind());
         Multi<byte[]> body = Multi.createBy().concatenating().streams(
                 Multi.createFrom().item(encoder::header),
-                rows(query).group().intoLists().of(config.rowsPerChunk()).map(encoder::encode));
+                rows(query).group().intoLists().of(config.rowsPerChunk())
+                        .invoke(chunk -> metrics.rowsExported(request.kind(), chunk.size()))
+                        .map(encoder::encode));
         if (request.gzip()) {
             GzipChunks gzip = new GzipChunks();
             body = Multi.createBy().concatenating().streams(body.map(gzip::compress),
@@ -65,6 +75,7 @@ public class ExportService {
         return body
                 .select().where(bytes -> bytes.length > 0)
                 .map(Buffer::buffer)
+                .onFailure().invoke(() -> metrics.exportFailed(request.kind()))
                 .onFailure().invoke(failure -> LOG.warnf("Export of %s failed after it started; the connection is"
                         + " closed without the final chunk so the client sees it cut: %s", request.kind().id(),
                         failure.getMessage()))
