@@ -37,11 +37,14 @@ final class Browser implements AutoCloseable {
 
     final WebDriver driver;
     final WebDriverWait wait;
+    /** Where the browser saves downloads. */
+    final Path downloads;
     private final Path profile;
 
-    private Browser(WebDriver driver, Path profile) {
+    private Browser(WebDriver driver, Path profile, Path downloads) {
         this.driver = driver;
         this.profile = profile;
+        this.downloads = downloads;
         this.wait = new WebDriverWait(driver, Duration.ofSeconds(20));
     }
 
@@ -58,11 +61,14 @@ final class Browser implements AutoCloseable {
                 "--disable-component-update", "--no-first-run", "--disable-dev-shm-usage", "--window-size=1280,800",
                 "--user-data-dir=" + profile);
         options.setCapability("goog:loggingPrefs", Map.of(LogType.BROWSER, "ALL"));
+        Path downloads = Files.createDirectories(profile.resolve("downloads"));
+        options.setExperimentalOption("prefs", Map.of("download.default_directory", downloads.toString(),
+                "download.prompt_for_download", false));
         ChromeDriverService service = new ChromeDriverService.Builder()
                 .usingDriverExecutable(CHROMEDRIVER.toFile())
                 .usingAnyFreePort()
                 .build();
-        return new Browser(new ChromeDriver(service, options), profile);
+        return new Browser(new ChromeDriver(service, options), profile, downloads);
     }
 
     void size(int width, int height) {

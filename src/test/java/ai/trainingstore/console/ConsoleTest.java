@@ -71,7 +71,8 @@ class ConsoleTest extends StoreTestSupport {
         given().get("/console/").then().statusCode(200).contentType(containsString("text/html"))
                 .header("Content-Security-Policy", containsString("default-src 'self'"))
                 .body(containsString("Training data store"));
-        given().get("/console/js/app.js").then().statusCode(200);
+        given().get("/console/js/app.js").then().statusCode(200).header("Cache-Control", "no-cache");
+        given().redirects().follow(false).get("/console").then().statusCode(301).header("Location", "console/");
         given().get("/webjars/uplot/dist/uPlot.esm.js").then().statusCode(200);
         given().get("/api/v1/stats").then().statusCode(401);
     }
@@ -134,6 +135,14 @@ class ConsoleTest extends StoreTestSupport {
         assertThat(badCard.findElement(By.cssSelector(".reason")).getText()).contains("agent_id");
         badCard.findElement(By.tagName("summary")).click();
         assertThat(badCard.findElement(By.cssSelector(".fields")).getText()).contains("event_type", marker, "payload");
+
+        // Filtered by error code: only that code is listed, and "replay all" becomes "replay the shown".
+        new org.openqa.selenium.support.ui.Select(browser.driver.findElement(By.id("dl-filter"))).selectByValue("delivery_limit");
+        browser.wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("dl-replay-all"), "shown"));
+        assertThat(browser.driver.findElements(By.cssSelector("#dl-list [data-code]")))
+                .extracting(WebElement::getText).isNotEmpty().containsOnly("delivery_limit");
+        new org.openqa.selenium.support.ui.Select(browser.driver.findElement(By.id("dl-filter"))).selectByValue("");
+        badCard = findDeadLetter(bad);
         browser.screenshot("console-dead-letters", 1280, 1000);
 
         String badId = badCard.getAttribute("data-id");
@@ -227,6 +236,12 @@ class ConsoleTest extends StoreTestSupport {
         }
         assertThat(exported).isEqualTo(shown).hasSize(3);
 
+        // Download: the browser saves the same export (fetched with the token, saved from a Blob).
+        browser.driver.findElement(By.id("ex-download")).click();
+        Path saved = browser.downloads.resolve("events.jsonl");
+        await().atMost(TIMEOUT).until(() -> Files.exists(saved) && Files.size(saved) > 0);
+        assertThat(Files.readAllLines(saved)).isEqualTo(Files.readAllLines(work.resolve("events.jsonl")));
+
         // CSV: the command changes with the format.
         new org.openqa.selenium.support.ui.Select(browser.driver.findElement(By.id("ex-format"))).selectByValue("csv");
         browser.wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("ex-curl"), "format=csv"));
@@ -242,6 +257,40 @@ class ConsoleTest extends StoreTestSupport {
         enterToken("wrong-token");
         WebElement error = browser.wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("error")));
         assertThat(error.getText()).isEqualTo(apiError);
+    }
+
+    @Test
+    void everyPageIsKeyboardReachableWithLabelledControls() {
+        open("#/overview");
+        for (String page : List.of("overview", "dead-letters", "export", "conversations")) {
+            open("#/" + page);
+            browser.wait.until(driver -> driver.findElements(By.cssSelector("#main button, #main input")).size() > 0);
+            @SuppressWarnings("unchecked")
+            List<String> unlabelled = (List<String>) script(
+                    "return [...document.querySelectorAll('input, select, textarea')]"
+                    + ".filter(c => c.type !== 'hidden' && c.labels.length === 0 && !c.getAttribute('aria-label'))"
+                    + ".map(c => c.id || c.outerHTML)"
+                    + ".concat([...document.querySelectorAll('button')].filter(b => !b.textContent.trim()"
+                    + " && !b.getAttribute('aria-label')).map(b => b.outerHTML))");
+            assertThat(unlabelled).as("controls without a label on " + page).isEmpty();
+        }
+        // From the top: the skip link, then the title and the pages' links, by Tab alone; Enter follows a link.
+        browser.driver.get(console + "#/overview");
+        browser.driver.navigate().refresh();
+        browser.wait.until(driver -> "overview".equals(driver.findElement(By.id("main")).getAttribute("data-page")));
+        org.openqa.selenium.interactions.Actions keys = new org.openqa.selenium.interactions.Actions(browser.driver);
+        keys.sendKeys(org.openqa.selenium.Keys.TAB).perform();
+        assertThat(browser.driver.switchTo().activeElement().getText()).isEqualTo("Skip to content");
+        List<String> focused = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            keys.sendKeys(org.openqa.selenium.Keys.TAB).perform();
+            focused.add(browser.driver.switchTo().activeElement().getText());
+        }
+        assertThat(focused).containsSubsequence("Overview", "Dead letters", "Export builder", "Conversations");
+        keys.sendKeys(org.openqa.selenium.Keys.ENTER).perform();
+        browser.wait.until(driver -> "conversations".equals(driver.findElement(By.id("main")).getAttribute("data-page")));
+        // Focus is visible: the focused link gets an outline.
+        assertThat(browser.driver.switchTo().activeElement().getCssValue("outline-style")).isNotEqualTo("none");
     }
 
     // ---------------------------------------------------------------- helpers

@@ -47,7 +47,7 @@ export function render(main, params) {
     const present = new Set(letters.map(letter => letter.error_code));
     const chosen = filter.value || params.get('error_code') || '';
     filter.replaceChildren(el('option', { value: '' }, 'All codes'),
-      [...new Set([...CODES, ...present])].map(code => el('option', { value: code },
+      ...[...new Set([...CODES, ...present])].map(code => el('option', { value: code },
         code + ' (' + letters.filter(letter => letter.error_code === code).length + ')')));
     filter.value = chosen;
   }
