@@ -103,9 +103,21 @@ class ConsoleTest extends StoreTestSupport {
             }
             assertThat(totalShown("dead_letters")).isEqualTo(stats.getLong("dead_letters"));
         });
-        // A few samples, one second apart, draw the rate chart.
+        // Samples one second apart draw the rate chart; some ingest meanwhile gives it a shape.
         browser.wait.until(driver -> driver.findElements(By.cssSelector("#overview-chart canvas")).size() > 0);
-        await().atMost(TIMEOUT).until(() -> browser.driver.findElements(By.cssSelector("#overview-chart .u-legend .u-series")).size() > 1);
+        for (int burst = 0; burst < 4; burst++) {
+            List<Map<String, String>> entries = new ArrayList<>();
+            for (int i = 0; i < 150 * (burst + 1); i++) {
+                entries.add(fields("event_type", "overview_rate", "agent_id", agent));
+            }
+            xaddTogether(EVENTS, entries);
+            int points = chartPoints();
+            await().atMost(TIMEOUT).until(() -> chartPoints() > points + 1);
+        }
+        int drawn = chartPoints();
+        await().atMost(TIMEOUT).until(() -> chartPoints() >= drawn + 2);
+        assertThat(browser.driver.findElements(By.cssSelector("#overview-chart .u-legend .u-series")))
+                .extracting(WebElement::getText).anyMatch(text -> text.startsWith("events"));
         browser.screenshot("console-overview", 1280, 1000);
 
         browser.size(400, 860);
@@ -331,6 +343,11 @@ class ConsoleTest extends StoreTestSupport {
             shown.put(kind, numbers);
         });
         return shown;
+    }
+
+    private int chartPoints() {
+        Object points = script("return document.getElementById('overview-chart').dataset.points || '0'");
+        return Integer.parseInt((String) points);
     }
 
     private Long totalShown(String field) {

@@ -103,6 +103,7 @@ export function render(main, params) {
           ? null : Math.max(0, (after - before) / seconds));
       });
     }
+    chartBox.dataset.points = String(times.length);
     return [times, ...series];
   }
 
@@ -115,7 +116,9 @@ export function render(main, params) {
       chartKinds = kinds;
       chart = new uPlot({
         width, height: 240,
-        scales: { x: { time: true } },
+        // At least a minute wide, so the first samples do not stretch over a made-up range.
+        scales: { x: { time: true, range: (self, min, max) => [Math.min(min ?? max - 60, max - 60), max] },
+          y: { range: (self, min, max) => [0, Math.max(1, max ?? 0) * 1.1] } },
         axes: [{}, { label: 'rows/s', size: 60 }],
         series: [{}, ...kinds.map((kind, i) => ({ label: kind, stroke: COLORS[i % COLORS.length], width: 2,
           value: (self, value) => value === null ? '–' : value.toFixed(1) }))],
