@@ -269,6 +269,9 @@ class ConsoleTest extends StoreTestSupport {
         enterToken("wrong-token");
         WebElement error = browser.wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("error")));
         assertThat(error.getText()).isEqualTo(apiError);
+        // The browser reports the refused request in its console: proof that console errors are seen at all.
+        await().atMost(TIMEOUT).until(() -> browser.consoleErrors(message -> false).stream()
+                .anyMatch(message -> message.contains("401")));
     }
 
     @Test
@@ -285,6 +288,10 @@ class ConsoleTest extends StoreTestSupport {
                     + ".concat([...document.querySelectorAll('button')].filter(b => !b.textContent.trim()"
                     + " && !b.getAttribute('aria-label')).map(b => b.outerHTML))");
             assertThat(unlabelled).as("controls without a label on " + page).isEmpty();
+            browser.size(400, 860);
+            await().atMost(TIMEOUT).untilAsserted(() -> assertThat(pageWidth())
+                    .as("no horizontal scrolling of the " + page + " page at 400 px").isLessThanOrEqualTo(400));
+            browser.size(1280, 800);
         }
         // From the top: the skip link, then the title and the pages' links, by Tab alone; Enter follows a link.
         browser.driver.get(console + "#/overview");
