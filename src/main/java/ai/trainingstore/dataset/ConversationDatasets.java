@@ -2,6 +2,7 @@ package ai.trainingstore.dataset;
 
 import ai.trainingstore.dataset.ConversationRequest.Score;
 import ai.trainingstore.dataset.SplitRule.Split;
+import ai.trainingstore.export.ExportMetrics;
 import ai.trainingstore.export.ExportService;
 import ai.trainingstore.record.EntryParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -38,7 +39,7 @@ public class ConversationDatasets {
     /** The JSONL lines of the dataset. */
     public Multi<Buffer> export(ConversationRequest request) {
         ConversationQuery query = ConversationQuery.of(request);
-        return exports.inSlot(() -> {
+        return exports.inSlot(ExportMetrics.CONVERSATIONS, () -> {
             Multi<byte[]> lines = conversations(query)
                     .select().where(conversation -> matches(request, conversation))
                     .select().where(Conversation::isEmitted)
@@ -46,6 +47,7 @@ public class ConversationDatasets {
                     .select().first(request.limit().orElse(Long.MAX_VALUE))
                     .map(conversation -> line(request, conversation))
                     .group().intoLists().of(LINES_PER_CHUNK)
+                    .invoke(chunk -> exports.written(ExportMetrics.CONVERSATIONS, chunk.size()))
                     .map(ConversationDatasets::joined);
             return ExportService.bytes(lines, request.gzip(), "conversations dataset");
         });
@@ -55,7 +57,7 @@ public class ConversationDatasets {
     public Uni<DatasetSummary> summary(ConversationRequest request) {
         ConversationQuery query = ConversationQuery.of(request);
         long limit = request.limit().orElse(Long.MAX_VALUE);
-        return exports.inSlot(() -> conversations(query)
+        return exports.inSlot(ExportMetrics.CONVERSATIONS, () -> conversations(query)
                         .select().where(conversation -> matches(request, conversation)))
                 .collect().in(DatasetSummary.Builder::new, (summary, conversation) -> {
                     Split split = request.splitRule().of(conversation.id);

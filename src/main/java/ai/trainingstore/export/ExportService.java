@@ -13,6 +13,7 @@ import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Transaction;
 import io.vertx.mutiny.sqlclient.Tuple;
+import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.List;
 import java.util.function.Function;
@@ -27,6 +28,8 @@ import org.jboss.logging.Logger;
  * the export and however slow the client. When the client hangs up, the stream is cancelled, the
  * transaction rolled back and the connection returned to the pool at once.
  */
+// Created at start-up so that its meters (ExportMetrics) exist before the first export.
+@Startup
 @ApplicationScoped
 public class ExportService {
 
@@ -35,11 +38,14 @@ public class ExportService {
     private final Pool pool;
     private final StoreConfig.Export config;
     private final Semaphore running;
+    private final ExportMetrics metrics;
 
-    public ExportService(Pool pool, StoreConfig config) {
+    public ExportService(Pool pool, StoreConfig config, ExportMetrics metrics) {
         this.pool = pool;
         this.config = config.export();
         this.running = new Semaphore(this.config.maxConcurrent());
+        this.metrics = metrics;
+        metrics.runningGauge(() -> this.config.maxConcurrent() - running.availablePermits());
     }
 
     /** Thrown when the concurrent export cap is reached; answered with 429. */
@@ -59,9 +65,10 @@ public class ExportService {
     public Multi<Buffer> export(ExportRequest request) {
         List<Column> columns = request.kind().exportedColumns();
         ExportQuery query = ExportQuery.of(request, columns);
-        return inSlot(() -> {
+        String kind = request.kind().id();
+        return inSlot(kind, () -> {
             RowEncoder encoder = RowEncoder.of(request.format(), columns);
-            return bytes(encoded(query, encoder), request.gzip(), request.kind().id());
+            return bytes(encoded(query, encoder, kind), request.gzip(), kind);
         });
     }
 
@@ -69,21 +76,31 @@ public class ExportService {
      * A streamed answer that holds one of the export slots (exports and datasets share them): the
      * slot is taken when the stream is subscribed and given back when it ends, fails or is
      * cancelled, so a stream that is never subscribed holds nothing. Over the cap the stream fails
-     * before its first byte with {@link TooManyExportsException} (429).
+     * before its first byte with {@link TooManyExportsException} (429). {@code what} labels the
+     * export metrics (a kind, or a dataset).
      */
-    public <T> Multi<T> inSlot(Supplier<Multi<T>> body) {
+    public <T> Multi<T> inSlot(String what, Supplier<Multi<T>> body) {
         return Multi.createFrom().deferred(() -> {
             if (!running.tryAcquire()) {
+                metrics.exportRefused();
                 throw new TooManyExportsException(config.maxConcurrent() + " exports are running, the most"
                         + " allowed (training-store.export.max-concurrent); retry when one has finished.");
             }
             try {
-                return body.get().onTermination().invoke(running::release);
+                metrics.exportStarted(what);
+                return body.get()
+                        .onFailure().invoke(() -> metrics.exportFailed(what))
+                        .onTermination().invoke(running::release);
             } catch (RuntimeException e) {
                 running.release();
                 throw e;
             }
         });
+    }
+
+    /** Counts rows (or dataset lines) written by an export. */
+    public void written(String what, int rows) {
+        metrics.rowsExported(what, rows);
     }
 
     /** The chunks as response buffers, gzip-compressed when asked; a failure is logged with what failed. */
@@ -114,11 +131,12 @@ public class ExportService {
      * The header, then the rows chunk by chunk. The header comes only once the query is prepared,
      * so a query PostgreSQL refuses fails the request before its first byte.
      */
-    private Multi<byte[]> encoded(ExportQuery query, RowEncoder encoder) {
+    private Multi<byte[]> encoded(ExportQuery query, RowEncoder encoder, String kind) {
         return prepared(query.sql(), statement -> Multi.createBy().concatenating().streams(
                 Multi.createFrom().item(encoder::header),
                 statement.createStream(config.rowsPerChunk(), query.parameters()).toMulti()
                         .group().intoLists().of(config.rowsPerChunk())
+                        .invoke(chunk -> written(kind, chunk.size()))
                         .map(encoder::encode)));
     }
 

@@ -54,7 +54,8 @@ public class StreamLag {
     }
 
     void onStart(@Observes StartupEvent event) {
-        timerId = vertx.setPeriodic(POLL_MILLIS, id -> refresh().subscribe().with(ignored -> { }, failure ->
+        // First poll at once, so the gauges hold real figures from start-up rather than -1 for 5 s.
+        timerId = vertx.setPeriodic(1, POLL_MILLIS, id -> refresh().subscribe().with(ignored -> { }, failure ->
                 LOG.debugf("Could not read stream lag: %s", failure.getMessage())));
     }
 
@@ -81,7 +82,13 @@ public class StreamLag {
                 .chain(() -> redis.execute("XINFO", "GROUPS", stream))
                 .invoke(groups -> readGroup(groups, snapshot))
                 .onFailure(failure -> String.valueOf(failure.getMessage()).contains("no such key"))
-                .recoverWithNull()
+                .recoverWithItem(() -> {
+                    // No stream yet (nothing published, group not created yet): nothing waits.
+                    snapshot.length().set(0);
+                    snapshot.lag().set(0);
+                    snapshot.pending().set(0);
+                    return null;
+                })
                 .replaceWithVoid();
     }
 

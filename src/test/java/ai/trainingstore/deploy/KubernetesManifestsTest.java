@@ -52,6 +52,7 @@ class KubernetesManifestsTest {
 
     private static final Path BASE = Manifests.ROOT.resolve("base");
     private static final Path KEDA = Manifests.ROOT.resolve("overlays").resolve("keda");
+    private static final Path MONITORING = Manifests.ROOT.resolve("overlays").resolve("monitoring");
     private static final String NAME = "training-data-store";
     private static final Set<String> SECRET_KEYS = Set.of("QUARKUS_DATASOURCE_PASSWORD", "QUARKUS_REDIS_PASSWORD",
             "TRAINING_STORE_TOKENS");
@@ -77,7 +78,13 @@ class KubernetesManifestsTest {
                 case "Kustomization" -> {
                     assertThat(apiVersion).as(document.toString()).isEqualTo("kustomize.config.k8s.io/v1beta1");
                     assertThat(fieldNames(document.tree())).as(document + " fields")
-                            .isSubsetOf("apiVersion", "kind", "resources", "labels", "images", "patches", "namespace");
+                            .isSubsetOf("apiVersion", "kind", "resources", "labels", "images", "patches", "namespace",
+                                    "configMapGenerator");
+                }
+                case "ServiceMonitor", "PrometheusRule" -> {
+                    assertThat(apiVersion).as(document.toString()).isEqualTo("monitoring.coreos.com/v1");
+                    assertThat(document.name()).as(document + " name").isNotBlank();
+                    assertThat(document.tree().path("spec").isObject()).as(document + " spec").isTrue();
                 }
                 case "ScaledObject", "TriggerAuthentication" -> {
                     assertThat(apiVersion).as(document.toString()).isEqualTo("keda.sh/v1alpha1");
@@ -116,7 +123,7 @@ class KubernetesManifestsTest {
     void everyDirectoryIsAKustomizationThatListsEveryFileInIt() throws IOException {
         Set<Path> directories = new LinkedHashSet<>();
         Manifests.yamlFiles().forEach(file -> directories.add(file.getParent()));
-        assertThat(directories).contains(Manifests.ROOT, BASE, KEDA);
+        assertThat(directories).contains(Manifests.ROOT, BASE, KEDA, MONITORING);
         for (Path directory : directories) {
             Path kustomization = directory.resolve("kustomization.yaml");
             assertThat(kustomization).as(directory + " needs a kustomization.yaml").exists();
@@ -134,6 +141,45 @@ class KubernetesManifestsTest {
                         .toList();
                 assertThat(resources).as(kustomization + " must list every manifest beside it").containsAll(manifests);
             }
+            List<String> generated = generatorFiles(Manifests.read(kustomization).get(0).tree());
+            for (String file : generated) {
+                assertThat(directory.resolve(file)).as(kustomization + " generates from " + file).isRegularFile();
+            }
+            try (Stream<Path> files = Files.list(directory)) {
+                List<String> others = files.filter(Files::isRegularFile).map(file -> file.getFileName().toString())
+                        .filter(name -> !name.endsWith(".yaml") && !name.endsWith(".yml")).toList();
+                assertThat(generated).as(kustomization + " must use every other file beside it in a generator")
+                        .containsAll(others);
+            }
+        }
+    }
+
+    @Test
+    void theMonitoringOverlayScrapesTheStoresServiceAndShipsTheDashboardAndAlerts() throws IOException {
+        List<Document> overlay = Manifests.in(MONITORING);
+        Service httpService = Manifests.one(base, "Service", NAME).as(Service.class);
+        JsonNode monitor = Manifests.one(overlay, "ServiceMonitor", NAME).tree();
+        Map<String, String> selector = Manifests.YAML.convertValue(monitor.at("/spec/selector/matchLabels"),
+                new com.fasterxml.jackson.core.type.TypeReference<Map<String, String>>() { });
+        assertThat(selector).as("ServiceMonitor selector").isNotEmpty();
+        assertThat(httpService.getMetadata().getLabels()).as("the Service's labels, which a ServiceMonitor selects")
+                .containsAllEntriesOf(selector);
+        assertThat(monitor.at("/spec/endpoints")).hasSize(1);
+        JsonNode endpoint = monitor.at("/spec/endpoints/0");
+        assertThat(httpService.getSpec().getPorts()).extracting(io.fabric8.kubernetes.api.model.ServicePort::getName)
+                .as("ServiceMonitor port is a named port of the Service").contains(endpoint.path("port").asText());
+        assertThat(endpoint.path("path").asText()).isEqualTo(service.metricsPath());
+
+        JsonNode rule = Manifests.one(overlay, "PrometheusRule", NAME).tree();
+        assertThat(rule.at("/spec/groups")).as("PrometheusRule groups").isNotEmpty();
+
+        JsonNode kustomization = Manifests.one(overlay, "Kustomization", "").tree();
+        JsonNode dashboard = kustomization.path("configMapGenerator").get(0);
+        assertThat(dashboard.at("/options/labels/grafana_dashboard").asText()).as("the Grafana sidecar's label").isEqualTo("1");
+        assertThat(dashboard.at("/options/disableNameSuffixHash").asBoolean()).isTrue();
+        for (String file : generatorFiles(kustomization)) {
+            JsonNode json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(MONITORING.resolve(file).toFile());
+            assertThat(json.path("panels")).as(file + " panels").isNotEmpty();
         }
     }
 
@@ -147,6 +193,11 @@ class KubernetesManifestsTest {
                         .filter(document -> !document.kind().equals("Kustomization")).map(Document::toString).toList());
         assertThat(withKeda).extracting(Document::toString).containsAll(byDefault.stream().map(Document::toString).toList());
         assertThat(withKeda).extracting(Document::kind).contains("ScaledObject", "TriggerAuthentication");
+        List<Document> withMonitoring = build(MONITORING);
+        assertThat(byDefault).extracting(Document::kind).doesNotContain("ServiceMonitor", "PrometheusRule");
+        assertThat(withMonitoring).extracting(Document::toString)
+                .containsAll(byDefault.stream().map(Document::toString).toList());
+        assertThat(withMonitoring).extracting(Document::kind).contains("ServiceMonitor", "PrometheusRule");
     }
 
     @Test
@@ -471,6 +522,16 @@ class KubernetesManifestsTest {
         List<String> names = new ArrayList<>();
         node.fieldNames().forEachRemaining(names::add);
         return names;
+    }
+
+    /** The files a kustomization's generators read ({@code key=file} or {@code file}). */
+    private static List<String> generatorFiles(JsonNode kustomization) {
+        List<String> files = new ArrayList<>();
+        kustomization.path("configMapGenerator").forEach(generator -> generator.path("files").forEach(file -> {
+            String entry = file.asText();
+            files.add(entry.contains("=") ? entry.substring(entry.indexOf('=') + 1) : entry);
+        }));
+        return files;
     }
 
     private static List<String> list(JsonNode array) {

@@ -51,6 +51,24 @@ class KustomizeBuildTest {
         assertThat(only(rendered, "ScaledObject").at("/spec/scaleTargetRef/name").asText()).isEqualTo(NAME);
     }
 
+    @Test
+    void theMonitoringOverlayAddsTheScrapeTheAlertsAndTheDashboardConfigMap() throws Exception {
+        List<JsonNode> rendered = render(Manifests.ROOT.resolve("overlays").resolve("monitoring"));
+        assertThat(kinds(rendered)).contains("ServiceMonitor", "PrometheusRule", "Deployment", "Service");
+        for (JsonNode resource : rendered) {
+            assertThat(resource.at("/metadata/labels/app.kubernetes.io~1part-of").asText()).as(name(resource))
+                    .isEqualTo(NAME);
+        }
+        JsonNode dashboard = rendered.stream().filter(resource -> name(resource).equals("ConfigMap/" + NAME + "-dashboard"))
+                .findFirst().orElseThrow(() -> new AssertionError("no dashboard ConfigMap rendered"));
+        assertThat(dashboard.at("/metadata/labels/grafana_dashboard").asText()).isEqualTo("1");
+        String json = dashboard.at("/data/training-data-store.json").asText();
+        assertThat(new com.fasterxml.jackson.databind.ObjectMapper().readTree(json))
+                .isEqualTo(new com.fasterxml.jackson.databind.ObjectMapper()
+                        .readTree(Manifests.ROOT.resolve("overlays/monitoring/dashboard.json").toFile()));
+        assertThat(only(rendered, "Deployment").at("/spec/replicas").asInt()).as("the base's replicas").isEqualTo(2);
+    }
+
     private static List<JsonNode> render(Path directory) throws IOException, InterruptedException {
         Optional<List<String>> command = executable("kubectl").map(kubectl -> List.of(kubectl, "kustomize", directory.toString()))
                 .or(() -> executable("kustomize").map(kustomize -> List.of(kustomize, "build", directory.toString())));

@@ -118,6 +118,7 @@ class ExportStreamingTest extends ExportTestSupport {
         largeExportAgent();
         await().atMost(Duration.ofSeconds(10)).until(() -> openExports() == 0);
 
+        double refusedBefore = metric("training_store_exports_refused_total");
         List<HttpResponse<InputStream>> held = new ArrayList<>();
         try {
             for (int i = 0; i < max; i++) {
@@ -125,6 +126,7 @@ class ExportStreamingTest extends ExportTestSupport {
             }
             await().atMost(Duration.ofSeconds(10)).alias(max + " exports held open by clients that do not read")
                     .until(() -> openExports() == max);
+            assertThat(metric("training_store_exports_running")).as("exports running, on /q/metrics").isEqualTo(max);
 
             HttpResponse<String> refused = HTTP.send(rawRequest(null, Kind.EVENT, "agent_id", largeExportAgent(),
                     "limit", "1"), HttpResponse.BodyHandlers.ofString());
@@ -136,6 +138,8 @@ class ExportStreamingTest extends ExportTestSupport {
             assertThat(parse(refused.body()).get("error").asText()).contains(Integer.toString(max))
                     .contains("max-concurrent");
             assertThat(openExports()).as("the refused export opened no transaction").isEqualTo(max);
+            assertThat(metric("training_store_exports_refused_total")).as("429s counted for the alert")
+                    .isEqualTo(refusedBefore + 1);
         } finally {
             held.forEach(ExportStreamingTest::close);
         }
@@ -153,6 +157,14 @@ class ExportStreamingTest extends ExportTestSupport {
             again.forEach(ExportStreamingTest::close);
         }
         await().atMost(Duration.ofSeconds(5)).until(() -> openExports() == 0);
+    }
+
+    /** A series without labels, as /q/metrics shows it. */
+    private static double metric(String name) {
+        String metrics = io.restassured.RestAssured.get("/q/metrics").then().statusCode(200).extract().asString();
+        return metrics.lines().filter(line -> line.startsWith(name + " ")).findFirst()
+                .map(line -> Double.parseDouble(line.substring(name.length() + 1).trim().split(" ")[0]))
+                .orElseThrow(() -> new AssertionError(name + " is not on /q/metrics"));
     }
 
     @Test

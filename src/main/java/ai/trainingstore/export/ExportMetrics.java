@@ -1,0 +1,84 @@
+package ai.trainingstore.export;
+
+import ai.trainingstore.kind.RecordKind;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.List;
+import java.util.function.Supplier;
+
+/**
+ * The exports' meters, each registered at start-up with value 0 for every kind (contract section
+ * 9), so the dashboard's export panels and the 429 alert work before the first export.
+ */
+@ApplicationScoped
+public class ExportMetrics {
+
+    /** The label of the conversations dataset in the export meters (kinds are labelled by their id). */
+    public static final String CONVERSATIONS = "dataset_conversations";
+    /** Every value of the {@code kind} label: each kind, then each dataset. */
+    static final List<String> EXPORTS = java.util.stream.Stream.concat(
+            java.util.Arrays.stream(RecordKind.values()).map(RecordKind::id),
+            java.util.stream.Stream.of(CONVERSATIONS)).toList();
+
+    private final MeterRegistry registry;
+
+    public ExportMetrics(MeterRegistry registry) {
+        this.registry = registry;
+        for (String export : EXPORTS) {
+            started(export);
+            failed(export);
+            rows(export);
+        }
+        refused();
+    }
+
+    public void exportStarted(String kind) {
+        started(kind).increment();
+    }
+
+    /** An export cut after its first byte (the client sees no final chunk). */
+    public void exportFailed(String kind) {
+        failed(kind).increment();
+    }
+
+    public void rowsExported(String kind, int rows) {
+        rows(kind).increment(rows);
+    }
+
+    /** An export refused with 429 because {@code export.max-concurrent} exports were running. */
+    public void exportRefused() {
+        refused().increment();
+    }
+
+    void runningGauge(Supplier<Number> running) {
+        Gauge.builder("training_store_exports_running", running)
+                .description("Exports streaming now (each holds a PostgreSQL connection)")
+                .strongReference(true).register(registry);
+    }
+
+    private Counter started(String kind) {
+        return Counter.builder("training_store_exports_started")
+                .description("Exports that passed validation and started streaming")
+                .tag("kind", kind).register(registry);
+    }
+
+    private Counter failed(String kind) {
+        return Counter.builder("training_store_exports_failed")
+                .description("Exports that failed after their first byte and were cut without the final chunk")
+                .tag("kind", kind).register(registry);
+    }
+
+    private Counter rows(String kind) {
+        return Counter.builder("training_store_export_rows")
+                .description("Rows written by exports")
+                .tag("kind", kind).register(registry);
+    }
+
+    private Counter refused() {
+        return Counter.builder("training_store_exports_refused")
+                .description("Exports refused with 429 because training-store.export.max-concurrent were running")
+                .register(registry);
+    }
+}

@@ -1,0 +1,199 @@
+// Export builder: kind, format, range, filters and limit; shows the equivalent curl command,
+// previews the first rows and downloads the export with the token (fetch, then a Blob: for
+// exports of many gigabytes use the curl command, which streams to disk).
+import { api, busy, clearError, el, exportPath, exportRows, showError, storeKinds } from './core.js';
+
+// Text columns to suggest per kind (the API accepts a filter on any text column of the kind and
+// answers 400 naming them for any other).
+const COLUMNS = {
+  events: ['agent_id', 'event_type', 'event_id', 'task_id', 'workflow_id', 'session_id'],
+  tasks: ['task_id', 'agent_id', 'status', 'task_type', 'workflow_id', 'error'],
+  tool_executions: ['execution_id', 'agent_id', 'tool_name', 'task_id', 'workflow_id', 'status', 'error'],
+  workflows: ['workflow_id', 'workflow_type', 'phase'],
+  messages: ['conversation_id', 'role', 'message_id', 'agent_id', 'task_id', 'name', 'tool_call_id'],
+  feedback: ['target_kind', 'target_id', 'name', 'label', 'source', 'agent_id', 'feedback_id'],
+};
+const IDENTITY = { events: 'event_id', tasks: 'task_id', tool_executions: 'execution_id', workflows: 'workflow_id',
+  messages: 'message_id', feedback: 'feedback_id' };
+const PREVIEW_ROWS = 50;
+
+export function render(main, params) {
+  const kind = el('select', { id: 'ex-kind', name: 'kind' });
+  const format = el('select', { id: 'ex-format', name: 'format' },
+    el('option', { value: 'jsonl' }, 'JSON lines (jsonl)'), el('option', { value: 'csv' }, 'CSV'));
+  const from = el('input', { id: 'ex-from', name: 'from', placeholder: '2026-01-31 or 2026-01-31T12:00:00Z', size: 24 });
+  const to = el('input', { id: 'ex-to', name: 'to', placeholder: 'exclusive', size: 24 });
+  const limit = el('input', { id: 'ex-limit', name: 'limit', type: 'number', min: '0', step: '1', size: 8 });
+  const filters = el('div', { id: 'ex-filters' });
+  const columns = el('datalist', { id: 'ex-columns' });
+  const addFilter = el('button', { type: 'button', class: 'secondary', id: 'ex-add-filter' }, 'Add filter');
+  const curl = el('pre', { id: 'ex-curl', tabindex: '0', 'aria-label': 'Equivalent curl command' });
+  const copy = el('button', { type: 'button', class: 'secondary', id: 'ex-copy' }, 'Copy command');
+  const preview = el('button', { type: 'button', id: 'ex-preview' }, 'Preview rows');
+  const download = el('button', { type: 'button', id: 'ex-download' }, 'Download');
+  const status = el('p', { id: 'ex-status', class: 'muted', 'aria-live': 'polite' });
+  const rows = el('div', { id: 'ex-rows', class: 'table-wrap' });
+
+  main.append(
+    el('h2', {}, 'Export builder'),
+    el('form', { class: 'card', id: 'ex-form', on: { submit: event => { event.preventDefault(); busy(preview, showPreview); } } },
+      el('div', { class: 'row' },
+        field('ex-kind', 'Kind', kind), field('ex-format', 'Format', format),
+        field('ex-from', 'From (inclusive, occurred_at)', from), field('ex-to', 'To (exclusive)', to),
+        field('ex-limit', 'Limit (rows)', limit)),
+      el('h3', {}, 'Filters'),
+      el('p', { class: 'muted' }, 'column = value; a column given twice means any of the values, different columns combine with AND.'),
+      filters, columns, addFilter),
+    el('section', { class: 'card', 'aria-labelledby': 'ex-curl-heading' },
+      el('h3', { id: 'ex-curl-heading' }, 'The same export with curl'),
+      el('p', { class: 'muted' }, 'Set TOKEN to your token first: TOKEN=...'),
+      curl, el('div', { class: 'actions' }, copy, preview, download), status),
+    rows);
+
+  for (const input of [kind, format, from, to, limit]) {
+    input.addEventListener('input', update);
+    input.addEventListener('change', update);
+  }
+  kind.addEventListener('change', () => { fillColumns(); update(); });
+  addFilter.addEventListener('click', () => { addFilterRow('', ''); update(); });
+  copy.addEventListener('click', () => navigator.clipboard.writeText(curl.textContent)
+    .then(() => { status.textContent = 'Command copied.'; })
+    .catch(() => { status.textContent = 'Copying is not allowed here: select the command and copy it.'; }));
+  preview.addEventListener('click', () => busy(preview, showPreview));
+  download.addEventListener('click', () => busy(download, downloadFile));
+
+  function field(id, label, input) {
+    return el('div', { class: 'field' }, el('label', { for: id }, label), input);
+  }
+
+  let filterCount = 0;
+  function addFilterRow(column, value) {
+    const n = ++filterCount;
+    const name = el('input', { id: 'ex-filter-column-' + n, list: 'ex-columns', value: column, size: 16,
+      dataset: { filterColumn: '' } });
+    const text = el('input', { id: 'ex-filter-value-' + n, value, size: 24, dataset: { filterValue: '' } });
+    const remove = el('button', { type: 'button', class: 'danger', 'aria-label': 'Remove filter ' + n }, 'Remove');
+    const rowNode = el('div', { class: 'row', dataset: { filter: String(n) } },
+      field(name.id, 'Column', name), field(text.id, 'Value', text), remove);
+    name.addEventListener('input', update);
+    text.addEventListener('input', update);
+    remove.addEventListener('click', () => { rowNode.remove(); update(); });
+    filters.append(rowNode);
+  }
+
+  function fillColumns() {
+    columns.replaceChildren(...(COLUMNS[kind.value] || []).map(column => el('option', { value: column })));
+  }
+
+  function parameters(extra = []) {
+    const list = [];
+    if (format.value !== 'jsonl') {
+      list.push(['format', format.value]);
+    }
+    if (from.value.trim()) {
+      list.push(['from', from.value.trim()]);
+    }
+    if (to.value.trim()) {
+      list.push(['to', to.value.trim()]);
+    }
+    for (const row of filters.querySelectorAll('[data-filter]')) {
+      const column = row.querySelector('[data-filter-column]').value.trim();
+      if (column) {
+        list.push([column, row.querySelector('[data-filter-value]').value]);
+      }
+    }
+    if (limit.value.trim()) {
+      list.push(['limit', limit.value.trim()]);
+    }
+    return list.concat(extra);
+  }
+
+  function fileName() {
+    return kind.value + '.' + (format.value === 'csv' ? 'csv' : 'jsonl');
+  }
+
+  function update() {
+    // encodeURIComponent leaves ' unescaped: escape it too, so the URL can sit in single quotes.
+    const url = location.origin + exportPath(kind.value, parameters()).replace(/'/g, '%27');
+    curl.textContent = 'curl -fsS -H "Authorization: Bearer $TOKEN" \'' + url + '\' -o ' + fileName();
+    const hash = '#/export?' + new URLSearchParams([['kind', kind.value], ...parameters()]);
+    history.replaceState(null, '', hash);
+  }
+
+  async function showPreview() {
+    try {
+      // The preview reads JSON lines whatever the chosen format, at most PREVIEW_ROWS rows.
+      const chosen = parameters().filter(([name]) => name !== 'format' && name !== 'limit');
+      const cap = Math.min(PREVIEW_ROWS, limit.value.trim() ? Number(limit.value) : PREVIEW_ROWS);
+      const found = await exportRows(kind.value, chosen.concat([['limit', String(cap)]]));
+      clearError();
+      status.textContent = found.length + (found.length === cap && cap === PREVIEW_ROWS
+        ? ' rows shown (the first ' + PREVIEW_ROWS + ' of the export)' : ' rows: the whole export');
+      showRows(found);
+    } catch (failure) {
+      showError(failure);
+    }
+  }
+
+  function showRows(found) {
+    const identity = IDENTITY[kind.value];
+    const names = found.length ? Object.keys(found[0]).filter(name => name !== 'attributes') : [];
+    rows.replaceChildren(el('table', { id: 'ex-table' },
+      el('thead', {}, el('tr', {}, names.map(name => el('th', { scope: 'col' }, name)))),
+      el('tbody', {}, found.map(row => el('tr', { dataset: { identity: String(row[identity] ?? '') } },
+        names.map(name => el('td', {}, cell(row[name]))))))));
+  }
+
+  function cell(value) {
+    if (value === null || value === undefined) {
+      return '';
+    }
+    const text = typeof value === 'object' ? JSON.stringify(value) : String(value);
+    return text.length > 120 ? text.slice(0, 119) + '…' : text;
+  }
+
+  async function downloadFile() {
+    try {
+      const response = await api(exportPath(kind.value, parameters()));
+      const blob = await response.blob();
+      const link = el('a', { href: URL.createObjectURL(blob), download: fileName() });
+      document.body.append(link);
+      link.click();
+      link.remove();
+      setTimeout(() => URL.revokeObjectURL(link.href), 10000);
+      clearError();
+      status.textContent = 'Downloaded ' + fileName() + ' (' + blob.size.toLocaleString('en-US') + ' bytes).';
+    } catch (failure) {
+      showError(failure);
+    }
+  }
+
+  // Start from the URL (#/export?kind=...&agent_id=...), so a built export can be bookmarked.
+  function start(kinds) {
+    kind.replaceChildren(...kinds.map(id => el('option', { value: id }, id)));
+    kind.value = kinds.includes(params.get('kind')) ? params.get('kind') : kinds[0];
+    for (const [name, value] of params) {
+      if (name === 'kind') {
+        continue;
+      } else if (name === 'format') {
+        format.value = value;
+      } else if (name === 'from') {
+        from.value = value;
+      } else if (name === 'to') {
+        to.value = value;
+      } else if (name === 'limit') {
+        limit.value = value;
+      } else {
+        addFilterRow(name, value);
+      }
+    }
+    fillColumns();
+    update();
+  }
+
+  storeKinds().then(start).catch(failure => {
+    start(Object.keys(COLUMNS).filter(id => id !== 'feedback'));
+    showError(failure);
+  });
+  return null;
+}

@@ -1,0 +1,394 @@
+package ai.trainingstore.console;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.containsString;
+
+import ai.trainingstore.support.StoreTestSupport;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.path.json.JsonPath;
+import java.io.IOException;
+import java.net.URL;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+
+/**
+ * The operator console in a real headless Chromium against the running test application: what
+ * it shows is what the API answers, its actions do what the API does, and the browser logs no
+ * error. Screenshots of each page go to target/console-screenshots (docs/ with
+ * -Dconsole.screenshots=docs).
+ */
+@QuarkusTest
+class ConsoleTest extends StoreTestSupport {
+
+    static final String TOKEN = "test-all-token";
+    static final List<String> FIELDS = List.of("rows", "stream_length", "pending", "lag", "dead_letters");
+
+    @TestHTTPResource("/console/")
+    URL console;
+
+    @TempDir
+    Path work;
+
+    Browser browser;
+    /** Console errors a test provokes on purpose (a request refused with 401, say). */
+    Predicate<String> expectedErrors = message -> false;
+
+    @BeforeEach
+    void openBrowser() throws IOException {
+        browser = Browser.start();
+    }
+
+    @AfterEach
+    void noConsoleErrorsAndCloseBrowser() throws IOException {
+        if (browser == null) {
+            return;
+        }
+        try {
+            assertThat(browser.consoleErrors(expectedErrors)).as("errors in the browser console").isEmpty();
+        } finally {
+            browser.close();
+        }
+    }
+
+    @Test
+    void theConsoleIsServedWithoutATokenAndTheApiStillNeedsOne() {
+        given().get("/console/").then().statusCode(200).contentType(containsString("text/html"))
+                .header("Content-Security-Policy", containsString("default-src 'self'"))
+                .body(containsString("Training data store"));
+        given().get("/console/js/app.js").then().statusCode(200).header("Cache-Control", "no-cache");
+        given().redirects().follow(false).get("/console").then().statusCode(301).header("Location", "console/");
+        given().get("/webjars/uplot/dist/uPlot.esm.js").then().statusCode(200);
+        given().get("/api/v1/stats").then().statusCode(401);
+    }
+
+    @Test
+    void theOverviewShowsTheNumbersOfTheStatsEndpointAndTheIngestRate() throws IOException {
+        String agent = unique("overview");
+        for (int i = 0; i < 3; i++) {
+            xadd(EVENTS, "event_type", "overview_test", "agent_id", agent);
+        }
+        awaitRows(3, "SELECT event_id FROM training_data.training_events WHERE agent_id = ?", agent);
+        open("#/overview?refresh=1");
+        browser.wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#overview-table tr[data-kind='events']")));
+
+        // Rows are counted over the shared tables, which other suites may write to meanwhile:
+        // compare until a page refresh and a stats call see the same state.
+        await().atMost(TIMEOUT).untilAsserted(() -> {
+            Map<String, Map<String, Long>> shown = shownFigures();
+            JsonPath stats = given().auth().oauth2(TOKEN).get("/api/v1/stats").then().statusCode(200).extract().jsonPath();
+            Map<String, Object> kinds = stats.getMap("kinds");
+            assertThat(shown.keySet()).containsExactlyInAnyOrderElementsOf(kinds.keySet());
+            for (String kind : kinds.keySet()) {
+                for (String field : FIELDS) {
+                    Long expected = stats.get("kinds." + kind + "." + field) == null ? null
+                            : stats.getLong("kinds." + kind + "." + field);
+                    assertThat(shown.get(kind).get(field)).as(kind + " " + field).isEqualTo(expected);
+                }
+            }
+            assertThat(totalShown("dead_letters")).isEqualTo(stats.getLong("dead_letters"));
+        });
+        // Samples one second apart draw the rate chart; some ingest meanwhile gives it a shape.
+        browser.wait.until(driver -> driver.findElements(By.cssSelector("#overview-chart canvas")).size() > 0);
+        for (int burst = 0; burst < 4; burst++) {
+            List<Map<String, String>> entries = new ArrayList<>();
+            for (int i = 0; i < 150 * (burst + 1); i++) {
+                entries.add(fields("event_type", "overview_rate", "agent_id", agent));
+            }
+            xaddTogether(EVENTS, entries);
+            int points = chartPoints();
+            await().atMost(TIMEOUT).until(() -> chartPoints() > points + 1);
+        }
+        int drawn = chartPoints();
+        await().atMost(TIMEOUT).until(() -> chartPoints() >= drawn + 2);
+        assertThat(browser.driver.findElements(By.cssSelector("#overview-chart .u-legend .u-series")))
+                .extracting(WebElement::getText).anyMatch(text -> text.startsWith("events"));
+        browser.screenshot("console-overview", 1280, 1000);
+
+        browser.size(400, 860);
+        await().atMost(TIMEOUT).until(() -> ((Number) script(
+                "return document.getElementById('overview-table').getBoundingClientRect().width")).doubleValue() <= 400);
+        assertThat(((Number) script("return document.querySelector(\"#overview-table tr[data-kind='events']\")"
+                + ".getBoundingClientRect().right")).doubleValue()).as("a row fits the narrow screen").isLessThanOrEqualTo(400);
+        assertThat(pageWidth()).as("no horizontal scrolling at 400 px").isLessThanOrEqualTo(400);
+        browser.screenshot("console-overview-narrow", 400, 1000);
+    }
+
+    @Test
+    void aDeadLetterAppearsWithItsReasonAndReplayStoresAGoodOneAndReportsABadOne() throws IOException {
+        String marker = unique("no-agent");
+        String bad = xadd(EVENTS, "event_type", marker, "payload", "{\"step\":1}");
+        awaitDeadLetters(1, List.of(bad));
+        // A dead letter that is valid on replay, as the consumer writes one at the delivery limit.
+        String agent = unique("replayed");
+        String sourceId = (1_600_000_000_000L + System.nanoTime() % 100_000_000_000L) + "-3";
+        String good = xadd(DEAD_LETTER, "source_stream", EVENTS, "source_id", sourceId,
+                "error", "The entry was delivered 6 times without being stored", "error_code", "delivery_limit",
+                "delivery_count", "6", "event_type", "recovered", "agent_id", agent);
+
+        open("#/dead-letters");
+        WebElement badCard = findDeadLetter(bad);
+        assertThat(badCard.findElement(By.cssSelector("[data-code]")).getText()).isEqualTo("missing_field");
+        assertThat(badCard.findElement(By.cssSelector(".reason")).getText()).contains("agent_id");
+        badCard.findElement(By.tagName("summary")).click();
+        assertThat(badCard.findElement(By.cssSelector(".fields")).getText()).contains("event_type", marker, "payload");
+
+        // Filtered by error code: only that code is listed, and "replay all" becomes "replay the shown".
+        new org.openqa.selenium.support.ui.Select(browser.driver.findElement(By.id("dl-filter"))).selectByValue("delivery_limit");
+        browser.wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("dl-replay-all"), "shown"));
+        assertThat(browser.driver.findElements(By.cssSelector("#dl-list [data-code]")))
+                .extracting(WebElement::getText).isNotEmpty().containsOnly("delivery_limit");
+        new org.openqa.selenium.support.ui.Select(browser.driver.findElement(By.id("dl-filter"))).selectByValue("");
+        badCard = findDeadLetter(bad);
+        browser.screenshot("console-dead-letters", 1280, 1000);
+
+        String badId = badCard.getAttribute("data-id");
+        badCard.findElement(By.cssSelector("button[data-replay]")).click();
+        WebElement stillBad = browser.wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#dl-still-bad li")));
+        assertThat(stillBad.getText()).contains("agent_id");
+        assertThat(stillBad.getAttribute("data-id")).isEqualTo(badId);
+        assertThat(findDeadLetter(bad).getAttribute("data-id")).as("still listed").isEqualTo(badId);
+
+        WebElement goodCard = findDeadLetter(sourceId);
+        assertThat(goodCard.getAttribute("data-id")).isEqualTo(good);
+        goodCard.findElement(By.cssSelector("button[data-replay]")).click();
+        browser.wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("dl-replayed"), good));
+        var rows = awaitRows(1, "SELECT event_id FROM training_data.training_events WHERE agent_id = ?", agent);
+        assertThat(rows.get(0)).containsEntry("event_id", EVENTS + "/" + sourceId);
+        await().atMost(TIMEOUT).until(() -> browser.driver.findElements(
+                By.cssSelector("article[data-source-id='" + sourceId + "']")).isEmpty());
+    }
+
+    @Test
+    void aConversationShowsItsToolCallsWithArgumentsAndResults() throws IOException {
+        String conversation = unique("conv");
+        String task = unique("task");
+        String executed = unique("call-exec");
+        String answered = unique("call-msg");
+        xadd(MESSAGES, "conversation_id", conversation, "role", "user", "content", "Fix the failing test", "seq", "1",
+                "task_id", task, "agent_id", "agent-console");
+        xadd(MESSAGES, "data", "{\"conversation_id\":\"" + conversation + "\",\"role\":\"assistant\",\"content\":\"\",\"seq\":2,"
+                + "\"task_id\":\"" + task + "\",\"tool_calls\":[{\"id\":\"" + executed + "\",\"type\":\"function\","
+                + "\"function\":{\"name\":\"run_tests\",\"arguments\":\"{\\\"path\\\":\\\"src/test\\\"}\"}},"
+                + "{\"id\":\"" + answered + "\",\"type\":\"function\",\"function\":{\"name\":\"read_file\","
+                + "\"arguments\":\"{\\\"file\\\":\\\"Main.java\\\"}\"}}]}");
+        xadd(MESSAGES, "conversation_id", conversation, "role", "tool", "content", "class Main {}", "seq", "3",
+                "tool_call_id", answered);
+        xadd(MESSAGES, "conversation_id", conversation, "role", "assistant", "content", "All 12 tests pass now.", "seq", "4");
+        xadd(TOOL_EXECUTIONS, "execution_id", executed, "agent_id", "agent-console", "tool_name", "run_tests",
+                "task_id", task, "status", "ok", "duration_ms", "840", "output_result", "{\"passed\":12,\"failed\":0}");
+        awaitRows(4, "SELECT message_id FROM training_data.training_messages WHERE conversation_id = ?", conversation);
+        awaitStoredRow(Kind.TOOL_EXECUTION, executed);
+
+        open("#/conversations?conversation_id=" + conversation);
+        WebElement chat = browser.wait.until(ExpectedConditions.presenceOfElementLocated(By.id("cv-chat")));
+        assertThat(chat.findElements(By.cssSelector("article.msg"))).extracting(message -> message.getAttribute("data-role"))
+                .as("messages in seq order; the tool message sits with its call").containsExactly("user", "assistant", "assistant");
+        WebElement run = chat.findElement(By.cssSelector(".toolcall[data-call-id='" + executed + "']"));
+        assertThat(run.findElement(By.cssSelector(".name")).getText()).isEqualTo("run_tests");
+        assertThat(run.findElement(By.cssSelector(".arguments")).getText()).contains("\"path\": \"src/test\"");
+        assertThat(run.findElement(By.cssSelector("[data-result-of]")).getText()).contains("tool execution", "ok", "840 ms",
+                "\"passed\": 12");
+        WebElement read = chat.findElement(By.cssSelector(".toolcall[data-call-id='" + answered + "']"));
+        assertThat(read.findElement(By.cssSelector(".name")).getText()).isEqualTo("read_file");
+        assertThat(read.findElement(By.cssSelector("[data-result-of]")).getText()).contains("tool message", "class Main {}");
+        assertThat(chat.getText()).contains("Fix the failing test", "All 12 tests pass now.");
+        assertThat(browser.driver.findElements(By.id("cv-feedback"))).as("no feedback kind in this store: nothing shown").isEmpty();
+        browser.screenshot("console-conversation", 1280, 1200);
+
+        // Found by its task id as well (a single conversation opens directly).
+        open("#/conversations?task_id=" + task);
+        browser.wait.until(ExpectedConditions.attributeToBe(By.id("cv-chat"), "data-conversation", conversation));
+        assertThat(browser.driver.findElements(By.cssSelector("#cv-chat article.msg"))).hasSize(3);
+    }
+
+    @Test
+    void theExportBuildersCurlCommandReturnsTheRowsItShows() throws Exception {
+        String agent = unique("export");
+        for (int i = 0; i < 4; i++) {
+            xadd(EVENTS, "event_type", "export_" + i, "agent_id", agent, "payload", "{\"i\":" + i + "}");
+        }
+        awaitRows(4, "SELECT event_id FROM training_data.training_events WHERE agent_id = ?", agent);
+        open("#/export?kind=events&agent_id=" + agent + "&limit=3");
+        browser.wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("ex-curl"), agent));
+        browser.driver.findElement(By.id("ex-preview")).click();
+        browser.wait.until(driver -> driver.findElements(By.cssSelector("#ex-table tbody tr")).size() == 3);
+        List<String> shown = browser.driver.findElements(By.cssSelector("#ex-table tbody tr")).stream()
+                .map(row -> row.getAttribute("data-identity")).toList();
+        browser.screenshot("console-export-builder", 1280, 1000);
+
+        String command = browser.driver.findElement(By.id("ex-curl")).getText();
+        assertThat(command).startsWith("curl ").contains("Bearer $TOKEN", "agent_id=" + agent, "limit=3", "-o events.jsonl");
+        // The command reads the token from $TOKEN, as the page tells the user to set it.
+        ProcessBuilder run = new ProcessBuilder("bash", "-c", command).directory(work.toFile()).redirectErrorStream(true);
+        run.environment().put("TOKEN", TOKEN);
+        Process curl = run.start();
+        curl.getOutputStream().close();
+        String output = new String(curl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(curl.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(curl.exitValue()).as("curl: " + output).isZero();
+        List<String> exported = new ArrayList<>();
+        for (String line : Files.readAllLines(work.resolve("events.jsonl"))) {
+            exported.add(json(line).get("event_id").asText());
+        }
+        assertThat(exported).isEqualTo(shown).hasSize(3);
+
+        // Download: the browser saves the same export (fetched with the token, saved from a Blob).
+        browser.driver.findElement(By.id("ex-download")).click();
+        Path saved = browser.downloads.resolve("events.jsonl");
+        await().atMost(TIMEOUT).until(() -> Files.exists(saved) && Files.size(saved) > 0);
+        assertThat(Files.readAllLines(saved)).isEqualTo(Files.readAllLines(work.resolve("events.jsonl")));
+
+        // CSV: the command changes with the format.
+        new org.openqa.selenium.support.ui.Select(browser.driver.findElement(By.id("ex-format"))).selectByValue("csv");
+        browser.wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("ex-curl"), "format=csv"));
+        assertThat(browser.driver.findElement(By.id("ex-curl")).getText()).endsWith("-o events.csv");
+    }
+
+    @Test
+    void aWrongTokenShowsTheApisErrorText() {
+        String apiError = given().auth().oauth2("wrong-token").get("/api/v1/stats").then().statusCode(401)
+                .extract().jsonPath().getString("error");
+        expectedErrors = message -> message.contains("/api/v1/stats") && message.contains("401");
+        browser.driver.get(console + "#/overview");
+        enterToken("wrong-token");
+        WebElement error = browser.wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("error")));
+        assertThat(error.getText()).isEqualTo(apiError);
+        // The browser reports the refused request in its console: proof that console errors are seen at all.
+        await().atMost(TIMEOUT).until(() -> browser.consoleErrors(message -> false).stream()
+                .anyMatch(message -> message.contains("401")));
+    }
+
+    @Test
+    void everyPageIsKeyboardReachableWithLabelledControls() {
+        open("#/overview");
+        for (String page : List.of("overview", "dead-letters", "export", "conversations")) {
+            open("#/" + page);
+            browser.wait.until(driver -> driver.findElements(By.cssSelector("#main button, #main input")).size() > 0);
+            @SuppressWarnings("unchecked")
+            List<String> unlabelled = (List<String>) script(
+                    "return [...document.querySelectorAll('input, select, textarea')]"
+                    + ".filter(c => c.type !== 'hidden' && c.labels.length === 0 && !c.getAttribute('aria-label'))"
+                    + ".map(c => c.id || c.outerHTML)"
+                    + ".concat([...document.querySelectorAll('button')].filter(b => !b.textContent.trim()"
+                    + " && !b.getAttribute('aria-label')).map(b => b.outerHTML))");
+            assertThat(unlabelled).as("controls without a label on " + page).isEmpty();
+            browser.size(400, 860);
+            await().atMost(TIMEOUT).untilAsserted(() -> assertThat(pageWidth())
+                    .as("no horizontal scrolling of the " + page + " page at 400 px").isLessThanOrEqualTo(400));
+            browser.size(1280, 800);
+        }
+        // From the top: the skip link, then the title and the pages' links, by Tab alone; Enter follows a link.
+        browser.driver.get(console + "#/overview");
+        browser.driver.navigate().refresh();
+        browser.wait.until(driver -> "overview".equals(driver.findElement(By.id("main")).getAttribute("data-page")));
+        org.openqa.selenium.interactions.Actions keys = new org.openqa.selenium.interactions.Actions(browser.driver);
+        keys.sendKeys(org.openqa.selenium.Keys.TAB).perform();
+        assertThat(browser.driver.switchTo().activeElement().getText()).isEqualTo("Skip to content");
+        List<String> focused = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            keys.sendKeys(org.openqa.selenium.Keys.TAB).perform();
+            focused.add(browser.driver.switchTo().activeElement().getText());
+        }
+        assertThat(focused).containsSubsequence("Overview", "Dead letters", "Export builder", "Conversations");
+        keys.sendKeys(org.openqa.selenium.Keys.ENTER).perform();
+        browser.wait.until(driver -> "conversations".equals(driver.findElement(By.id("main")).getAttribute("data-page")));
+        // Focus is visible: the focused link gets an outline.
+        assertThat(browser.driver.switchTo().activeElement().getCssValue("outline-style")).isNotEqualTo("none");
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    /** Opens a console page with the test token entered once (kept for the tab in sessionStorage). */
+    private void open(String page) {
+        if (!browser.driver.getCurrentUrl().startsWith(console.toString())) {
+            browser.driver.get(console + page);
+            enterToken(TOKEN);
+        }
+        browser.driver.get(console + page);
+        browser.wait.until(driver -> page.startsWith("#/" + driver.findElement(By.id("main")).getAttribute("data-page")));
+    }
+
+    private void enterToken(String token) {
+        WebElement input = browser.wait.until(ExpectedConditions.elementToBeClickable(By.id("token")));
+        input.sendKeys(token);
+        browser.driver.findElement(By.cssSelector("#token-form button[type=submit]")).click();
+        browser.wait.until(ExpectedConditions.textToBe(By.id("token-state"), "Token set for this tab"));
+    }
+
+    /** The figures of the overview table, read in one script (the page refreshes them every second). */
+    @SuppressWarnings("unchecked")
+    private Map<String, Map<String, Long>> shownFigures() {
+        Map<String, Map<String, String>> texts = (Map<String, Map<String, String>>) script(
+                "const shown = {};"
+                + "for (const row of document.querySelectorAll('#overview-table tbody tr')) {"
+                + "  shown[row.dataset.kind] = {};"
+                + "  for (const cell of row.querySelectorAll('td[data-field]')) {"
+                + "    shown[row.dataset.kind][cell.dataset.field] = cell.textContent;"
+                + "  }"
+                + "}"
+                + "return shown;");
+        Map<String, Map<String, Long>> shown = new java.util.LinkedHashMap<>();
+        texts.forEach((kind, figures) -> {
+            Map<String, Long> numbers = new java.util.HashMap<>();
+            figures.forEach((field, text) -> numbers.put(field, number(text)));
+            shown.put(kind, numbers);
+        });
+        return shown;
+    }
+
+    private int chartPoints() {
+        Object points = script("return document.getElementById('overview-chart').dataset.points || '0'");
+        return Integer.parseInt((String) points);
+    }
+
+    private Long totalShown(String field) {
+        return number((String) script("return document.querySelector(\"[data-total='" + field + "'] .value\").textContent"));
+    }
+
+    private Object script(String code) {
+        return ((org.openqa.selenium.JavascriptExecutor) browser.driver).executeScript(code);
+    }
+
+    private static Long number(String text) {
+        String digits = text.replace(",", "").trim();
+        return digits.equals("–") ? null : Long.parseLong(digits);
+    }
+
+    private long pageWidth() {
+        return ((Number) ((org.openqa.selenium.JavascriptExecutor) browser.driver)
+                .executeScript("return document.documentElement.scrollWidth")).longValue();
+    }
+
+    /** The dead letter of a source entry id, loading further pages as needed. */
+    private WebElement findDeadLetter(String sourceId) {
+        By card = By.cssSelector("article[data-source-id='" + sourceId + "']");
+        // It was dead-lettered before the page opened: it is on the first page, or a later one.
+        return await().atMost(TIMEOUT).pollInterval(java.time.Duration.ofMillis(500)).until(() -> {
+            List<WebElement> found = browser.driver.findElements(card);
+            if (!found.isEmpty()) {
+                return found.get(0);
+            }
+            List<WebElement> more = browser.driver.findElements(By.cssSelector("#dl-more:not([hidden])"));
+            if (!more.isEmpty() && more.get(0).isEnabled()) {
+                more.get(0).click();
+            }
+            return null;
+        }, java.util.Objects::nonNull);
+    }
+}
