@@ -36,6 +36,8 @@ import org.openqa.selenium.support.ui.ExpectedConditions;
 @QuarkusTest
 class ConsoleTest extends StoreTestSupport {
 
+    private static final String FEEDBACK_STREAM = ai.trainingstore.support.LocalServices.stream("feedback");
+
     static final String TOKEN = "test-all-token";
     static final List<String> FIELDS = List.of("rows", "stream_length", "pending", "lag", "dead_letters");
 
@@ -192,8 +194,11 @@ class ConsoleTest extends StoreTestSupport {
         xadd(MESSAGES, "conversation_id", conversation, "role", "assistant", "content", "All 12 tests pass now.", "seq", "4");
         xadd(TOOL_EXECUTIONS, "execution_id", executed, "agent_id", "agent-console", "tool_name", "run_tests",
                 "task_id", task, "status", "ok", "duration_ms", "840", "output_result", "{\"passed\":12,\"failed\":0}");
+        xadd(FEEDBACK_STREAM, "target_kind", "conversation", "target_id", conversation, "name", "thumbs",
+                "label", "up", "value", "1", "source", "human", "comment", "solved it");
         awaitRows(4, "SELECT message_id FROM training_data.training_messages WHERE conversation_id = ?", conversation);
         awaitStoredRow(Kind.TOOL_EXECUTION, executed);
+        awaitRows(1, "SELECT feedback_id FROM training_data.training_feedback WHERE target_id = ?", conversation);
 
         open("#/conversations?conversation_id=" + conversation);
         WebElement chat = browser.wait.until(ExpectedConditions.presenceOfElementLocated(By.id("cv-chat")));
@@ -208,7 +213,8 @@ class ConsoleTest extends StoreTestSupport {
         assertThat(read.findElement(By.cssSelector(".name")).getText()).isEqualTo("read_file");
         assertThat(read.findElement(By.cssSelector("[data-result-of]")).getText()).contains("tool message", "class Main {}");
         assertThat(chat.getText()).contains("Fix the failing test", "All 12 tests pass now.");
-        assertThat(browser.driver.findElements(By.id("cv-feedback"))).as("no feedback kind in this store: nothing shown").isEmpty();
+        WebElement feedback = browser.wait.until(ExpectedConditions.presenceOfElementLocated(By.id("cv-feedback")));
+        assertThat(feedback.getText()).as("the conversation's feedback").contains("thumbs", "up", "human", "solved it");
         browser.screenshot("console-conversation", 1280, 1200);
 
         // Found by its task id as well (a single conversation opens directly).
