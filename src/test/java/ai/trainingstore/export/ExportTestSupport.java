@@ -78,13 +78,7 @@ abstract class ExportTestSupport extends StoreTestSupport {
 
     /** The kind's name in the export URL. */
     static String urlName(Kind kind) {
-        return switch (kind) {
-            case EVENT -> "events";
-            case TASK -> "tasks";
-            case TOOL_EXECUTION -> "tool_executions";
-            case WORKFLOW -> "workflows";
-            case MESSAGE -> "messages";
-        };
+        return kind.urlName();
     }
 
     static String exportPath(Kind kind) {
@@ -377,6 +371,6 @@ abstract class ExportTestSupport extends StoreTestSupport {
     }
 
     static ai.trainingstore.kind.RecordKind recordKind(Kind kind) {
-        return ai.trainingstore.kind.RecordKind.byId(urlName(kind)).orElseThrow();
+        return kind.recordKind();
     }
 }
