@@ -164,6 +164,86 @@ class BadEntriesTest extends StoreTestSupport {
                 "bad_value", "'agent_id'", "both", "once");
     }
 
+    // ---- feedback ----
+
+    @Test
+    void feedbackWithNeitherValueNorLabelIsDeadLettered() {
+        assertDeadLetteredBetweenGoodEntries(Kind.FEEDBACK,
+                fields("target_kind", "task", "target_id", unique("task"), "name", "reward", "comment", "no score"),
+                "missing_field", "'value'", "'label'", "neither");
+        assertDeadLetteredBetweenGoodEntries(Kind.FEEDBACK,
+                fields("data", "{\"target_kind\": \"task\", \"target_id\": \"t\", \"name\": \"reward\","
+                        + " \"value\": null, \"label\": null}"),
+                "missing_field", "'value'", "'label'", "neither");
+        assertDeadLetteredBetweenGoodEntries(Kind.FEEDBACK,
+                fields("target_kind", "task", "target_id", "t", "name", "reward", "label", "  "),
+                "missing_field", "'value'", "'label'", "neither");
+    }
+
+    @Test
+    void feedbackValueThatIsNotAFiniteNumberIsDeadLettered() {
+        for (String value : List.of("NaN", "Infinity", "-Infinity", "abc", "", "0x10", "1,5")) {
+            assertDeadLetteredBetweenGoodEntries(Kind.FEEDBACK,
+                    fields("target_kind", "task", "target_id", unique("task"), "name", "reward", "value", value),
+                    "bad_number", "'value'", "finite number", "'" + value + "'");
+        }
+        for (String value : List.of("\"NaN\"", "\"Infinity\"", "\"-Infinity\"", "\"abc\"", "true", "[0.5]",
+                "{\"score\": 0.5}")) {
+            assertDeadLetteredBetweenGoodEntries(Kind.FEEDBACK,
+                    fields("data", "{\"target_kind\": \"task\", \"target_id\": \"t\", \"name\": \"reward\","
+                            + " \"value\": " + value + "}"),
+                    "bad_number", "'value'", "finite number");
+        }
+    }
+
+    @Test
+    void feedbackValueBeyondTheRangeOfADoubleIsDeadLettered() {
+        for (String value : List.of("1e400", "-1e400", "1e-400")) {
+            assertDeadLetteredBetweenGoodEntries(Kind.FEEDBACK,
+                    fields("target_kind", "task", "target_id", unique("task"), "name", "reward", "value", value),
+                    "bad_number", "'value'", "range of a double", value);
+            assertDeadLetteredBetweenGoodEntries(Kind.FEEDBACK,
+                    fields("data", "{\"target_kind\": \"task\", \"target_id\": \"t\", \"name\": \"reward\","
+                            + " \"value\": " + value + "}"),
+                    "bad_number", "'value'", "range of a double");
+        }
+    }
+
+    @Test
+    void feedbackOnAnUnknownTargetKindIsDeadLettered() {
+        assertDeadLetteredBetweenGoodEntries(Kind.FEEDBACK,
+                fields("target_kind", "robot", "target_id", "t", "name", "reward", "value", "1"),
+                "bad_value", "'target_kind'", "event, task, tool_execution, workflow, message, conversation", "robot");
+        assertDeadLetteredBetweenGoodEntries(Kind.FEEDBACK,
+                fields("data", "{\"target_kind\": \"tasks\", \"target_id\": \"t\", \"name\": \"reward\","
+                        + " \"label\": \"ok\"}"),
+                "bad_value", "'target_kind'", "tasks");
+        assertDeadLetteredBetweenGoodEntries(Kind.FEEDBACK,
+                fields("target_kind", "Task", "target_id", "t", "name", "reward", "value", "1"),
+                "bad_value", "'target_kind'", "Task");
+    }
+
+    @Test
+    void feedbackWithoutItsTargetOrNameIsDeadLettered() {
+        for (String field : List.of("target_kind", "target_id", "name")) {
+            Map<String, String> flat = fields("target_kind", "task", "target_id", unique("task"), "name", "reward",
+                    "value", "1");
+            flat.remove(field);
+            assertDeadLetteredBetweenGoodEntries(Kind.FEEDBACK, flat,
+                    "missing_field", "'" + field + "'", "required", "missing");
+            Map<String, String> empty = fields("target_kind", "task", "target_id", unique("task"), "name", "reward",
+                    "label", "ok");
+            empty.put(field, "");
+            assertDeadLetteredBetweenGoodEntries(Kind.FEEDBACK, empty,
+                    "missing_field", "'" + field + "'", "required", "empty");
+            String document = "{\"target_kind\": \"task\", \"target_id\": \"t\", \"name\": \"reward\", \"value\": 1}"
+                    .replace("\"" + field + "\": \"" + (field.equals("target_kind") ? "task" : field.equals("name")
+                            ? "reward" : "t") + "\"", "\"" + field + "\": null");
+            assertDeadLetteredBetweenGoodEntries(Kind.FEEDBACK, fields("data", document),
+                    "missing_field", "'" + field + "'", "required", "null");
+        }
+    }
+
     /**
      * A JSON number that Jackson reads but PostgreSQL cannot store ({@code 1e1000000} overflows
      * numeric) is refused on sight, without blocking the entries behind it.
