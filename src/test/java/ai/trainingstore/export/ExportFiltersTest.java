@@ -348,6 +348,21 @@ class ExportFiltersTest extends ExportTestSupport {
     }
 
     @Test
+    void feedbackFiltersOnTargetNameSourceAndAgentCombine() {
+        Trio trio = publishTrio(Kind.FEEDBACK);
+        assertThat(trioExport(trio, "agent_id", trio.scope(), "target_kind", "task")).isEqualTo(ordered(trio, "A", "C"));
+        assertThat(trioExport(trio, "agent_id", trio.scope(), "target_kind", "conversation")).isEqualTo(names("B"));
+        assertThat(trioExport(trio, "target_id", trio.value("B", "target_id"), "name", trio.value("B", "name"),
+                "source", trio.value("B", "source"))).isEqualTo(names("B"));
+        assertThat(trioExport(trio, "target_kind", "task", "name", trio.value("A", "name"), "source",
+                trio.value("A", "source"), "agent_id", trio.scope())).isEqualTo(ordered(trio, "A", "C"));
+        assertThat(trioExport(trio, "target_kind", "conversation", "name", trio.value("A", "name")))
+                .as("no row has both").isEmpty();
+        assertThat(trioExport(trio, "name", trio.value("A", "name"), "source", trio.value("B", "source")))
+                .as("no row has both").isEmpty();
+    }
+
+    @Test
     void aFilterValueIsDataNeverSql() {
         Trio trio = publishTrio(Kind.EVENT);
         assertThat(trioExport(trio, "agent_id", trio.scope() + "' OR '1'='1")).isEmpty();
