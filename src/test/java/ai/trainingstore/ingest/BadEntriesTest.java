@@ -113,6 +113,28 @@ class BadEntriesTest extends StoreTestSupport {
     }
 
     @Test
+    void messageToolsThatAreNotAnArrayAreDeadLettered() {
+        for (String tools : List.of("{\"type\": \"function\", \"function\": {\"name\": \"search\"}}", "\"search\"",
+                "42", "true")) {
+            assertDeadLetteredBetweenGoodEntries(Kind.MESSAGE,
+                    fields("conversation_id", "c", "role", "system", "content", "Use tools.", "tools", tools),
+                    "bad_value", "'tools'", "JSON array");
+            assertDeadLetteredBetweenGoodEntries(Kind.MESSAGE,
+                    fields("data", "{\"conversation_id\": \"c\", \"role\": \"system\", \"content\": \"Use tools.\","
+                            + " \"tools\": " + tools + "}"),
+                    "bad_value", "'tools'", "JSON array");
+        }
+        // JSON text of an array inside a document is a string, not an array.
+        assertDeadLetteredBetweenGoodEntries(Kind.MESSAGE,
+                fields("data", "{\"conversation_id\": \"c\", \"role\": \"system\", \"content\": \"Use tools.\","
+                        + " \"tools\": \"[]\"}"),
+                "bad_value", "'tools'", "JSON array", "string");
+        assertDeadLetteredBetweenGoodEntries(Kind.MESSAGE,
+                fields("conversation_id", "c", "role", "system", "content", "Use tools.", "tools", "[{\"type\": "),
+                "malformed_json", "'tools'");
+    }
+
+    @Test
     void agentIdsThatAreNotAnArrayAreDeadLettered() {
         assertDeadLetteredBetweenGoodEntries(Kind.WORKFLOW,
                 fields("workflow_id", unique("workflow"), "workflow_type", "t", "phase", "p",
