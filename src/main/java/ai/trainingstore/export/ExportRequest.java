@@ -222,7 +222,8 @@ public record ExportRequest(
         List<String> accepted = new ArrayList<>();
         for (String part : acceptEncoding.split(",")) {
             String[] pieces = part.trim().split(";");
-            boolean refused = pieces.length > 1 && pieces[1].trim().replace(" ", "").matches("q=0(\\.0*)?");
+            // "q" is case-insensitive (RFC 9110 12.4.2): "gzip;Q=0" refuses gzip too.
+            boolean refused = pieces.length > 1 && pieces[1].trim().replace(" ", "").matches("(?i)q=0(\\.0*)?");
             if (!refused) {
                 accepted.add(pieces[0].trim().toLowerCase(java.util.Locale.ROOT));
             }
