@@ -229,6 +229,11 @@ class BadEntriesTest extends StoreTestSupport {
                             + " \"value\": " + value + "}"),
                     "bad_number", "'value'", "range of a double");
         }
+        // Beyond PostgreSQL's numeric too: still a number out of a double's range, not "send it as a string".
+        assertDeadLetteredBetweenGoodEntries(Kind.FEEDBACK,
+                fields("data", "{\"target_kind\": \"task\", \"target_id\": \"t\", \"name\": \"reward\","
+                        + " \"value\": 1e131073}"),
+                "bad_number", "'value'", "range of a double");
     }
 
     @Test
