@@ -128,14 +128,4 @@ public record ExportRequest(
                 + " (occurred_at as exported, to the microsecond), for example"
                 + " after=2026-01-31T12:00:00.123456Z|evt-42 (URL-encoded), not '" + LogText.safe(value) + "'.");
     }
-
-    /**
-     * A date range bound from its name or its alias. A date means 00:00 UTC; {@code end_date} given
-     * as a date includes that whole day.
-     */
-
-
-
-
-
 }

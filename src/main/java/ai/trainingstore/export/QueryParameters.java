@@ -122,7 +122,7 @@ public final class QueryParameters {
         List<String> accepted = new ArrayList<>();
         for (String part : acceptEncoding.split(",")) {
             String[] pieces = part.trim().split(";");
-            boolean refused = pieces.length > 1 && pieces[1].trim().replace(" ", "").matches("q=0(\\.0*)?");
+            boolean refused = pieces.length > 1 && pieces[1].trim().replace(" ", "").matches("(?i)q=0(\\.0*)?");
             if (!refused) {
                 accepted.add(pieces[0].trim().toLowerCase(java.util.Locale.ROOT));
             }

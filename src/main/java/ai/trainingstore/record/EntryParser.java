@@ -163,12 +163,15 @@ public class EntryParser {
 
     private void readDocumentField(RecordBuilder record, String name, JsonNode value) throws InvalidEntryException {
         checkStorableText("data", name);
-        checkStorable(name, value);
+        int index = record.kind.indexOf(name);
+        // A number field is stored as a double, never as numeric: its range is checked as a number (bad_number).
+        if (index < 0 || record.kind.fields().get(index).type() != ColumnType.NUMBER) {
+            checkStorable(name, value);
+        }
         if (record.isSetFlat(name)) {
             throw new InvalidEntryException(Reason.BAD_VALUE, "Field '" + LogText.safe(name)
                     + "' is sent both as an entry field and inside 'data': send it once.");
         }
-        int index = record.kind.indexOf(name);
         if (OCCURRED_AT.equals(name)) {
             record.setOccurredAt(value.isNull() ? null : documentTimestamp(value));
         } else if (index < 0) {

@@ -108,7 +108,7 @@ class IngestApiTest extends StoreTestSupport {
         long rows = count("SELECT count(*) FROM training_data.training_events");
         var stats = given().auth().oauth2("test-export-token").get("/api/v1/stats")
                 .then().statusCode(200).extract().jsonPath();
-        for (String kind : List.of("events", "tasks", "tool_executions", "workflows", "messages")) {
+        for (String kind : List.of("events", "tasks", "tool_executions", "workflows", "messages", "feedback")) {
             assertThat(stats.getMap("kinds." + kind)).containsKeys("rows", "stream_length", "pending", "lag",
                     "dead_letters");
         }

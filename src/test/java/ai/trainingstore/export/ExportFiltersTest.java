@@ -189,11 +189,19 @@ class ExportFiltersTest extends ExportTestSupport {
     /** The column that scopes a kind's test rows: one value shared by the three rows, unique to the test. */
     private static String scopeColumn(Kind kind) {
         return switch (kind) {
-            case EVENT, TASK, TOOL_EXECUTION -> "agent_id";
+            case EVENT, TASK, TOOL_EXECUTION, FEEDBACK -> "agent_id";
             case WORKFLOW -> "workflow_type";
             case MESSAGE -> "conversation_id";
         };
     }
+
+    /**
+     * Text columns that take one of a few values: A and C get the first, B the second; the third
+     * is one no row has.
+     */
+    private static final Map<String, List<String>> ENUMERATED = Map.of(
+            "role", List.of("user", "assistant", "system"),
+            "target_kind", List.of("task", "conversation", "tool_execution"));
 
     /** Rows A, B and C of one kind, each with every text column set. */
     private record Trio(Kind kind, String scope, Map<String, Map<String, String>> rows, Map<String, String> ids) {
@@ -213,7 +221,7 @@ class ExportFiltersTest extends ExportTestSupport {
      * Publishes rows A, B and C: the scope column has one value for all three; every other text
      * column has a value shared by A and C and another for B (unique to the test and full of
      * characters URLs must escape), except the identity, which is each row's own, and a message's
-     * role, which can only be one of four.
+     * role or a feedback's target_kind, which can only be one of a few ({@link #ENUMERATED}).
      */
     private Trio publishTrio(Kind kind) {
         String scopeColumn = scopeColumn(kind);
@@ -231,8 +239,8 @@ class ExportFiltersTest extends ExportTestSupport {
                     value = scope;
                 } else if (column.equals(kind.identity())) {
                     value = unique("filter-" + row + "-id") + (row.equals("B") ? " b&c=d+e %2F|?#é" : "");
-                } else if (column.equals("role")) {
-                    value = row.equals("B") ? "assistant" : "user";
+                } else if (ENUMERATED.containsKey(column)) {
+                    value = row.equals("B") ? ENUMERATED.get(column).get(1) : ENUMERATED.get(column).get(0);
                 } else {
                     value = row.equals("B") ? forB : shared;
                 }
@@ -278,10 +286,13 @@ class ExportFiltersTest extends ExportTestSupport {
             if (column.equals(scopeColumn)) {
                 assertThat(trioExport(trio, column, trio.scope())).as(described)
                         .isEqualTo(ordered(trio, "A", "B", "C"));
-            } else if (column.equals("role")) {
-                assertThat(trioExport(trio, scopeColumn, trio.scope(), column, "user")).as(described)
+            } else if (ENUMERATED.containsKey(column)) {
+                List<String> values = ENUMERATED.get(column);
+                assertThat(trioExport(trio, scopeColumn, trio.scope(), column, values.get(0))).as(described)
                         .isEqualTo(ordered(trio, "A", "C"));
-                assertThat(trioExport(trio, scopeColumn, trio.scope(), column, "system")).as(described).isEmpty();
+                assertThat(trioExport(trio, scopeColumn, trio.scope(), column, values.get(1))).as(described)
+                        .isEqualTo(names("B"));
+                assertThat(trioExport(trio, scopeColumn, trio.scope(), column, values.get(2))).as(described).isEmpty();
             } else if (column.equals(kind.identity())) {
                 assertThat(trioExport(trio, column, trio.value("A", column))).as(described).isEqualTo(names("A"));
                 assertThat(trioExport(trio, column, trio.value("B", column))).as(described).isEqualTo(names("B"));
@@ -306,9 +317,12 @@ class ExportFiltersTest extends ExportTestSupport {
             if (column.equals(scopeColumn(kind))) {
                 assertThat(trioExport(trio, column, trio.scope(), column, unique("nobody"))).as(described)
                         .isEqualTo(ordered(trio, "A", "B", "C"));
-            } else if (column.equals("role")) {
-                assertThat(trioExport(trio, scopeColumn(kind), trio.scope(), column, "user", column, "assistant"))
-                        .as(described).isEqualTo(ordered(trio, "A", "B", "C"));
+            } else if (ENUMERATED.containsKey(column)) {
+                List<String> values = ENUMERATED.get(column);
+                assertThat(trioExport(trio, scopeColumn(kind), trio.scope(), column, values.get(0), column,
+                        values.get(1))).as(described).isEqualTo(ordered(trio, "A", "B", "C"));
+                assertThat(trioExport(trio, scopeColumn(kind), trio.scope(), column, values.get(1), column,
+                        values.get(2))).as(described).isEqualTo(names("B"));
             } else if (column.equals(kind.identity())) {
                 assertThat(trioExport(trio, column, trio.value("A", column), column, trio.value("B", column)))
                         .as(described).isEqualTo(ordered(trio, "A", "B"));
@@ -331,6 +345,21 @@ class ExportFiltersTest extends ExportTestSupport {
         assertThat(trioExport(trio, "event_id", trio.value("C", "event_id"), "event_type", trio.value("A", "event_type"),
                 "event_type", trio.value("B", "event_type"), "session_id", trio.value("C", "session_id")))
                 .isEqualTo(names("C"));
+    }
+
+    @Test
+    void feedbackFiltersOnTargetNameSourceAndAgentCombine() {
+        Trio trio = publishTrio(Kind.FEEDBACK);
+        assertThat(trioExport(trio, "agent_id", trio.scope(), "target_kind", "task")).isEqualTo(ordered(trio, "A", "C"));
+        assertThat(trioExport(trio, "agent_id", trio.scope(), "target_kind", "conversation")).isEqualTo(names("B"));
+        assertThat(trioExport(trio, "target_id", trio.value("B", "target_id"), "name", trio.value("B", "name"),
+                "source", trio.value("B", "source"))).isEqualTo(names("B"));
+        assertThat(trioExport(trio, "target_kind", "task", "name", trio.value("A", "name"), "source",
+                trio.value("A", "source"), "agent_id", trio.scope())).isEqualTo(ordered(trio, "A", "C"));
+        assertThat(trioExport(trio, "target_kind", "conversation", "name", trio.value("A", "name")))
+                .as("no row has both").isEmpty();
+        assertThat(trioExport(trio, "name", trio.value("A", "name"), "source", trio.value("B", "source")))
+                .as("no row has both").isEmpty();
     }
 
     @Test

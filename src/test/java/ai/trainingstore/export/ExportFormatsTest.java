@@ -4,10 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.quarkus.test.junit.QuarkusTest;
+import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -272,6 +274,109 @@ class ExportFormatsTest extends ExportTestSupport {
                 Map.of("full", full, "empty-content", emptyContent));
     }
 
+    // ---- feedback ----
+
+    /** Values whose shortest exact decimal is known; 1e23 and 8.41e21 are where Java 17's Double.toString is longer. */
+    private static final Map<String, String> SCORES = new LinkedHashMap<>();
+
+    static {
+        SCORES.put("tenth", "0.1");
+        SCORES.put("three-quarters", "0.75");
+        SCORES.put("minus-three", "-3");
+        SCORES.put("milli", "1e-3");
+        SCORES.put("sum", "0.30000000000000004");
+        SCORES.put("big", "1e23");
+        SCORES.put("bigger", "8.41e21");
+        SCORES.put("tiny", "5e-324");
+        SCORES.put("largest", "1.7976931348623157e308");
+        SCORES.put("zero", "0");
+        SCORES.put("long", "0.1234567890123456789");
+    }
+
+    @Test
+    void feedbackJsonlExportHoldsValueAsAJsonNumber() {
+        Published published = publishFeedback();
+        List<JsonNode> rows = assertJsonlEqualsStoredRows(published);
+
+        SCORES.forEach((name, sent) -> {
+            JsonNode value = row(rows, "feedback_id", published.ids().get(name)).get("value");
+            assertThat(value.isNumber()).as("value of %s is a JSON number, not a string", name).isTrue();
+            assertThat(value.doubleValue()).as("value of %s", name).isEqualTo(Double.parseDouble(sent));
+            assertThat(value.decimalValue().stripTrailingZeros())
+                    .as("value of %s: its shortest exact decimal", name)
+                    .isEqualTo(shortestDecimal(Double.parseDouble(sent)));
+        });
+        JsonNode tenth = row(rows, "feedback_id", published.ids().get("tenth"));
+        assertThat(tenth.get("value").decimalValue()).isEqualByComparingTo("0.1");
+        JsonNode labelOnly = row(rows, "feedback_id", published.ids().get("label-only"));
+        assertThat(labelOnly.get("value").isNull()).as("no value: null").isTrue();
+        assertThat(labelOnly.get("label").asText()).isEqualTo("pass");
+        JsonNode merged = row(rows, "feedback_id", published.ids().get("merged"));
+        assertThat(merged.get("value").doubleValue()).isEqualTo(0.9);
+        assertThat(merged.get("label").asText()).isEqualTo("good");
+        assertThat(merged.get("first_occurred_at").asText()).isEqualTo("2026-03-04T10:00:00.000000Z");
+        assertThat(merged.get("occurred_at").asText()).isEqualTo("2026-03-04T10:00:01.000000Z");
+        assertThat(fieldNames(merged)).doesNotContainAnyElementsOf(INTERNAL_COLUMNS);
+    }
+
+    @Test
+    void feedbackCsvExportHoldsValueAsItsShortestExactDecimalText() {
+        Published published = publishFeedback();
+        List<Map<String, String>> records = assertCsvEqualsStoredRows(published);
+
+        SCORES.forEach((name, sent) -> {
+            String text = record(records, "feedback_id", published.ids().get(name)).get("value");
+            assertThat(Double.parseDouble(text)).as("value of %s reads back as the stored double", name)
+                    .isEqualTo(Double.parseDouble(sent));
+            assertThat(new BigDecimal(text).stripTrailingZeros()).as("value of %s (%s): shortest exact decimal", name,
+                    text).isEqualTo(shortestDecimal(Double.parseDouble(sent)));
+        });
+        assertThat(record(records, "feedback_id", published.ids().get("tenth")).get("value"))
+                .as("0.1, not the double's exact binary value 0.1000000000000000055511151231257827...")
+                .isEqualTo("0.1");
+        assertThat(record(records, "feedback_id", published.ids().get("three-quarters")).get("value")).isEqualTo("0.75");
+        assertThat(record(records, "feedback_id", published.ids().get("sum")).get("value"))
+                .isEqualTo("0.30000000000000004");
+        assertThat(record(records, "feedback_id", published.ids().get("label-only")).get("value"))
+                .as("no value: an unquoted empty field").isNull();
+    }
+
+    private Published publishFeedback() {
+        String agent = unique("formats-agent");
+        Map<String, String> ids = new LinkedHashMap<>();
+        List<String> entries = new ArrayList<>();
+        int second = 0;
+        for (var score : SCORES.entrySet()) {
+            String id = unique("feedback-" + score.getKey());
+            ids.put(score.getKey(), id);
+            String occurredAt = "2026-03-03T00:00:%02dZ".formatted(second++);
+            if (second % 2 == 0) {
+                entries.add(xadd(FEEDBACK, "feedback_id", id, "target_kind", "task", "target_id", "task-1",
+                        "name", "score", "value", score.getValue(), "agent_id", agent, "occurred_at", occurredAt));
+            } else {
+                entries.add(xadd(FEEDBACK, "data", """
+                        {"feedback_id": "%s", "target_kind": "message", "target_id": "m-1", "name": "score",
+                         "value": %s, "agent_id": "%s", "occurred_at": "%s", "scale": [0, 1]}
+                        """.formatted(id, score.getValue(), agent, occurredAt)));
+            }
+        }
+        String labelOnly = unique("feedback-label-only");
+        ids.put("label-only", labelOnly);
+        entries.add(xadd(FEEDBACK, "feedback_id", labelOnly, "target_kind", "tool_execution", "target_id", "e-1",
+                "name", "verdict", "label", "pass", "comment", "all \"green\", finally", "source", "unit_tests",
+                "agent_id", agent));
+        String target = unique("conversation");
+        ids.put("merged", "conversation/" + target + "/thumbs/human");
+        entries.add(xadd(FEEDBACK, "target_kind", "conversation", "target_id", target, "name", "thumbs",
+                "value", "0.2", "source", "human", "agent_id", agent, "occurred_at", "2026-03-04T10:00:00Z"));
+        entries.add(xadd(FEEDBACK, "data", """
+                {"target_kind": "conversation", "target_id": "%s", "name": "thumbs", "value": 0.9, "label": "good",
+                 "source": "human", "agent_id": "%s", "occurred_at": "2026-03-04T10:00:01Z"}
+                """.formatted(target, agent)));
+        awaitStored(FEEDBACK, entries);
+        return new Published(Kind.FEEDBACK, "agent_id", agent, SCORES.size() + 2, ids);
+    }
+
     // ---- comparison ----
 
     /** The column names in the exporter's order, checked to be the table's columns without merge state. */
@@ -313,6 +418,8 @@ class ExportFormatsTest extends ExportTestSupport {
                     assertThat(value.asText()).as(what).matches(TIMESTAMP);
                 } else if (column.isText()) {
                     assertThat(value.isTextual()).as(what + " is a string").isTrue();
+                } else if (column.isNumber()) {
+                    assertThat(value.isNumber()).as(what + " is a JSON number").isTrue();
                 }
             }
             assertThat(canonical(row)).as(description).isEqualTo(asJsonl(kind, expected));
@@ -338,7 +445,14 @@ class ExportFormatsTest extends ExportTestSupport {
             List<String> storedValues = asCsv(kind, expected);
             List<String> expectedRecord = order.stream().map(name -> storedValues.get(tableOrder.indexOf(name)))
                     .toList();
-            assertThat(records.get(i)).as("CSV record " + i + " (" + expected.get(kind.identity()) + ")")
+            List<String> record = new ArrayList<>(records.get(i));
+            for (Column column : exportedColumns(kind)) {
+                if (column.isNumber()) {
+                    int at = order.indexOf(column.name());
+                    record.set(at, canonicalNumber(record.get(at)));
+                }
+            }
+            assertThat(record).as("CSV record " + i + " (" + expected.get(kind.identity()) + "), numbers by value")
                     .isEqualTo(expectedRecord);
             Map<String, String> named = new HashMap<>();
             for (int column = 0; column < order.size(); column++) {

@@ -72,19 +72,41 @@ abstract class ExportTestSupport extends StoreTestSupport {
         boolean isTimestamp() {
             return type.equals("timestamp with time zone");
         }
+
+        boolean isNumber() {
+            return type.equals("double precision");
+        }
+    }
+
+    /**
+     * The shortest exact decimal of a double: the fewest significant digits that read back as the
+     * same double (the nearest such decimal), worked out here by rounding the double's exact value
+     * at 2, 3, ... 17 digits, not by the exporter's formatter. From two digits, as Java writes
+     * {@code d.dE±n} (its Double.toString since Java 19, and Jackson's Schubfach): this differs from
+     * starting at one digit only for the smallest subnormals ({@code 4.9E-324}, not {@code 5E-324});
+     * for every other double the one-digit decimal, when it reads back, equals the two-digit one.
+     */
+    static BigDecimal shortestDecimal(double value) {
+        BigDecimal exact = new BigDecimal(value);
+        for (int digits = 2; digits <= 17; digits++) {
+            BigDecimal rounded = exact.round(new java.math.MathContext(digits, java.math.RoundingMode.HALF_EVEN));
+            if (rounded.doubleValue() == value) {
+                return rounded.stripTrailingZeros();
+            }
+        }
+        throw new AssertionError("17 digits always suffice for a double: " + value);
+    }
+
+    /** A number's text reduced to its value, so that {@code -3.0}, {@code -3} and {@code -3e0} compare equal. */
+    static String canonicalNumber(String text) {
+        return text == null ? null : new BigDecimal(text).stripTrailingZeros().toString();
     }
 
     private static final Map<Kind, List<Column>> COLUMNS = new ConcurrentHashMap<>();
 
     /** The kind's name in the export URL. */
     static String urlName(Kind kind) {
-        return switch (kind) {
-            case EVENT -> "events";
-            case TASK -> "tasks";
-            case TOOL_EXECUTION -> "tool_executions";
-            case WORKFLOW -> "workflows";
-            case MESSAGE -> "messages";
-        };
+        return kind.urlName();
     }
 
     static String exportPath(Kind kind) {
@@ -120,8 +142,8 @@ abstract class ExportTestSupport extends StoreTestSupport {
 
     /**
      * The stored rows matching the condition, in export order, each value as the export must show
-     * it: text as is, JSON as its text, integers as Long, timestamps formatted by PostgreSQL in UTC
-     * with microseconds.
+     * it: text as is, JSON as its text, integers as Long, numbers as Double, timestamps formatted by
+     * PostgreSQL in UTC with microseconds.
      */
     List<Map<String, Object>> expectedRows(Kind kind, String condition, Object... parameters) {
         StringBuilder select = new StringBuilder("SELECT ");
@@ -162,6 +184,9 @@ abstract class ExportTestSupport extends StoreTestSupport {
             } else if (column.isInteger()) {
                 node.set(column.name(), canonical(JsonNodeFactory.instance.numberNode(
                         new BigDecimal(((Number) value).longValue()))));
+            } else if (column.isNumber()) {
+                node.set(column.name(), canonical(JsonNodeFactory.instance.numberNode(
+                        shortestDecimal(((Number) value).doubleValue()))));
             } else {
                 node.set(column.name(), TextNode.valueOf(value.toString()));
             }
@@ -169,12 +194,18 @@ abstract class ExportTestSupport extends StoreTestSupport {
         return node;
     }
 
-    /** A stored row as its CSV record must be: JSON as compact text, null as null (an unquoted empty field). */
+    /**
+     * A stored row as its CSV record must be: JSON as compact text, null as null (an unquoted empty
+     * field), a number as its shortest exact decimal in {@link #canonicalNumber} form (compare it
+     * with the exported text put in the same form).
+     */
     List<String> asCsv(Kind kind, Map<String, Object> row) {
         List<String> record = new ArrayList<>();
         for (Column column : exportedColumns(kind)) {
             Object value = row.get(column.name());
-            record.add(value == null ? null : column.isJson() ? compact((String) value) : value.toString());
+            record.add(value == null ? null : column.isJson() ? compact((String) value)
+                    : column.isNumber() ? canonicalNumber(shortestDecimal(((Number) value).doubleValue()).toString())
+                    : value.toString());
         }
         return record;
     }
@@ -377,6 +408,6 @@ abstract class ExportTestSupport extends StoreTestSupport {
     }
 
     static ai.trainingstore.kind.RecordKind recordKind(Kind kind) {
-        return ai.trainingstore.kind.RecordKind.byId(urlName(kind)).orElseThrow();
+        return kind.recordKind();
     }
 }

@@ -113,6 +113,28 @@ class BadEntriesTest extends StoreTestSupport {
     }
 
     @Test
+    void messageToolsThatAreNotAnArrayAreDeadLettered() {
+        for (String tools : List.of("{\"type\": \"function\", \"function\": {\"name\": \"search\"}}", "\"search\"",
+                "42", "true")) {
+            assertDeadLetteredBetweenGoodEntries(Kind.MESSAGE,
+                    fields("conversation_id", "c", "role", "system", "content", "Use tools.", "tools", tools),
+                    "bad_value", "'tools'", "JSON array");
+            assertDeadLetteredBetweenGoodEntries(Kind.MESSAGE,
+                    fields("data", "{\"conversation_id\": \"c\", \"role\": \"system\", \"content\": \"Use tools.\","
+                            + " \"tools\": " + tools + "}"),
+                    "bad_value", "'tools'", "JSON array");
+        }
+        // JSON text of an array inside a document is a string, not an array.
+        assertDeadLetteredBetweenGoodEntries(Kind.MESSAGE,
+                fields("data", "{\"conversation_id\": \"c\", \"role\": \"system\", \"content\": \"Use tools.\","
+                        + " \"tools\": \"[]\"}"),
+                "bad_value", "'tools'", "JSON array", "string");
+        assertDeadLetteredBetweenGoodEntries(Kind.MESSAGE,
+                fields("conversation_id", "c", "role", "system", "content", "Use tools.", "tools", "[{\"type\": "),
+                "malformed_json", "'tools'");
+    }
+
+    @Test
     void agentIdsThatAreNotAnArrayAreDeadLettered() {
         assertDeadLetteredBetweenGoodEntries(Kind.WORKFLOW,
                 fields("workflow_id", unique("workflow"), "workflow_type", "t", "phase", "p",
@@ -162,6 +184,91 @@ class BadEntriesTest extends StoreTestSupport {
         assertDeadLetteredBetweenGoodEntries(Kind.EVENT,
                 fields("agent_id", "agent-1", "data", "{\"event_type\": \"done\", \"agent_id\": \"agent-2\"}"),
                 "bad_value", "'agent_id'", "both", "once");
+    }
+
+    // ---- feedback ----
+
+    @Test
+    void feedbackWithNeitherValueNorLabelIsDeadLettered() {
+        assertDeadLetteredBetweenGoodEntries(Kind.FEEDBACK,
+                fields("target_kind", "task", "target_id", unique("task"), "name", "reward", "comment", "no score"),
+                "missing_field", "'value'", "'label'", "neither");
+        assertDeadLetteredBetweenGoodEntries(Kind.FEEDBACK,
+                fields("data", "{\"target_kind\": \"task\", \"target_id\": \"t\", \"name\": \"reward\","
+                        + " \"value\": null, \"label\": null}"),
+                "missing_field", "'value'", "'label'", "neither");
+        assertDeadLetteredBetweenGoodEntries(Kind.FEEDBACK,
+                fields("target_kind", "task", "target_id", "t", "name", "reward", "label", "  "),
+                "missing_field", "'value'", "'label'", "neither");
+    }
+
+    @Test
+    void feedbackValueThatIsNotAFiniteNumberIsDeadLettered() {
+        for (String value : List.of("NaN", "Infinity", "-Infinity", "abc", "", "0x10", "1,5")) {
+            assertDeadLetteredBetweenGoodEntries(Kind.FEEDBACK,
+                    fields("target_kind", "task", "target_id", unique("task"), "name", "reward", "value", value),
+                    "bad_number", "'value'", "finite number", "'" + value + "'");
+        }
+        for (String value : List.of("\"NaN\"", "\"Infinity\"", "\"-Infinity\"", "\"abc\"", "true", "[0.5]",
+                "{\"score\": 0.5}")) {
+            assertDeadLetteredBetweenGoodEntries(Kind.FEEDBACK,
+                    fields("data", "{\"target_kind\": \"task\", \"target_id\": \"t\", \"name\": \"reward\","
+                            + " \"value\": " + value + "}"),
+                    "bad_number", "'value'", "finite number");
+        }
+    }
+
+    @Test
+    void feedbackValueBeyondTheRangeOfADoubleIsDeadLettered() {
+        for (String value : List.of("1e400", "-1e400", "1e-400")) {
+            assertDeadLetteredBetweenGoodEntries(Kind.FEEDBACK,
+                    fields("target_kind", "task", "target_id", unique("task"), "name", "reward", "value", value),
+                    "bad_number", "'value'", "range of a double", value);
+            assertDeadLetteredBetweenGoodEntries(Kind.FEEDBACK,
+                    fields("data", "{\"target_kind\": \"task\", \"target_id\": \"t\", \"name\": \"reward\","
+                            + " \"value\": " + value + "}"),
+                    "bad_number", "'value'", "range of a double");
+        }
+        // Beyond PostgreSQL's numeric too: still a number out of a double's range, not "send it as a string".
+        assertDeadLetteredBetweenGoodEntries(Kind.FEEDBACK,
+                fields("data", "{\"target_kind\": \"task\", \"target_id\": \"t\", \"name\": \"reward\","
+                        + " \"value\": 1e131073}"),
+                "bad_number", "'value'", "range of a double");
+    }
+
+    @Test
+    void feedbackOnAnUnknownTargetKindIsDeadLettered() {
+        assertDeadLetteredBetweenGoodEntries(Kind.FEEDBACK,
+                fields("target_kind", "robot", "target_id", "t", "name", "reward", "value", "1"),
+                "bad_value", "'target_kind'", "event, task, tool_execution, workflow, message, conversation", "robot");
+        assertDeadLetteredBetweenGoodEntries(Kind.FEEDBACK,
+                fields("data", "{\"target_kind\": \"tasks\", \"target_id\": \"t\", \"name\": \"reward\","
+                        + " \"label\": \"ok\"}"),
+                "bad_value", "'target_kind'", "tasks");
+        assertDeadLetteredBetweenGoodEntries(Kind.FEEDBACK,
+                fields("target_kind", "Task", "target_id", "t", "name", "reward", "value", "1"),
+                "bad_value", "'target_kind'", "Task");
+    }
+
+    @Test
+    void feedbackWithoutItsTargetOrNameIsDeadLettered() {
+        for (String field : List.of("target_kind", "target_id", "name")) {
+            Map<String, String> flat = fields("target_kind", "task", "target_id", unique("task"), "name", "reward",
+                    "value", "1");
+            flat.remove(field);
+            assertDeadLetteredBetweenGoodEntries(Kind.FEEDBACK, flat,
+                    "missing_field", "'" + field + "'", "required", "missing");
+            Map<String, String> empty = fields("target_kind", "task", "target_id", unique("task"), "name", "reward",
+                    "label", "ok");
+            empty.put(field, "");
+            assertDeadLetteredBetweenGoodEntries(Kind.FEEDBACK, empty,
+                    "missing_field", "'" + field + "'", "required", "empty");
+            String document = "{\"target_kind\": \"task\", \"target_id\": \"t\", \"name\": \"reward\", \"value\": 1}"
+                    .replace("\"" + field + "\": \"" + (field.equals("target_kind") ? "task" : field.equals("name")
+                            ? "reward" : "t") + "\"", "\"" + field + "\": null");
+            assertDeadLetteredBetweenGoodEntries(Kind.FEEDBACK, fields("data", document),
+                    "missing_field", "'" + field + "'", "required", "null");
+        }
     }
 
     /**

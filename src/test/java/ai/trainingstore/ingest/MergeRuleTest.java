@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import io.quarkus.test.junit.QuarkusTest;
+import java.math.BigDecimal;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
@@ -38,10 +39,65 @@ class MergeRuleTest extends StoreTestSupport {
     private static final boolean FLAT = false;
     private static final boolean DOCUMENT = true;
 
-    /** The named columns of a merged kind, by how a record carries them. */
-    private record Columns(Kind kind, List<String> text, List<String> json, List<String> integers) {
+    /**
+     * How the records of one test row carry its identity: the fields each record gets for a test
+     * id, and the identity of the row they make.
+     */
+    private interface Identity {
+        ObjectNode fields(String id);
+
+        String row(String id);
+
+        /** The kind's identity column holds the test id. */
+        static Identity explicit(Kind kind) {
+            return new Identity() {
+                @Override
+                public ObjectNode fields(String id) {
+                    return JsonNodeFactory.instance.objectNode().put(kind.identity(), id);
+                }
+
+                @Override
+                public String row(String id) {
+                    return id;
+                }
+            };
+        }
+
+        /**
+         * Feedback without feedback_id: every record names the same target (the test id as its
+         * target_id), score name and source (null: absent), so the row is
+         * {@code task/<id>/<name>/<source>}, an absent source as empty text.
+         */
+        static Identity feedbackTarget(String name, String source) {
+            return new Identity() {
+                @Override
+                public ObjectNode fields(String id) {
+                    ObjectNode fields = JsonNodeFactory.instance.objectNode().put("target_kind", "task")
+                            .put("target_id", id).put("name", name);
+                    return source == null ? fields : fields.put("source", source);
+                }
+
+                @Override
+                public String row(String id) {
+                    return "task/" + id + "/" + name + "/" + (source == null ? "" : source);
+                }
+            };
+        }
+    }
+
+    /** The named columns of a merged kind, by how a record carries them, and how its identity is carried. */
+    private record Columns(Kind kind, List<String> text, List<String> json, List<String> integers,
+                           List<String> numbers, Identity identity) {
+        Columns(Kind kind, List<String> text, List<String> json, List<String> integers) {
+            this(kind, text, json, integers, List.of(), Identity.explicit(kind));
+        }
+
+        Columns identifiedBy(Identity other) {
+            return new Columns(kind, text, json, integers, numbers, other);
+        }
+
         boolean isNamed(String field) {
-            return text.contains(field) || json.contains(field) || integers.contains(field);
+            return text.contains(field) || json.contains(field) || integers.contains(field) || numbers.contains(field);
         }
     }
 
@@ -54,6 +110,9 @@ class MergeRuleTest extends StoreTestSupport {
     private static final Columns WORKFLOW = new Columns(Kind.WORKFLOW,
             List.of("workflow_id", "workflow_type", "phase"),
             List.of("agent_ids", "state", "metadata"), List.of());
+    private static final Columns FEEDBACK = new Columns(Kind.FEEDBACK,
+            List.of("target_kind", "target_id", "name", "label", "comment", "source", "agent_id", "feedback_id"),
+            List.of(), List.of(), List.of("value"), Identity.explicit(Kind.FEEDBACK));
 
     /** One report of an entity by an agent, without its identity; sent flat or as a {@code data} document. */
     private record Update(String label, boolean asDocument, ObjectNode fields) {
@@ -118,6 +177,82 @@ class MergeRuleTest extends StoreTestSupport {
         assertSameFoldInEveryOrder(WORKFLOW, updates, List.of("state-reset", "reviewing"), 6);
     }
 
+    @Test
+    void feedbackRowIsTheSameFoldWhateverTheOrder() {
+        List<Update> updates = List.of(
+                update("model-score", DOCUMENT, "occurred_at", "2026-04-04T10:00:00Z", "target_kind", "task",
+                        "target_id", "task-1", "name", "correctness", "value", json("0.5"), "source", "model",
+                        "comment", "first pass", "rubric", json("{\"v\": 1}")),
+                update("human-rescore", FLAT, "occurred_at", "2026-04-04T12:00:01+02:00", "target_kind", "task",
+                        "target_id", "task-1", "name", "correctness", "value", "0.75", "label", "good",
+                        "source", "human", "reviewer", "alice"),
+                update("label-only", DOCUMENT, "occurred_at", 1775296802000L, "target_kind", "task",
+                        "target_id", "task-1", "name", "correctness", "label", "excellent",
+                        "comment", NullNode.getInstance(), "rubric", NullNode.getInstance()),
+                update("value-cleared", DOCUMENT, "occurred_at", "2026-04-04T10:00:02Z", "target_kind", "task",
+                        "target_id", "task-1", "name", "correctness", "value", NullNode.getInstance(),
+                        "label", "needs-review", "agent_id", "agent-b"),
+                update("late-retarget", FLAT, "occurred_at", "2026-04-04T09:59:59Z", "target_kind", "conversation",
+                        "target_id", "conv-9", "name", "helpfulness", "value", "1e-3", "source", "human",
+                        "agent_id", "agent-z", "reviewer", "bob"));
+
+        assertSameFoldInEveryOrder(FEEDBACK, updates, List.of("label-only", "value-cleared"), 8);
+    }
+
+    /**
+     * A re-scored target (same target_kind, target_id, name and source, new value, no feedback_id)
+     * keeps one row, with the newest score by occurred_at (ties by entry id), whatever the order,
+     * the duplicates and the batches; an absent source is empty text in the identity.
+     */
+    @Test
+    void reScoredTargetKeepsOneRowWithTheNewestScore() {
+        List<Update> updates = List.of(
+                update("reward-1", FLAT, "occurred_at", "2026-04-05T08:00:00Z", "value", "0.1", "agent_id", "rl-1",
+                        "episode", "1"),
+                update("reward-2", DOCUMENT, "occurred_at", "2026-04-05T08:00:01Z", "value", json("0.4"),
+                        "episode", json("2")),
+                update("reward-3", FLAT, "occurred_at", "2026-04-05T10:00:02+02:00", "value", "-3",
+                        "label", "penalized"),
+                update("reward-4a", DOCUMENT, "occurred_at", "2026-04-05T08:00:03Z", "value", json("0.9")),
+                update("reward-4b", FLAT, "occurred_at", "2026-04-05T08:00:03Z", "value", "1e-3", "comment", "tie"));
+
+        for (Columns columns : List.of(FEEDBACK.identifiedBy(Identity.feedbackTarget("reward", null)),
+                FEEDBACK.identifiedBy(Identity.feedbackTarget("reward", "unit_tests")))) {
+            Map<String, List<Published>> publishedById = assertSameFoldInEveryOrder(columns, updates,
+                    List.of("reward-4a", "reward-4b"), 6);
+            publishedById.forEach((id, published) -> {
+                List<Map<String, Object>> rows = query("SELECT feedback_id, value FROM training_data.training_feedback"
+                        + " WHERE target_id = ?", id);
+                assertThat(rows).as("rows of target %s", id).hasSize(1);
+                assertThat(rows.get(0).get("feedback_id")).isEqualTo(columns.identity().row(id));
+                JsonNode newestValue = newest(published).update().fields().get("value");
+                assertThat(rows.get(0).get("value")).as("the newest score of target %s", id)
+                        .isEqualTo(newestValue.isNumber() ? newestValue.doubleValue()
+                                : Double.parseDouble(newestValue.asText()));
+            });
+        }
+    }
+
+    /** The default identity includes the source: the same target scored by two sources is two rows. */
+    @Test
+    void theSameTargetScoredByTwoSourcesIsTwoRows() {
+        String target = unique("task");
+        List<String> entries = xaddTogether(Kind.FEEDBACK.stream(), List.of(
+                fields("target_kind", "task", "target_id", target, "name", "reward", "value", "1", "source", "human"),
+                fields("target_kind", "task", "target_id", target, "name", "reward", "value", "2", "source", "model"),
+                fields("target_kind", "task", "target_id", target, "name", "reward", "value", "3"),
+                fields("target_kind", "task", "target_id", target, "name", "quality", "value", "4", "source", "human"),
+                fields("target_kind", "workflow", "target_id", target, "name", "reward", "value", "5")));
+        awaitAcknowledged(Kind.FEEDBACK.stream(), entries);
+        assertThat(query("SELECT feedback_id, value FROM training_data.training_feedback WHERE target_id = ?"
+                + " ORDER BY value", target)).isEqualTo(List.of(
+                columns("feedback_id", "task/" + target + "/reward/human", "value", 1.0),
+                columns("feedback_id", "task/" + target + "/reward/model", "value", 2.0),
+                columns("feedback_id", "task/" + target + "/reward/", "value", 3.0),
+                columns("feedback_id", "task/" + target + "/quality/human", "value", 4.0),
+                columns("feedback_id", "workflow/" + target + "/reward/", "value", 5.0)));
+    }
+
     /**
      * Versions compare as text with occurred_at padded to 17 digits of microseconds, which holds
      * only up to the year 5138; the contract accepts occurred_at up to 9999.
@@ -140,7 +275,8 @@ class MergeRuleTest extends StoreTestSupport {
      * own records, and rows whose tie ({@code tied}: updates with the same occurred_at) went the
      * same way must equal each other.
      */
-    private void assertSameFoldInEveryOrder(Columns columns, List<Update> updates, List<String> tied, int orders) {
+    private Map<String, List<Published>> assertSameFoldInEveryOrder(Columns columns, List<Update> updates,
+                                                                    List<String> tied, int orders) {
         long seed = System.nanoTime();
         Random random = new Random(seed);
         Map<String, List<Update>> orderById = new LinkedHashMap<>();
@@ -156,11 +292,12 @@ class MergeRuleTest extends StoreTestSupport {
 
         Map<String, Map<String, Object>> rowByTieOutcome = new HashMap<>();
         publishedById.forEach((id, published) -> {
-            Map<String, Object> row = recordColumns(awaitStoredRow(columns.kind(), id));
+            Map<String, Object> row = recordColumns(awaitStoredRow(columns.kind(), columns.identity().row(id)));
             assertThat(row).as("row of %s (seed %d), records in publishing order: %s", id, seed, describe(published))
                     .isEqualTo(fold(columns, id, published));
 
             row.remove(columns.kind().identity());
+            columns.identity().fields(id).fieldNames().forEachRemaining(row::remove);
             row.remove("stream_entry_id");
             Map<String, Object> sibling = rowByTieOutcome.putIfAbsent(newest(published).update().label(), row);
             if (sibling != null) {
@@ -172,6 +309,7 @@ class MergeRuleTest extends StoreTestSupport {
             assertThat(rowByTieOutcome.keySet()).as("both outcomes of the tie were exercised")
                     .containsExactlyInAnyOrderElementsOf(tied);
         }
+        return publishedById;
     }
 
     /** Each update waits for the one before to be acknowledged: every step merges into the stored row. */
@@ -254,8 +392,7 @@ class MergeRuleTest extends StoreTestSupport {
 
     /** The stream entry of an update: its fields flat (JSON columns as JSON text), or one {@code data} field. */
     private static Map<String, String> entry(Columns columns, String id, Update update) {
-        ObjectNode record = JsonNodeFactory.instance.objectNode().put(columns.kind().identity(), id);
-        record.setAll(update.fields());
+        ObjectNode record = identified(columns, id, update);
         Map<String, String> entry = new LinkedHashMap<>();
         if (update.asDocument()) {
             entry.put("data", record.toString());
@@ -272,6 +409,13 @@ class MergeRuleTest extends StoreTestSupport {
             }
         });
         return entry;
+    }
+
+    /** The fields of an update with those that carry the test row's identity. */
+    private static ObjectNode identified(Columns columns, String id, Update update) {
+        ObjectNode record = columns.identity().fields(id);
+        record.setAll(update.fields());
+        return record;
     }
 
     private static Published published(Update update, String entryId) {
@@ -300,10 +444,11 @@ class MergeRuleTest extends StoreTestSupport {
         columns.text().forEach(column -> row.put(column, null));
         columns.json().forEach(column -> row.put(column, null));
         columns.integers().forEach(column -> row.put(column, null));
-        row.put(columns.kind().identity(), id);
+        columns.numbers().forEach(column -> row.put(column, null));
+        row.put(columns.kind().identity(), columns.identity().row(id));
         ObjectNode attributes = JsonNodeFactory.instance.objectNode();
         for (Published record : published.stream().sorted(MERGE_ORDER).toList()) {
-            record.update().fields().properties().forEach(field -> {
+            identified(columns, id, record.update()).properties().forEach(field -> {
                 String name = field.getKey();
                 JsonNode value = field.getValue();
                 if (name.equals("occurred_at")) {
@@ -317,6 +462,9 @@ class MergeRuleTest extends StoreTestSupport {
                     row.put(name, canonical(value));
                 } else if (columns.integers().contains(name)) {
                     row.put(name, value.asLong());
+                } else if (columns.numbers().contains(name)) {
+                    row.put(name, (value.isNumber() ? value.decimalValue() : new BigDecimal(value.asText().trim()))
+                            .doubleValue());
                 } else {
                     row.put(name, value.asText());
                 }

@@ -247,6 +247,49 @@ class RoundTripTest extends StoreTestSupport {
                 "stream_entry_id", entryId));
     }
 
+    /**
+     * {@code tools} (J, an array of OpenAI tool definitions) is its own column in both encodings:
+     * JSON text of an array in a flat entry, the array itself in a document; never in attributes.
+     */
+    @Test
+    void messageToolsAreStoredInTheirColumnInEitherEncoding() {
+        String conversation = unique("conversation");
+        String prettyTools = "[\n  {\"type\": \"function\",\n   \"function\": {\"name\": \"search\", \"description\":"
+                + " \"Search the code\", \"parameters\": {\"type\": \"object\"}}}\n]";
+        String flat = unique("message");
+        String document = unique("message");
+        String empty = unique("message");
+        String flatNull = unique("message");
+        String documentAbsent = unique("message");
+        List<String> entries = xaddTogether(MESSAGES, List.of(
+                fields("message_id", flat, "conversation_id", conversation, "role", "system", "content", "Use tools.",
+                        "tools", prettyTools),
+                fields("data", """
+                        {"message_id": "%s", "conversation_id": "%s", "role": "system", "content": "Use tools.",
+                         "tools": %s, "tool_choice": "auto"}
+                        """.formatted(document, conversation, TOOLS)),
+                fields("message_id", empty, "conversation_id", conversation, "role", "system", "content", "No tools.",
+                        "tools", "[]"),
+                fields("message_id", flatNull, "conversation_id", conversation, "role", "user", "content", "hi",
+                        "tools", "null"),
+                fields("data", "{\"message_id\": \"" + documentAbsent + "\", \"conversation_id\": \"" + conversation
+                        + "\", \"role\": \"user\", \"content\": \"hi\"}")));
+        awaitAcknowledged(MESSAGES, entries);
+
+        Map<String, Object> flatRow = awaitStoredRow(Kind.MESSAGE, flat);
+        assertThat(flatRow.get("tools")).isEqualTo(json(TOOLS));
+        assertThat(flatRow.get("attributes")).isEqualTo(json("{}"));
+        Map<String, Object> documentRow = awaitStoredRow(Kind.MESSAGE, document);
+        assertThat(documentRow.get("tools")).isEqualTo(json(TOOLS));
+        assertThat(documentRow.get("attributes")).as("only the unnamed field").isEqualTo(json("{\"tool_choice\": \"auto\"}"));
+        assertThat(awaitStoredRow(Kind.MESSAGE, empty).get("tools")).isEqualTo(json("[]"));
+        assertThat(awaitStoredRow(Kind.MESSAGE, flatNull)).containsEntry("tools", null)
+                .containsEntry("attributes", json("{}"));
+        assertThat(awaitStoredRow(Kind.MESSAGE, documentAbsent)).containsEntry("tools", null);
+        assertThat(query("SELECT jsonb_typeof(tools) AS type FROM training_data.training_messages WHERE message_id = ?",
+                flat).get(0)).containsEntry("type", "array");
+    }
+
     @Test
     void messageWithoutIdIsIdentifiedByStreamKeyAndEntryId() {
         String conversation = unique("conversation");

@@ -2,6 +2,8 @@ package ai.trainingstore.support;
 
 import static org.awaitility.Awaitility.await;
 
+import ai.trainingstore.kind.Column;
+import ai.trainingstore.kind.RecordKind;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -51,6 +53,7 @@ public abstract class StoreTestSupport {
     public static final String TOOL_EXECUTIONS = LocalServices.stream("tool_executions");
     public static final String WORKFLOWS = LocalServices.stream("workflows");
     public static final String MESSAGES = LocalServices.stream("messages");
+    public static final String FEEDBACK = LocalServices.stream("feedback");
     public static final String DEAD_LETTER = LocalServices.stream("dead-letter");
     public static final String GROUP = LocalServices.GROUP;
     public static final Duration TIMEOUT = Duration.ofSeconds(20);
@@ -65,46 +68,69 @@ public abstract class StoreTestSupport {
             .enable(DeserializationFeature.USE_BIG_INTEGER_FOR_INTS)
             .build();
 
-    /** A record kind as the tests see it: its test stream, its table and its identity column. */
+    /**
+     * A record kind as the tests see it: its test stream, and (from {@link RecordKind}, the one
+     * place that defines them) its table, identity column and required fields.
+     */
     public enum Kind {
-        EVENT(EVENTS, "training_data.training_events", "event_id", "event_type", "agent_id"),
-        TASK(TASKS, "training_data.training_tasks", "task_id", "agent_id", "status"),
-        TOOL_EXECUTION(TOOL_EXECUTIONS, "training_data.training_tool_executions", "execution_id", "agent_id",
-                "tool_name"),
-        WORKFLOW(WORKFLOWS, "training_data.training_workflows", "workflow_id", "workflow_type", "phase"),
-        MESSAGE(MESSAGES, "training_data.training_messages", "message_id", "conversation_id", "content");
+        EVENT(EVENTS, RecordKind.EVENTS),
+        TASK(TASKS, RecordKind.TASKS),
+        TOOL_EXECUTION(TOOL_EXECUTIONS, RecordKind.TOOL_EXECUTIONS),
+        WORKFLOW(WORKFLOWS, RecordKind.WORKFLOWS),
+        MESSAGE(MESSAGES, RecordKind.MESSAGES),
+        FEEDBACK(StoreTestSupport.FEEDBACK, RecordKind.FEEDBACK);
 
         private final String stream;
-        private final String table;
-        private final String identity;
-        private final List<String> requiredTextFields;
+        private final RecordKind recordKind;
 
-        Kind(String stream, String table, String identity, String... requiredTextFields) {
+        Kind(String stream, RecordKind recordKind) {
             this.stream = stream;
-            this.table = table;
-            this.identity = identity;
-            this.requiredTextFields = List.of(requiredTextFields);
+            this.recordKind = recordKind;
         }
 
         public String stream() {
             return stream;
         }
 
+        /** The production kind: table, columns, identity and rules. */
+        public RecordKind recordKind() {
+            return recordKind;
+        }
+
+        /** The kind's name in URLs, e.g. {@code tool_executions}. */
+        public String urlName() {
+            return recordKind.id();
+        }
+
+        /** The schema-qualified table, e.g. {@code training_data.training_events}. */
         public String table() {
-            return table;
+            return recordKind.qualifiedTable();
         }
 
         public String identity() {
-            return identity;
+            return recordKind.identity();
         }
 
-        /** The smallest valid flat entry of this kind with the given identity. */
+        /**
+         * The smallest valid flat entry of this kind with the given identity: every required field,
+         * as {@code minimal-<field>} where any text will do, else a value the kind's rule accepts.
+         */
         public Map<String, String> minimalEntry(String id) {
             Map<String, String> entry = new LinkedHashMap<>();
-            entry.put(identity, id);
-            requiredTextFields.forEach(field -> entry.put(field, "minimal-" + field));
-            if (this == MESSAGE) {
-                entry.put("role", "user");
+            entry.put(identity(), id);
+            for (Column field : recordKind.fields()) {
+                if (field.required() && !field.name().equals(identity())) {
+                    entry.put(field.name(), "minimal-" + field.name());
+                }
+            }
+            switch (this) {
+                case MESSAGE -> entry.put("role", "user");
+                case FEEDBACK -> {
+                    entry.put("target_kind", "task");
+                    entry.put("label", "minimal-label");
+                }
+                default -> {
+                }
             }
             return entry;
         }
