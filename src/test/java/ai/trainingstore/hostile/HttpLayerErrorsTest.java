@@ -74,10 +74,10 @@ class HttpLayerErrorsTest extends HostileSupport {
 
     @Test
     void aBodyTheJsonReaderRefusesBeforeTheResourceIs400WithAJsonError() {
-        byte[] utf16 = "{\"ids\":[]}".getBytes(java.nio.charset.StandardCharsets.UTF_16);
-        assertJsonError(post("/api/v1/dead-letters/replay", INGEST_TOKEN, "application/json; charset=utf-16", utf16),
-                400);
-        assertJsonError(postJson("/api/v1/dead-letters/replay", INGEST_TOKEN, "{\"ids\":" + "[".repeat(5_000)), 400);
+        // Replay's body is read by the REST layer's JSON reader, which refuses these before the resource runs.
+        for (String body : List.of("{\"ids\":" + "[".repeat(5_000), "{\"ids\":[\"1-1\"]", "{\"ids\":[01]}")) {
+            assertJsonError(postJson("/api/v1/dead-letters/replay", INGEST_TOKEN, body), 400);
+        }
     }
 
     @Test

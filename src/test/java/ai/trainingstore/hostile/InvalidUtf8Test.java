@@ -50,13 +50,16 @@ class InvalidUtf8Test extends HostileSupport {
                     new byte[] {'a', (byte) 0xC3, 0x28, 'b'});
             goodId = wire.text("XADD", EVENTS, "*", "event_type", "utf8", "agent_id", agent + "-good");
         }
-        List<Map<String, String>> deadLetters = awaitDeadLetters(1, List.of(badId));
+        // The good entry after it is stored, and both are acknowledged: by then the bad one is dead-lettered.
+        awaitRows(1, "SELECT 1 FROM training_data.training_events WHERE agent_id = ?", agent + "-good");
+        awaitAcknowledged(EVENTS, List.of(badId, goodId));
+        assertThat(query("SELECT attributes->>'note' AS note FROM training_data.training_events WHERE agent_id = ?",
+                agent)).as("the bad entry must not be stored (U+FFFD in place of"
+                + " the bytes)").isEmpty();
+        List<Map<String, String>> deadLetters = deadLetters(List.of(badId));
+        assertThat(deadLetters).as("dead letters of the entry that is not UTF-8").hasSize(1);
         assertThat(deadLetters.get(0)).containsEntry("error_code", "bad_value");
         assertThat(deadLetters.get(0).get("error")).contains("UTF-8");
-        awaitRows(1, "SELECT 1 FROM training_data.training_events WHERE agent_id = ?", agent + "-good");
-        assertThat(count("SELECT count(*) FROM training_data.training_events WHERE agent_id = ?", agent))
-                .as("the bad entry is not stored").isZero();
-        awaitAcknowledged(EVENTS, List.of(badId, goodId));
     }
 
     @Test
@@ -67,7 +70,11 @@ class InvalidUtf8Test extends HostileSupport {
             badId = wire.text("XADD", EVENTS, "*", "data", concat("{\"event_type\":\"utf8\",\"agent_id\":\"" + agent
                     + "\",\"payload\":\"", new byte[] {(byte) 0xED, (byte) 0xA0, (byte) 0x80}, "\"}"));
         }
-        List<Map<String, String>> deadLetters = awaitDeadLetters(1, List.of(badId));
+        awaitAcknowledged(EVENTS, List.of(badId));
+        assertThat(count("SELECT count(*) FROM training_data.training_events WHERE agent_id = ?", agent))
+                .as("the document that is not UTF-8 must not be stored").isZero();
+        List<Map<String, String>> deadLetters = deadLetters(List.of(badId));
+        assertThat(deadLetters).as("dead letters of the document that is not UTF-8").hasSize(1);
         assertThat(deadLetters.get(0)).containsEntry("error_code", "bad_value");
         assertThat(deadLetters.get(0).get("error")).contains("UTF-8");
     }

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 class LargeIngestTest extends HostileSupport {
 
-    private static final Duration LARGE_TIMEOUT = Duration.ofSeconds(60);
+    private static final Duration LARGE_TIMEOUT = Duration.ofSeconds(30);
 
     @AfterEach
     void leaveNoConnectionInMulti() {
