@@ -3,6 +3,7 @@ package ai.trainingstore.hostile;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -13,7 +14,12 @@ import org.junit.jupiter.api.Test;
  * export, for JSONL and CSV alike.
  */
 @QuarkusTest
+@TestProfile(ClientMistakesTest.OwnApplication.class)
 class ClientMistakesTest extends HostileSupport {
+
+    /** An application of its own (see {@link HostileSupport.FreshApplication}). */
+    public static class OwnApplication extends FreshApplication {
+    }
 
     @BeforeEach
     void rows() {

@@ -3,6 +3,7 @@ package ai.trainingstore.hostile;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -13,7 +14,12 @@ import org.junit.jupiter.api.Test;
  * keep a slot.
  */
 @QuarkusTest
+@TestProfile(ExportSlotLeakTest.OwnApplication.class)
 class ExportSlotLeakTest extends HostileSupport {
+
+    /** An application of its own (see {@link HostileSupport.FreshApplication}). */
+    public static class OwnApplication extends FreshApplication {
+    }
 
     private static final String FAR_FUTURE = "%2B999999999-12-31T23:59:59.999999999Z";
 

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.DynamicContainer.dynamicContainer;
 import static org.junit.jupiter.api.DynamicTest.dynamicTest;
 
 import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
@@ -21,7 +22,12 @@ import org.junit.jupiter.api.TestFactory;
  * says why these are JUnit dynamic tests over a seeded generator rather than jqwik properties.
  */
 @QuarkusTest
+@TestProfile(HostileDeadLettersAndStatsTest.OwnApplication.class)
 class HostileDeadLettersAndStatsTest extends HostileSupport {
+
+    /** An application of its own (see {@link HostileSupport.FreshApplication}). */
+    public static class OwnApplication extends FreshApplication {
+    }
 
     /** What one try sends. */
     record Request(String family, String method, String target, String token, String contentType, byte[] body,

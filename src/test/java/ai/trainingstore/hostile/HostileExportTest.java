@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.DynamicContainer.dynamicContainer;
 import static org.junit.jupiter.api.DynamicTest.dynamicTest;
 
 import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -25,7 +26,12 @@ import org.junit.jupiter.api.TestFactory;
  * {@code @Property} methods (tried: they do not run) nor could it reach the started application.
  */
 @QuarkusTest
+@TestProfile(HostileExportTest.OwnApplication.class)
 class HostileExportTest extends HostileSupport {
+
+    /** An application of its own (see {@link HostileSupport.FreshApplication}). */
+    public static class OwnApplication extends FreshApplication {
+    }
 
     private static final List<String> OWN = List.of("format", "from", "to", "start_date", "end_date", "limit",
             "after");

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.DynamicContainer.dynamicContainer;
 import static org.junit.jupiter.api.DynamicTest.dynamicTest;
 
 import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -26,7 +27,12 @@ import org.junit.jupiter.api.TestFactory;
  * properties. Bodies stay small (at most 50 records): large requests are {@link LargeIngestTest}'s.
  */
 @QuarkusTest
+@TestProfile(HostileIngestTest.OwnApplication.class)
 class HostileIngestTest extends HostileSupport {
+
+    /** An application of its own (see {@link HostileSupport.FreshApplication}). */
+    public static class OwnApplication extends FreshApplication {
+    }
 
     static final String AGENT = SEED + "-ingest";
 

@@ -3,6 +3,7 @@ package ai.trainingstore.hostile;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -16,7 +17,12 @@ import org.junit.jupiter.api.Test;
  * resource: that 415 is covered here too.
  */
 @QuarkusTest
+@TestProfile(HttpLayerErrorsTest.OwnApplication.class)
 class HttpLayerErrorsTest extends HostileSupport {
+
+    /** An application of its own (see {@link HostileSupport.FreshApplication}). */
+    public static class OwnApplication extends FreshApplication {
+    }
 
     @Test
     void aUriOverTheLimitIs414WithAJsonError() {

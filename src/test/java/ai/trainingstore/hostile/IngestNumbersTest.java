@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -15,7 +16,12 @@ import org.junit.jupiter.api.Test;
  * array is not a record.
  */
 @QuarkusTest
+@TestProfile(IngestNumbersTest.OwnApplication.class)
 class IngestNumbersTest extends HostileSupport {
+
+    /** An application of its own (see {@link HostileSupport.FreshApplication}). */
+    public static class OwnApplication extends FreshApplication {
+    }
 
     @Test
     void httpIngestKeepsNumbersExactlyAsTheStreamPathDoes() {

@@ -3,6 +3,7 @@ package ai.trainingstore.hostile;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -15,7 +16,12 @@ import org.junit.jupiter.api.Test;
  * entries after it are stored as usual.
  */
 @QuarkusTest
+@TestProfile(InvalidUtf8Test.OwnApplication.class)
 class InvalidUtf8Test extends HostileSupport {
+
+    /** An application of its own (see {@link HostileSupport.FreshApplication}). */
+    public static class OwnApplication extends FreshApplication {
+    }
 
     private static byte[] concat(String before, byte[] raw, String after) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -20,7 +21,12 @@ import org.junit.jupiter.api.Test;
  * request must be added, answered with its entry id, and stored; no connection stays in MULTI.
  */
 @QuarkusTest
+@TestProfile(LargeIngestTest.OwnApplication.class)
 class LargeIngestTest extends HostileSupport {
+
+    /** An application of its own (see {@link HostileSupport.FreshApplication}). */
+    public static class OwnApplication extends FreshApplication {
+    }
 
     private static final Duration LARGE_TIMEOUT = Duration.ofSeconds(30);
 
