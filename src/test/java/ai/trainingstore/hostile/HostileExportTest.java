@@ -64,9 +64,6 @@ class HostileExportTest extends HostileSupport {
                 ? new Hostile.Value("format name", pct(hostile.pick(List.of("jsonl", "csv", "JSONL", "parquet", "json",
                 "ndjson", "csv ", "csv\u0000", "jsonl,csv", "c%73v"))))
                 : hostile.value()));
-        for (String bound : List.of("from", "to", "start_date", "end_date")) {
-            properties.add(parameter(bound, Hostile::dateValue));
-        }
         properties.add(parameter("limit", Hostile::numberValue));
         properties.add(parameter("after", Hostile::cursorValue));
         properties.add(new Property("export filters (every text column)", new Generator() {
@@ -111,6 +108,11 @@ class HostileExportTest extends HostileSupport {
                     "??limit=1", "?&limit=1", "?limit=1&", "?=&limit=1")) : base(kind) + shape;
             return new Request("query shape", target, Map.of());
         }));
+        // The bounds come late: on a service whose slots leak on a bad bound, the properties
+        // before them still see real answers, not 429.
+        for (String bound : List.of("from", "to", "start_date", "end_date")) {
+            properties.add(parameter(bound, Hostile::dateValue));
+        }
         properties.add(new Property("export combined parameters and encodings", (hostile, kind) -> {
             StringBuilder target = new StringBuilder(base(kind));
             int count = 1 + hostile.random.nextInt(4);
