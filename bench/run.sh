@@ -1,5 +1,11 @@
 #!/usr/bin/env bash
-# Benchmarks: bench/run.sh [--quick]. See bench/bench.py and the README's Performance section.
+# Benchmarks: bench/run.sh [--quick]. See bench/bench.py, bench/http_ingest.py and the README's Performance section.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-exec python3 bench/bench.py "$@"
+python3 bench/bench.py "$@"
+# HTTP ingest in requests of 1, 100 and 10,000 records (its own figures, bench/RESULTS-http-ingest*.md).
+quick=()
+for arg in "$@"; do
+  if [ "$arg" = "--quick" ]; then quick=(--quick); fi
+done
+exec python3 bench/http_ingest.py "${quick[@]}"

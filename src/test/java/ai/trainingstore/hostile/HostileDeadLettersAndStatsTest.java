@@ -1,0 +1,153 @@
+package ai.trainingstore.hostile;
+
+import static org.junit.jupiter.api.DynamicContainer.dynamicContainer;
+import static org.junit.jupiter.api.DynamicTest.dynamicTest;
+
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BiFunction;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.DynamicContainer;
+import org.junit.jupiter.api.TestFactory;
+
+/**
+ * Hostile values for {@code GET /api/v1/dead-letters} (after, limit, unknown and repeated
+ * parameters), {@code GET /api/v1/stats} (which takes none), {@code POST
+ * /api/v1/dead-letters/replay} (bodies and content types) and the {@code Authorization} header of
+ * every endpoint. Same rule and same checks afterwards as {@link HostileExportTest}, whose javadoc
+ * says why these are JUnit dynamic tests over a seeded generator rather than jqwik properties.
+ */
+@QuarkusTest
+@TestProfile(HostileDeadLettersAndStatsTest.OwnApplication.class)
+class HostileDeadLettersAndStatsTest extends HostileSupport {
+
+    /** An application of its own (see {@link HostileSupport.FreshApplication}). */
+    public static class OwnApplication extends FreshApplication {
+    }
+
+    /** What one try sends. */
+    record Request(String family, String method, String target, String token, String contentType, byte[] body,
+                   Map<String, String> headers) {
+        static Request get(String family, String target, String token) {
+            return new Request(family, "GET", target, token, null, null, Map.of());
+        }
+    }
+
+    record Property(String name, BiFunction<Hostile, Integer, Request> generator) {
+    }
+
+    static List<Property> properties() {
+        return List.of(
+                new Property("dead-letters after", (hostile, i) -> {
+                    Hostile.Value value = hostile.entryIdValue();
+                    return Request.get(value.family(), "/api/v1/dead-letters?limit=5&after=" + value.encoded(),
+                            EXPORT_TOKEN);
+                }),
+                new Property("dead-letters limit", (hostile, i) -> {
+                    Hostile.Value value = hostile.numberValue();
+                    return Request.get(value.family(), "/api/v1/dead-letters?limit=" + value.encoded(), EXPORT_TOKEN);
+                }),
+                new Property("dead-letters unknown and repeated parameters", (hostile, i) -> {
+                    Hostile.Value value = hostile.value();
+                    String target = hostile.chance(0.5)
+                            ? "/api/v1/dead-letters?" + hostile.parameterName(List.of("after", "limit")) + "="
+                            + value.encoded()
+                            : "/api/v1/dead-letters?" + hostile.pick(List.of("after", "limit")) + "=" + value.encoded()
+                            + "&" + hostile.pick(List.of("after", "limit")) + "=" + hostile.value().encoded();
+                    return Request.get(value.family(), target, EXPORT_TOKEN);
+                }),
+                new Property("stats parameters", (hostile, i) -> {
+                    Hostile.Value value = hostile.value();
+                    return Request.get(value.family(), "/api/v1/stats?" + hostile.parameterName(List.of("kind", "x"))
+                            + "=" + value.encoded(), i % 2 == 0 ? EXPORT_TOKEN : INGEST_TOKEN);
+                }),
+                new Property("replay bodies", (hostile, i) -> {
+                    String family;
+                    String body;
+                    switch (hostile.random.nextInt(5)) {
+                        case 0 -> {
+                            family = "ids of any type";
+                            StringBuilder ids = new StringBuilder("{\"ids\":[");
+                            int n = hostile.random.nextInt(4);
+                            for (int k = 0; k < n; k++) {
+                                ids.append(k == 0 ? "" : ",").append(hostile.jsonValue(1));
+                            }
+                            body = ids.append("]}").toString();
+                        }
+                        case 1 -> {
+                            family = "ids that look like entry ids";
+                            body = "{\"ids\":[\"" + Hostile.escape(java.net.URLDecoder.decode(
+                                    hostile.entryIdValue().encoded().replace("+", "%2B"), StandardCharsets.UTF_8))
+                                    + "\"]}";
+                        }
+                        case 2 -> {
+                            family = "ids of another shape";
+                            body = "{\"ids\":" + hostile.jsonValue(1) + "}";
+                        }
+                        case 3 -> {
+                            family = "other JSON";
+                            body = hostile.pick(List.of("{\"ids\":[\"1-1\"],\"ids\":[\"2-2\"]}", "{\"IDS\":[]}",
+                                    "{\"ids\":[\"1-1\"],\"extra\":1}", "[]", "\"x\"", "0", "{", "}", "{\"ids\":",
+                                    "\uFEFF{\"ids\":[]}", "{\"ids\":[]} trailing", "{\"ids\":[]}{\"ids\":[]}",
+                                    "[".repeat(5_000), "{\"a\":".repeat(2_000) + "1" + "}".repeat(2_000)));
+                        }
+                        default -> {
+                            family = "ids with hostile strings";
+                            body = "{\"ids\":[" + hostile.jsonString() + "]}";
+                        }
+                    }
+                    String contentType = hostile.pick(List.of("application/json", "application/json",
+                            "application/json; charset=utf-16", "text/plain", "application/x-www-form-urlencoded",
+                            "multipart/form-data; boundary=x", "a/b/c", "*/*", "", "application/xml"));
+                    return new Request(family + " (" + contentType + ")", "POST", "/api/v1/dead-letters/replay",
+                            INGEST_TOKEN, contentType, body.getBytes(StandardCharsets.UTF_8), Map.of());
+                }),
+                new Property("authorization headers of every endpoint", (hostile, i) -> {
+                    String target = hostile.pick(List.of("/api/v1/export/events?limit=1", "/api/v1/stats",
+                            "/api/v1/dead-letters?limit=1", "/api/v1/ingest/events", "/api/v1/dead-letters/replay"));
+                    String header = hostile.pick(List.of("Bearer", "Bearer ", "bearer " + EXPORT_TOKEN,
+                            "Bearer  " + EXPORT_TOKEN, "Bearer " + EXPORT_TOKEN + " x", "Basic " + EXPORT_TOKEN,
+                            "Bearer " + "t".repeat(4_000), "Bearer " + EXPORT_TOKEN.substring(1), "Bearer %00",
+                            "Bearer \u00e9", "Bearer\t" + EXPORT_TOKEN, "Token " + EXPORT_TOKEN, ",,,", "Bearer ,"));
+                    boolean post = target.endsWith("events") || target.endsWith("replay");
+                    return new Request("authorization", post ? "POST" : "GET", target, null, post ? "application/json"
+                            : null, post ? "{}".getBytes(StandardCharsets.UTF_8) : null,
+                            Map.of("Authorization", header.replaceAll("[^\\x09\\x20-\\x7e]", "?")));
+                }));
+    }
+
+    @TestFactory
+    Stream<DynamicContainer> everyParameterAndBody() {
+        return properties().stream().map(property -> dynamicContainer(property.name(), Stream.of(
+                dynamicTest(Hostile.TRIES + " hostile requests", () -> run(property)),
+                dynamicTest("the service is still whole", HostileSupport::assertServiceWhole))));
+    }
+
+    private static void run(Property property) {
+        Hostile hostile = new Hostile(property.name());
+        PropertyRun run = new PropertyRun(property.name());
+        for (int i = 0; i < Hostile.TRIES; i++) {
+            Request request = property.generator().apply(hostile, i);
+            Map<String, String> headers = auth(request.token());
+            headers.putAll(request.headers());
+            if (request.contentType() != null && !request.contentType().isEmpty()) {
+                headers.put("Content-Type", request.contentType());
+            }
+            RawHttp.Response response = http().send(request.method(), request.target(), headers,
+                    request.body() == null ? null : RawHttp.Body.of(request.body()), REQUEST_TIMEOUT);
+            String shown = request.method() + " " + request.target()
+                    + (request.body() == null ? "" : " " + new String(request.body(), StandardCharsets.UTF_8));
+            run.record(request.family(), shown, response, problem(response, false));
+        }
+        run.verify();
+    }
+
+    @AfterAll
+    static void wholeAtTheEnd() {
+        assertServiceWhole();
+    }
+}
