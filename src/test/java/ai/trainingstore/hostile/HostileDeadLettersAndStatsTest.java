@@ -141,7 +141,7 @@ class HostileDeadLettersAndStatsTest extends HostileSupport {
                     request.body() == null ? null : RawHttp.Body.of(request.body()), REQUEST_TIMEOUT);
             String shown = request.method() + " " + request.target()
                     + (request.body() == null ? "" : " " + new String(request.body(), StandardCharsets.UTF_8));
-            run.record(request.family(), shown, response, problem(response, false));
+            run.record(request.family(), shown, response, problem(response, false, request.target()));
         }
         run.verify();
     }

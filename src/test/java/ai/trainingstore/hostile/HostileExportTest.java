@@ -164,7 +164,7 @@ class HostileExportTest extends HostileSupport {
                 headers.put("Accept-Encoding", "gzip");
             }
             RawHttp.Response response = http().get(request.target(), headers, REQUEST_TIMEOUT);
-            run.record(request.family(), request.target(), response, problem(response, true));
+            run.record(request.family(), request.target(), response, problem(response, true, request.target()));
         }
         run.verify();
     }

@@ -178,7 +178,7 @@ class HostileIngestTest extends HostileSupport {
             RawHttp.Response response = post(request.target(), INGEST_TOKEN, request.contentType(), request.body());
             String shown = "POST " + request.target() + " (" + request.contentType() + ") "
                     + new String(request.body(), StandardCharsets.UTF_8);
-            run.record(request.family(), shown, response, problem(response, false));
+            run.record(request.family(), shown, response, problem(response, false, request.target()));
         }
         run.verify();
     }

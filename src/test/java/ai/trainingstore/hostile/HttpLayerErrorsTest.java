@@ -92,19 +92,22 @@ class HttpLayerErrorsTest extends HostileSupport {
     }
 
     @Test
-    void aMalformedPercentEncodingIs400WithAJsonError() {
-        for (String path : List.of("/api/v1/export/events?agent_id=%zz", "/api/v1/export/events?agent_id=%",
-                "/api/v1/export/events?agent_id=a%2", "/api/v1/export/events?%zz=1",
-                "/api/v1/dead-letters?after=%zz", "/api/v1/stats?x=%zz")) {
+    void aMalformedPercentEncodingIs400() {
+        // Valid URIs whose query does not decode as UTF-8: the store's own check, a JSON error.
+        for (String path : List.of("/api/v1/export/events?agent_id=%C3%28", "/api/v1/export/events?agent_id=%FF",
+                "/api/v1/stats?x=%C3")) {
             String token = path.contains("stats") ? ALL_TOKEN : EXPORT_TOKEN;
             assertJsonError(get(path, token), 400);
         }
-        // In the path too (400, or 404 for a kind that is not one): a JSON error either way.
-        for (String path : List.of("/api/v1/export/%zz", "/api/v1/export/%", "/api/v1/ingest/%E")) {
-            RawHttp.Response response = path.contains("ingest")
-                    ? postJson(path, INGEST_TOKEN, "{}") : get(path, EXPORT_TOKEN);
-            assertThat(response.status()).as("%s: %s", path, response).isIn(400, 404);
-            assertJsonError(response, response.status());
+        // Not URIs at all ('%' without two hex digits): Quarkus answers 400 before the store runs, bare
+        // (README, "Hostile input"); never a 5xx, and the service goes on.
+        for (String path : List.of("/api/v1/export/events?agent_id=%zz", "/api/v1/export/events?agent_id=%",
+                "/api/v1/export/events?agent_id=a%2", "/api/v1/export/events?%zz=1",
+                "/api/v1/dead-letters?after=%zz", "/api/v1/stats?x=%zz", "/api/v1/export/%zz", "/api/v1/export/%")) {
+            RawHttp.Response response = get(path, path.contains("stats") ? ALL_TOKEN : EXPORT_TOKEN);
+            assertThat(response.status()).as("%s: %s", path, response).isEqualTo(400);
+            assertThat(HostileSupport.isUri(path)).as("%s is not a URI", path).isFalse();
         }
+        assertServiceWhole();
     }
 }

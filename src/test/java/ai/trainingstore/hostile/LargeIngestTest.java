@@ -112,8 +112,15 @@ class LargeIngestTest extends HostileSupport {
     }
 
     @Test
-    void thirtyThousandRecordsAreAddedAndStored() throws Exception {
+    void moreThanTheRecordLimitIs413AndAddsNothing() throws Exception {
+        // training-store.ingest.max-records (10,000): one request is one pipelined MULTI/EXEC.
         String agent = unique("bulk-30k");
-        ingestsAndStoresAll(agent, 30_000, ndjson(agent, 30_000), "application/x-ndjson");
+        RawHttp.Response response = post("/api/v1/ingest/events", INGEST_TOKEN, "application/x-ndjson",
+                ndjson(agent, 30_000));
+        assertThat(response.status()).as("%s", response).isEqualTo(413);
+        assertThat(errorBodyProblem(response)).isNull();
+        assertThat(new String(response.body(), java.nio.charset.StandardCharsets.UTF_8)).contains("max-records");
+        assertThat(count("SELECT count(*) FROM training_data.training_events WHERE agent_id = ?", agent))
+                .as("nothing added").isZero();
     }
 }
