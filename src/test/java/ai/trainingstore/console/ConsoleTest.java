@@ -267,6 +267,34 @@ class ConsoleTest extends StoreTestSupport {
     }
 
     @Test
+    void theBuilderOffersTheConversationsDatasetAndItsCurlCommandReturnsTheLinesShown() throws Exception {
+        String conversation = unique("builder-conv");
+        xadd(MESSAGES, "conversation_id", conversation, "role", "user", "content", "Which tests fail?", "seq", "1");
+        xadd(MESSAGES, "conversation_id", conversation, "role", "assistant", "content", "None.", "seq", "2");
+        awaitRows(2, "SELECT message_id FROM training_data.training_messages WHERE conversation_id = ?", conversation);
+
+        open("#/export?kind=dataset:conversations&conversation_id=" + conversation + "&format=messages");
+        browser.wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("ex-curl"), conversation));
+        String command = browser.driver.findElement(By.id("ex-curl")).getText();
+        assertThat(command).contains("/api/v1/datasets/conversations?", "format=messages", "-o conversations.jsonl");
+        browser.driver.findElement(By.id("ex-preview")).click();
+        browser.wait.until(driver -> driver.findElements(By.cssSelector("#ex-table tbody tr")).size() == 1);
+        assertThat(browser.driver.findElement(By.cssSelector("#ex-table tbody tr")).getText())
+                .contains("Which tests fail?", "None.");
+
+        ProcessBuilder run = new ProcessBuilder("bash", "-c", command).directory(work.toFile()).redirectErrorStream(true);
+        run.environment().put("TOKEN", TOKEN);
+        Process curl = run.start();
+        curl.getOutputStream().close();
+        String output = new String(curl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(curl.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(curl.exitValue()).as("curl: " + output).isZero();
+        List<String> lines = Files.readAllLines(work.resolve("conversations.jsonl"));
+        assertThat(lines).hasSize(1);
+        assertThat(json(lines.get(0)).get("messages").get(1).get("content").asText()).isEqualTo("None.");
+    }
+
+    @Test
     void aWrongTokenShowsTheApisErrorText() {
         String apiError = given().auth().oauth2("wrong-token").get("/api/v1/stats").then().statusCode(401)
                 .extract().jsonPath().getString("error");

@@ -61,7 +61,10 @@ export function exportPath(kind, parameters) {
     query.append(name, value);
   }
   const text = query.toString();
-  return '/api/v1/export/' + encodeURIComponent(kind) + (text ? '?' + text : '');
+  // 'dataset:conversations' is a dataset (contract section 6), anything else a kind's row export.
+  const base = kind.startsWith('dataset:') ? '/api/v1/datasets/' + encodeURIComponent(kind.slice('dataset:'.length))
+    : '/api/v1/export/' + encodeURIComponent(kind);
+  return base + (text ? '?' + text : '');
 }
 
 let kindsPromise = null;

@@ -12,6 +12,14 @@ const COLUMNS = {
   workflows: ['workflow_id', 'workflow_type', 'phase'],
   messages: ['conversation_id', 'role', 'message_id', 'agent_id', 'task_id', 'name', 'tool_call_id'],
   feedback: ['target_kind', 'target_id', 'name', 'label', 'source', 'agent_id', 'feedback_id'],
+  'dataset:conversations': ['conversation_id', 'agent_id', 'task_id', 'task_status', 'has_tools', 'min_score',
+    'max_score', 'split', 'validation_fraction', 'test_fraction', 'split_seed', 'metadata', 'after'],
+};
+/** Datasets offered beside the kinds, with their formats (the first is the default). */
+const DATASETS = ['dataset:conversations'];
+const FORMATS = {
+  row: [['jsonl', 'JSON lines (jsonl)'], ['csv', 'CSV']],
+  dataset: [['openai', 'OpenAI chat fine-tuning (openai)'], ['messages', 'Hugging Face / TRL (messages)']],
 };
 const IDENTITY = { events: 'event_id', tasks: 'task_id', tool_executions: 'execution_id', workflows: 'workflow_id',
   messages: 'message_id', feedback: 'feedback_id' };
@@ -19,8 +27,7 @@ const PREVIEW_ROWS = 50;
 
 export function render(main, params) {
   const kind = el('select', { id: 'ex-kind', name: 'kind' });
-  const format = el('select', { id: 'ex-format', name: 'format' },
-    el('option', { value: 'jsonl' }, 'JSON lines (jsonl)'), el('option', { value: 'csv' }, 'CSV'));
+  const format = el('select', { id: 'ex-format', name: 'format' });
   const from = el('input', { id: 'ex-from', name: 'from', placeholder: '2026-01-31 or 2026-01-31T12:00:00Z', size: 24 });
   const to = el('input', { id: 'ex-to', name: 'to', placeholder: 'exclusive', size: 24 });
   const limit = el('input', { id: 'ex-limit', name: 'limit', type: 'number', min: '0', step: '1', size: 8 });
@@ -54,7 +61,7 @@ export function render(main, params) {
     input.addEventListener('input', update);
     input.addEventListener('change', update);
   }
-  kind.addEventListener('change', () => { fillColumns(); update(); });
+  kind.addEventListener('change', () => { fillColumns(); fillFormats(); update(); });
   addFilter.addEventListener('click', () => { addFilterRow('', ''); update(); });
   copy.addEventListener('click', () => navigator.clipboard.writeText(curl.textContent)
     .then(() => { status.textContent = 'Command copied.'; })
@@ -81,13 +88,22 @@ export function render(main, params) {
     filters.append(rowNode);
   }
 
+  function formats() {
+    return FORMATS[kind.value.startsWith('dataset:') ? 'dataset' : 'row'];
+  }
+
+  function fillFormats(chosen) {
+    format.replaceChildren(...formats().map(([value, label]) => el('option', { value }, label)));
+    format.value = formats().some(([value]) => value === chosen) ? chosen : formats()[0][0];
+  }
+
   function fillColumns() {
     columns.replaceChildren(...(COLUMNS[kind.value] || []).map(column => el('option', { value: column })));
   }
 
   function parameters(extra = []) {
     const list = [];
-    if (format.value !== 'jsonl') {
+    if (format.value !== formats()[0][0]) {
       list.push(['format', format.value]);
     }
     if (from.value.trim()) {
@@ -109,7 +125,7 @@ export function render(main, params) {
   }
 
   function fileName() {
-    return kind.value + '.' + (format.value === 'csv' ? 'csv' : 'jsonl');
+    return kind.value.replace('dataset:', '') + '.' + (format.value === 'csv' ? 'csv' : 'jsonl');
   }
 
   function update() {
@@ -122,8 +138,10 @@ export function render(main, params) {
 
   async function showPreview() {
     try {
-      // The preview reads JSON lines whatever the chosen format, at most PREVIEW_ROWS rows.
-      const chosen = parameters().filter(([name]) => name !== 'format' && name !== 'limit');
+      // The preview reads JSON lines whatever the chosen format (a dataset's format is kept: its
+      // lines are JSON either way), at most PREVIEW_ROWS rows.
+      const keepFormat = kind.value.startsWith('dataset:');
+      const chosen = parameters().filter(([name]) => (keepFormat || name !== 'format') && name !== 'limit');
       const cap = Math.min(PREVIEW_ROWS, limit.value.trim() ? Number(limit.value) : PREVIEW_ROWS);
       const found = await exportRows(kind.value, chosen.concat([['limit', String(cap)]]));
       clearError();
@@ -170,13 +188,14 @@ export function render(main, params) {
 
   // Start from the URL (#/export?kind=...&agent_id=...), so a built export can be bookmarked.
   function start(kinds) {
-    kind.replaceChildren(...kinds.map(id => el('option', { value: id }, id)));
-    kind.value = kinds.includes(params.get('kind')) ? params.get('kind') : kinds[0];
+    kind.replaceChildren(...kinds.map(id => el('option', { value: id }, id)),
+      ...DATASETS.map(id => el('option', { value: id }, id.replace('dataset:', 'dataset: '))));
+    const offered = kinds.concat(DATASETS);
+    kind.value = offered.includes(params.get('kind')) ? params.get('kind') : kinds[0];
+    fillFormats(params.get('format'));
     for (const [name, value] of params) {
-      if (name === 'kind') {
+      if (name === 'kind' || name === 'format') {
         continue;
-      } else if (name === 'format') {
-        format.value = value;
       } else if (name === 'from') {
         from.value = value;
       } else if (name === 'to') {
