@@ -76,6 +76,7 @@ class ConversationSplitTest extends DatasetTestSupport {
     void cleanAndUnlock() throws SQLException {
         try {
             deleteOwnConversations();
+            vacuumMessages(lock);
         } finally {
             lock.close(); // ends the session, releasing the lock
         }

@@ -102,6 +102,7 @@ class ConversationStreamingTest extends DatasetTestSupport {
                          "DELETE FROM training_data.training_messages WHERE conversation_id LIKE ?")) {
                 statement.setString(1, P + "%");
                 statement.executeUpdate();
+                vacuumMessages(connection);
             }
         }
     }
