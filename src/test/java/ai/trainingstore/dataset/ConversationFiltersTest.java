@@ -103,6 +103,11 @@ class ConversationFiltersTest extends DatasetTestSupport {
         Params request = Params.conversations(ALL).with("metadata", "true").with(params);
         List<String> ids = conversationIds(dataset(request));
         assertThat(summary(request).get("emitted").asLong()).as("summary of %s", request).isEqualTo(ids.size());
+        // Without metadata the filters must select the same conversations (the query then reads
+        // less: feedback and task status only for the filters that use them).
+        Params plain = Params.conversations(ALL).with(params);
+        assertThat(dataset(plain)).as("lines of %s", plain).hasSize(ids.size());
+        assertThat(summary(plain).get("emitted").asLong()).as("summary of %s", plain).isEqualTo(ids.size());
         return ids;
     }
 
