@@ -859,7 +859,8 @@ def main():
         section = section.replace("## Datasets: `GET /api/v1/datasets/conversations`",
                                   "## Datasets: `GET /api/v1/datasets/conversations`\n\n"
                                   f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())},"
-                                  f" `bench/run.sh{' --quick' if args.quick else ''} --case datasets`.", 1)
+                                  f" `bench/run.sh{' --quick' if args.quick else ''} --case datasets`."
+                                  f" Machine: {machine()}.", 1)
         print("\n" + section)
         previous = results_file.read_text() if results_file.exists() else "# Benchmark results\n"
         kept = previous.split("\n## Datasets", 1)[0].rstrip("\n")

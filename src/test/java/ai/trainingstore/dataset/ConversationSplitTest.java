@@ -67,6 +67,8 @@ class ConversationSplitTest extends DatasetTestSupport {
                 config.getValue("quarkus.datasource.username", String.class),
                 config.getOptionalValue("quarkus.datasource.password", String.class).orElse(""));
         try (Statement statement = lock.createStatement()) {
+            // Another run of this class holds it at most a minute or two; never wait forever.
+            statement.execute("SET lock_timeout = '5min'");
             statement.execute("SELECT pg_advisory_lock(" + LOCK + ")");
         }
         deleteOwnConversations();
