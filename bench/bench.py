@@ -7,6 +7,10 @@ touches the store's data. Prints a table and writes it to bench/RESULTS.md.
 
   bench/run.sh            full: 1,000,000 rows, each figure the median of 3 runs
   bench/run.sh --quick    smoke: 100,000 rows, one run, a few seconds per case
+
+Both modes end with the conversations dataset case (100,000 conversations of 10 messages, 1,000,000
+messages; --quick 5,000), loaded straight into PostgreSQL. `--case datasets` runs only that case and
+replaces the "Datasets" section of the results file, keeping the rest.
 """
 import argparse
 import json
@@ -444,6 +448,372 @@ def case_throttled_export(seconds, rate="1M"):
         return idle_live, exporting_live, max(s[1] for s in samples), max(s[0] for s in samples), still_running
 
 
+# ---------------------------------------------------------------- datasets
+
+# One conversation: 10 messages (system with tool definitions, user, parallel calls, results, a
+# follow-up, a final call answered only by its execution, the answer), 4 tool calls, 4 tool
+# executions (2 calls answered by tool messages, 2 only by their execution: rule 2 of the
+# contract), its task, and feedback on half of the conversations and a fifth of the tasks.
+# Messages are spread in time as concurrent agents write them (a conversation's messages 30 s
+# apart, a new conversation every 100 ms) and inserted in time order, so reading in conversation
+# order visits the heap as it would in production.
+DATASET_TOOLS = json.dumps([
+    {"type": "function", "function": {"name": "search", "description": "Search the repository",
+     "parameters": {"type": "object", "properties": {"query": {"type": "string"}, "limit": {"type": "integer"}},
+                    "required": ["query"]}}},
+    {"type": "function", "function": {"name": "read_file", "description": "Read a file",
+     "parameters": {"type": "object", "properties": {"path": {"type": "string"}}, "required": ["path"]}}},
+    {"type": "function", "function": {"name": "run_tests", "description": "Run tests",
+     "parameters": {"type": "object", "properties": {"target": {"type": "string"}, "verbose": {"type": "boolean"}},
+                    "required": ["target"]}}}], separators=(",", ":"))
+
+DATASET_LOAD = """
+TRUNCATE training_data.training_messages, training_data.training_tool_executions, training_data.training_tasks,
+         training_data.training_feedback;
+CREATE TEMP TABLE conv AS
+SELECT c, 'conv-' || lpad(c::text, 7, '0') AS id, 'task-' || lpad(c::text, 7, '0') AS task,
+       'agent-' || lpad((c % 64)::text, 4, '0') AS agent, c % 50 AS module,
+       timestamptz '2026-11-01 00:00:00+00' + c * interval '100 milliseconds' AS t0
+FROM generate_series(0, {n} - 1) AS c;
+CREATE FUNCTION pg_temp.version(t timestamptz, entry bigint) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+    SELECT lpad((extract(epoch FROM t) * 1000000)::bigint::text, 18, '0') || lpad(entry::text, 15, '0') || lpad('0', 20, '0')
+$$;
+CREATE FUNCTION pg_temp.call(id text, fn text, arguments jsonb) RETURNS jsonb LANGUAGE sql IMMUTABLE AS $$
+    SELECT jsonb_build_object('id', id, 'type', 'function', 'function', jsonb_build_object('name', fn, 'arguments', arguments::text))
+$$;
+INSERT INTO training_data.training_messages (message_id, conversation_id, role, content, agent_id, task_id, tool_calls,
+                                             tool_call_id, seq, tools, attributes, occurred_at, stream_entry_id)
+SELECT 'msg-' || lpad(c::text, 7, '0') || '-' || lpad(k::text, 2, '0'), id, role, content,
+       CASE WHEN role = 'tool' THEN NULL ELSE agent END, task, tool_calls, tool_call_id, k, tools, '{{}}',
+       t0 + (k - 1) * interval '30 seconds',
+       ((extract(epoch FROM t0) * 1000)::bigint + (k - 1) * 30000)::text || '-0'
+FROM (
+  SELECT conv.*, k,
+    (ARRAY['system', 'user', 'assistant', 'tool', 'assistant', 'tool', 'assistant', 'user', 'assistant', 'assistant'])[k] AS role,
+    CASE k
+      WHEN 1 THEN 'You are a coding agent working in the repository acme/platform. Search, read files and run the tests before you answer; keep changes minimal.'
+      WHEN 2 THEN 'The test tests/test_' || module || '.py fails since this morning with a 500 from the handler in module ' || module || '. Can you find out why and fix it? The CI log says the failure started after the dependency update.'
+      WHEN 4 THEN 'Found 3 matches: src/module_' || module || '/handler.py:42 def handler_' || c || '(request), src/module_' || module || '/handler.py:88 return handler_' || c || '(req), tests/test_' || module || '.py:12 from module_' || module || ' import handler_' || c
+      WHEN 6 THEN 'FAILED tests/test_' || module || '.py::test_handler - AssertionError: expected status 200, got 500; KeyError: ''user_id'' in src/module_' || module || '/handler.py line 47 (request.json[''user_id''] is missing since the client library renamed it to userId). 1 failed, 11 passed in 0.84s'
+      WHEN 7 THEN 'The handler reads request.json["user_id"], but since the dependency update the client sends "userId". I will accept both names and add a test for the new one.'
+      WHEN 8 THEN 'Sounds good, please apply the fix and run the tests again.'
+      WHEN 10 THEN 'Done: handler_' || c || ' now accepts both user_id and userId, with a test for each. All 12 tests in tests/test_' || module || '.py pass. The change is two lines in src/module_' || module || '/handler.py.'
+      ELSE '' END AS content,
+    CASE k
+      WHEN 3 THEN jsonb_build_array(
+          pg_temp.call('call-' || c || '-a', 'search', jsonb_build_object('query', 'def handler_' || c, 'limit', 10)),
+          pg_temp.call('call-' || c || '-b', 'read_file', jsonb_build_object('path', 'src/module_' || module || '/handler.py')))
+      WHEN 5 THEN jsonb_build_array(pg_temp.call('call-' || c || '-c', 'run_tests',
+          jsonb_build_object('target', 'tests/test_' || module || '.py', 'verbose', true)))
+      WHEN 9 THEN jsonb_build_array(pg_temp.call('call-' || c || '-d', 'run_tests',
+          jsonb_build_object('target', 'tests/test_' || module || '.py', 'verbose', false)))
+      END AS tool_calls,
+    CASE k WHEN 4 THEN 'call-' || c || '-a' WHEN 6 THEN 'call-' || c || '-c' END AS tool_call_id,
+    CASE k WHEN 1 THEN '{tools}'::jsonb END AS tools
+  FROM conv CROSS JOIN generate_series(1, 10) AS k
+) m
+ORDER BY t0 + (k - 1) * interval '30 seconds';
+INSERT INTO training_data.training_tool_executions (execution_id, agent_id, tool_name, task_id, status, input_params,
+    output_result, duration_ms, attributes, occurred_at, first_occurred_at, stream_entry_id, version, field_versions)
+SELECT 'call-' || c || '-' || x.call, agent, x.tool, task, 'completed', x.input, to_jsonb(x.output), 40 + c % 900, '{{}}',
+       t0 + x.after, t0 + x.after, ((extract(epoch FROM t0 + x.after) * 1000)::bigint)::text || '-0', v.v,
+       ARRAY[v.v, v.v, v.v, v.v, NULL, v.v, v.v, v.v, NULL, v.v]
+FROM conv
+CROSS JOIN LATERAL (VALUES
+  ('a', 'search', jsonb_build_object('query', 'def handler_' || c, 'limit', 10),
+   'Found 3 matches: src/module_' || module || '/handler.py:42, src/module_' || module || '/handler.py:88, tests/test_' || module || '.py:12', interval '65 seconds'),
+  ('b', 'read_file', jsonb_build_object('path', 'src/module_' || module || '/handler.py'),
+   'from flask import request, jsonify' || chr(10) || chr(10) || 'def handler_' || c || '(request):' || chr(10)
+     || '    user = load_user(request.json["user_id"])' || chr(10) || '    if user is None:' || chr(10)
+     || '        return jsonify(error="unknown user"), 404' || chr(10) || '    return jsonify(user.to_dict()), 200' || chr(10),
+   interval '66 seconds'),
+  ('c', 'run_tests', jsonb_build_object('target', 'tests/test_' || module || '.py', 'verbose', true),
+   '1 failed, 11 passed in 0.84s', interval '125 seconds'),
+  ('d', 'run_tests', jsonb_build_object('target', 'tests/test_' || module || '.py', 'verbose', false),
+   '12 passed in 0.79s', interval '245 seconds')) AS x(call, tool, input, output, after)
+CROSS JOIN LATERAL (SELECT pg_temp.version(t0 + x.after, (extract(epoch FROM t0 + x.after) * 1000)::bigint) AS v) v;
+INSERT INTO training_data.training_tasks (task_id, agent_id, status, task_type, input, output, metadata, attributes,
+    occurred_at, first_occurred_at, stream_entry_id, version, field_versions)
+SELECT task, agent, 'completed', 'bugfix', jsonb_build_object('issue', c), jsonb_build_object('files_changed', 1),
+       jsonb_build_object('model', 'm-1'), '{{}}', t0 + interval '300 seconds', t0,
+       ((extract(epoch FROM t0) * 1000)::bigint + 300000)::text || '-0', v.v,
+       ARRAY[v.v, v.v, v.v, v.v, NULL, v.v, v.v, NULL, v.v]
+FROM conv CROSS JOIN LATERAL (SELECT pg_temp.version(t0 + interval '300 seconds',
+    (extract(epoch FROM t0) * 1000)::bigint + 300000) AS v) v;
+INSERT INTO training_data.training_feedback (feedback_id, target_kind, target_id, name, value, source, attributes,
+    occurred_at, first_occurred_at, stream_entry_id, version, field_versions)
+SELECT kind || '/' || target || '/' || name || '/model', kind, target, name, value, 'model', '{{}}', t0 + interval '400 seconds',
+       t0 + interval '400 seconds', ((extract(epoch FROM t0) * 1000)::bigint + 400000)::text || '-0', v.v,
+       ARRAY[v.v, v.v, v.v, v.v, NULL, NULL, v.v, NULL, v.v]
+FROM (SELECT conv.*, 'conversation' AS kind, id AS target, 'correctness' AS name, (c % 100) / 100.0 AS value
+      FROM conv WHERE c % 2 = 0
+      UNION ALL
+      SELECT conv.*, 'task', task, 'reward', 1 FROM conv WHERE c % 5 = 0) f
+CROSS JOIN LATERAL (SELECT pg_temp.version(t0 + interval '400 seconds',
+    (extract(epoch FROM t0) * 1000)::bigint + 400000) AS v) v;
+ANALYZE training_data.training_messages, training_data.training_tool_executions, training_data.training_tasks,
+        training_data.training_feedback;
+"""
+
+# The same lines, built by PostgreSQL alone in one query over the same index
+# (training_messages_conversation_order): messages in order (window functions over the index
+# order), each assistant call without a tool message answering it followed by its execution's
+# result (the same lookup of training_tool_executions as the service's query), after the tool
+# messages that directly follow it (rule 2); tools from the latest message that has them (every
+# called function is defined in this data). This data has no broken conversation and nothing after
+# the last assistant message, so rules 3 and 4 change nothing here and are not spelled out. The
+# service's query also joins tasks and looks up feedback for every row (for metadata and filters),
+# which the default line does not show: that work is the service's own cost.
+DATASET_REFERENCE = """
+SELECT '{{"messages":[' || string_agg(p.fragment, ',' ORDER BY r.grp, p.sub, r.rn) || ']'
+       || coalesce(',"tools":' || (array_agg(r.tools::text ORDER BY r.rn DESC) FILTER (WHERE r.tools IS NOT NULL))[1], '')
+       || '}}'
+FROM (
+  SELECT m.conversation_id COLLATE "C" AS conversation_id, m.role, m.content, m.tool_calls, m.tool_call_id, m.tools,
+         row_number() OVER w AS rn,
+         count(*) FILTER (WHERE m.role <> 'tool') OVER w AS grp,
+         array_agg(m.tool_call_id) FILTER (WHERE m.role = 'tool') OVER whole AS answered
+  FROM training_data.training_messages m
+  {where}
+  WINDOW w AS (PARTITION BY m.conversation_id COLLATE "C" ORDER BY m.seq, m.occurred_at, m.message_id),
+         whole AS (w ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
+) r
+CROSS JOIN LATERAL (VALUES
+  (0, CASE
+        WHEN r.role = 'assistant' AND jsonb_typeof(r.tool_calls) = 'array' AND jsonb_array_length(r.tool_calls) > 0 THEN
+          json_build_object('role', 'assistant', 'content', nullif(r.content, ''), 'tool_calls',
+            (SELECT json_agg(json_build_object('id', c ->> 'id', 'type', 'function', 'function',
+                      json_build_object('name', c -> 'function' ->> 'name', 'arguments',
+                        CASE WHEN jsonb_typeof(c -> 'function' -> 'arguments') = 'string' THEN c -> 'function' ->> 'arguments'
+                             ELSE (c -> 'function' -> 'arguments')::text END)) ORDER BY o)
+             FROM jsonb_array_elements(r.tool_calls) WITH ORDINALITY AS x(c, o)))::text
+        WHEN r.role = 'tool' THEN json_build_object('role', 'tool', 'content', r.content, 'tool_call_id', r.tool_call_id)::text
+        ELSE json_build_object('role', r.role, 'content', r.content)::text END),
+  (1, CASE WHEN r.role = 'assistant' AND jsonb_typeof(r.tool_calls) = 'array' THEN
+        (SELECT string_agg(json_build_object('role', 'tool', 'content',
+                  CASE WHEN jsonb_typeof(e.output_result) = 'string' THEN e.output_result #>> '{{}}'
+                       WHEN e.output_result IS NOT NULL AND jsonb_typeof(e.output_result) <> 'null' THEN e.output_result::text
+                       ELSE e.error END, 'tool_call_id', e.execution_id)::text, ',' ORDER BY x.o)
+         FROM jsonb_array_elements(r.tool_calls) WITH ORDINALITY AS x(c, o)
+         JOIN training_data.training_tool_executions e ON e.execution_id = x.c ->> 'id'
+         WHERE (e.output_result IS NOT NULL OR e.error IS NOT NULL)
+           AND NOT coalesce(x.c ->> 'id' = ANY (r.answered), false)) END)) AS p(sub, fragment)
+GROUP BY r.conversation_id
+ORDER BY r.conversation_id
+"""
+
+
+# The service's own query for a request without filters, as ConversationQuery builds it
+# (src/main/java/ai/trainingstore/dataset/ConversationQuery.java): with metadata=true it also joins
+# tasks and looks up the feedback on the conversation and the task for every row. pg_stat_activity
+# shows the first 1 kB of the query the service runs; the case checks that this text starts with it.
+def service_dataset_query(metadata=False):
+    def feedback(kind, target):
+        return ("(SELECT jsonb_object_agg(f.name, jsonb_build_object('value', f.value, 'label', f.label)"
+                " ORDER BY f.occurred_at, f.feedback_id)::text FROM training_data.training_feedback f"
+                f" WHERE f.target_kind = {kind} AND f.target_id = {target})")
+    return ("SELECT m.conversation_id, m.message_id, m.role, m.content, m.name, m.tool_calls::text AS tool_calls,"
+            " m.tool_call_id, m.tools::text AS tools, m.agent_id, m.task_id, m.occurred_at,"
+            + (" t.status AS task_status," if metadata else " NULL::text AS task_status,")
+            + " CASE WHEN m.role = 'assistant' AND jsonb_typeof(m.tool_calls) = 'array' THEN"
+            " (SELECT jsonb_object_agg(e.execution_id, jsonb_build_object('output_result', e.output_result,"
+            " 'error', e.error))::text FROM training_data.training_tool_executions e"
+            " WHERE e.execution_id IN (SELECT c ->> 'id' FROM jsonb_array_elements(m.tool_calls) AS c)"
+            " AND (e.output_result IS NOT NULL OR e.error IS NOT NULL)) END AS executions,"
+            + ((" " + feedback("'conversation'", "m.conversation_id") + " AS conversation_feedback,"
+                " CASE WHEN m.task_id IS NOT NULL THEN " + feedback("'task'", "m.task_id") + " END AS task_feedback")
+               if metadata else " NULL::text AS conversation_feedback, NULL::text AS task_feedback")
+            + " FROM training_data.training_messages m"
+            + (" LEFT JOIN training_data.training_tasks t ON t.task_id = m.task_id" if metadata else "")
+            + " ORDER BY m.conversation_id COLLATE \"C\", m.seq, m.occurred_at, m.message_id")
+
+
+def dataset_reference(where=""):
+    return DATASET_REFERENCE.format(where=where)
+
+
+def load_conversations(n):
+    start = time.time()
+    sh("psql", "-h", "localhost", "-U", "postgres", "-d", DB, "-qX", "-v", "ON_ERROR_STOP=1", "-f", "-",
+       stdin=DATASET_LOAD.format(n=n, tools=DATASET_TOOLS.replace("'", "''")).encode())
+    seconds = time.time() - start
+    messages = int(psql("SELECT count(*) FROM training_data.training_messages"))
+    executions = int(psql("SELECT count(*) FROM training_data.training_tool_executions"))
+    log(f"datasets: loaded {n:,} conversations, {messages:,} messages, {executions:,} tool executions in {seconds:.0f} s")
+    return messages, executions
+
+
+def one_line(sql):
+    return " ".join(sql.split())
+
+
+def psql_rows(sql):
+    """The rows of a one-column query as psql prints them (unaligned, no header), as text lines."""
+    return sh("psql", "-h", "localhost", "-U", "postgres", "-d", DB, "-qtAX", "-v", "ON_ERROR_STOP=1", "-f", "-",
+              stdin=(one_line(sql) + ";\n").encode()).splitlines()
+
+
+def psql_copy(sql):
+    """(lines, bytes, seconds) of psql's \\copy of the query to stdout (COPY text: backslashes doubled)."""
+    start = time.time()
+    out = sh("bash", "-c", f"set -o pipefail; psql -h localhost -U postgres -d {DB} -qX -v ON_ERROR_STOP=1 -f - | wc -lc",
+             stdin=f"\\copy ({one_line(sql)}) TO STDOUT\n".encode())
+    seconds = time.time() - start
+    lines, size = (int(x) for x in out.split())
+    return lines, size, seconds
+
+
+def timed_api(url, headers=()):
+    """(bytes, seconds) of a full download by curl."""
+    args = ["curl", "-fsS", "-o", "/dev/null", "-w", "%{size_download} %{time_total}"]
+    for header in headers:
+        args += ["-H", header]
+    size, seconds = sh(*args, url).split()
+    return int(size), float(seconds)
+
+
+def service_runs_query(url, auth, expected):
+    """Starts a slow download and checks that the service's query (pg_stat_activity) is the expected one."""
+    client = subprocess.Popen(["curl", "-sS", "-o", "/dev/null", "--limit-rate", "1M", "-H", auth, url])
+    seen = set()
+    deadline = time.time() + 20
+    try:
+        while time.time() < deadline and client.poll() is None:
+            for query in psql("SELECT query FROM pg_stat_activity WHERE datname = current_database()"
+                              " AND state IN ('active', 'idle in transaction') AND query LIKE 'SELECT m.conversation_id%'"
+                              " AND pid <> pg_backend_pid()").splitlines():
+                if expected.startswith(query.rstrip()):
+                    return
+                seen.add(query)
+            time.sleep(0.05)
+    finally:
+        client.terminate()
+        client.wait()
+    raise RuntimeError("the service's query is not the one this benchmark explains (see ConversationQuery):\n"
+                       f"  running:   {seen}\n  explained: {expected}")
+
+
+def explain_costs(sql):
+    """EXPLAIN ANALYZE of a query: its execution time and its costliest nodes (time over all loops)."""
+    plan = json.loads("\n".join(psql_rows("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + sql)))[0]
+    parts = []
+
+    def walk(node):
+        loops = node.get("Actual Loops", 1)
+        label = node["Node Type"]
+        if "Relation Name" in node:
+            label += f" on {node['Relation Name']}"
+        if "Index Name" in node:
+            label += f" using {node['Index Name']}"
+        if node.get("Subplan Name"):
+            label = f"{node['Subplan Name']}: {label}"
+        parts.append((node["Actual Total Time"] * loops, label, loops))
+        for child in node.get("Plans", []):
+            walk(child)
+
+    walk(plan["Plan"])
+    parts.sort(reverse=True)
+    return plan["Execution Time"], parts
+
+
+def case_datasets(n, runs, heap_seconds):
+    """The conversations dataset of n conversations against one SQL query building the same lines."""
+    messages, executions = load_conversations(n)
+    results, queries = {}, {}
+    with services(1) as started:
+        service = started[0]
+        url = f"http://localhost:{service.port}/api/v1/datasets/conversations"
+        auth = f"Authorization: Bearer {TOKEN}"
+        # The reference builds the same lines: the first 500 conversations, parsed, from both.
+        sample = min(n, 500)
+        api_sample = [json.loads(line) for line in sh("curl", "-fsS", "-H", auth, f"{url}?limit={sample}").splitlines()]
+        ref_sample = [json.loads(line) for line in
+                      psql_rows(dataset_reference(f"WHERE m.conversation_id COLLATE \"C\" <= 'conv-{sample - 1:07d}'"))]
+        if api_sample != ref_sample:
+            first = next((i for i, (a, b) in enumerate(zip(api_sample, ref_sample)) if a != b),
+                         min(len(api_sample), len(ref_sample)))
+            raise RuntimeError(f"the SQL reference does not build the service's lines; line {first}:\n"
+                               f"  service: {json.dumps(api_sample[first]) if first < len(api_sample) else None}\n"
+                               f"  SQL:     {json.dumps(ref_sample[first]) if first < len(ref_sample) else None}")
+        log(f"datasets: the SQL reference builds the same {sample} lines as the service")
+        # The query the service runs is the one this benchmark explains.
+        for metadata in (False, True):
+            queries[metadata] = service_dataset_query(metadata)
+            service_runs_query(url + ("?metadata=true" if metadata else ""), auth, queries[metadata])
+        for label, suffix, headers in (("API", "", [auth]), ("API gzip", "", [auth, "Accept-Encoding: gzip"]),
+                                       ("API metadata", "?metadata=true", [auth])):
+            rates = []
+            for _ in range(runs):
+                size, seconds = timed_api(url + suffix, headers)
+                rates.append((n / seconds, size / seconds / 1e6))
+            results[label] = (median([r[0] for r in rates]), median([r[1] for r in rates]))
+            log(f"datasets: {label} {results[label][0]:,.0f} lines/s, {results[label][1]:.1f} MB/s")
+        lines = int(sh("bash", "-c", f"set -o pipefail; curl -fsS -H '{auth}' '{url}' | wc -l"))
+        if lines != n:
+            raise RuntimeError(f"the dataset has {lines} lines, not {n}")
+        # Live heap while a client reads at 1 MB/s (backpressure down to the cursor).
+        time.sleep(2)
+        idle_live = service.live_heap()
+        client = subprocess.Popen(["curl", "-sS", "-o", "/dev/null", "--limit-rate", "1M", "-H", auth, url])
+        with service.sampling(1.0) as samples:
+            time.sleep(heap_seconds)
+        reading_live = service.live_heap()
+        still_running = client.poll() is None
+        client.terminate()
+        client.wait()
+    rates = []
+    for _ in range(runs):
+        count, size, seconds = psql_copy(dataset_reference())
+        if count != n:
+            raise RuntimeError(f"the SQL reference gave {count} lines, not {n}")
+        rates.append((n / seconds, size / seconds / 1e6))
+    results["SQL reference"] = (median([r[0] for r in rates]), median([r[1] for r in rates]))
+    log(f"datasets: SQL reference {results['SQL reference'][0]:,.0f} lines/s, {results['SQL reference'][1]:.1f} MB/s")
+    # The service's query alone through psql: what PostgreSQL spends before the service assembles
+    # anything; and where that time goes.
+    for metadata in (False, True):
+        label = "service query alone" + (", metadata" if metadata else "")
+        rows, _, seconds = psql_copy(f"SELECT q::text FROM ({queries[metadata]}) q")
+        results[label] = (n / seconds, rows / seconds)
+        log(f"datasets: {label}: {rows / seconds:,.0f} rows/s, {n / seconds:,.0f} conversations/s")
+    explained = {"reference": explain_costs(dataset_reference()), "service": explain_costs(queries[False]),
+                 "service, metadata": explain_costs(queries[True])}
+    for label, (total, parts) in explained.items():
+        log(f"datasets: EXPLAIN ANALYZE {label}: {total / 1000:.1f} s; "
+            + "; ".join(f"{name} {ms / 1000:.1f} s ({loops:,} loops)" for ms, name, loops in parts[1:6]))
+    return {"n": n, "messages": messages, "executions": executions, "results": results,
+            "heap": (idle_live, reading_live, max(s[1] for s in samples), still_running), "explained": explained}
+
+
+def dataset_section(d, quick):
+    r = d["results"]
+    api, ref, gz, meta = r["API"], r["SQL reference"], r["API gzip"], r["API metadata"]
+    alone, alone_meta = r["service query alone"], r["service query alone, metadata"]
+    idle, reading, peak, running = d["heap"]
+    out = ["## Datasets: `GET /api/v1/datasets/conversations`", "",
+           f"{d['n']:,} conversations of 10 messages with 4 tool calls each ({d['messages']:,} messages,"
+           f" {d['executions']:,} tool executions, a task each, feedback on half of them), loaded with"
+           f" `INSERT ... SELECT generate_series` in time order (concurrent agents); {'one run' if quick else 'median of 3 runs'}."
+           " Each line: 12 messages (2 tool results come from executions), 3 tools, about 3.3 kB."
+           " Reference: psql `\\copy` of one query building the same lines (checked equal on the first 500)"
+           " over the same index, with the same execution lookup (`DATASET_REFERENCE` in bench.py).", "",
+           "| case | store | reference (same run) | ratio | target |", "|---|---|---|---|---|",
+           f"| dataset, default parameters | {api[0]:,.0f} lines/s, {api[1]:.1f} MB/s |"
+           f" SQL building the same lines {ref[0]:,.0f} lines/s, {ref[1]:.1f} MB/s | {api[0] / ref[0]:.2f} | 0.7 |",
+           f"| dataset, gzip | {gz[0]:,.0f} lines/s, {gz[1]:.1f} MB/s on the wire | same | {gz[0] / ref[0]:.2f} | - |",
+           f"| dataset, metadata=true (feedback and task per row) | {meta[0]:,.0f} lines/s, {meta[1]:.1f} MB/s | same |"
+           f" {meta[0] / ref[0]:.2f} | - |",
+           f"| the service's query alone (psql, no assembly) | {alone[0]:,.0f} conversations/s ({alone[1]:,.0f} rows/s);"
+           f" with metadata {alone_meta[0]:,.0f} | same | {alone[0] / ref[0]:.2f} | - |",
+           f"| memory, dataset read at 1 MB/s | live heap {reading:.0f} MiB after GC (idle {idle:.0f}); heap used peak"
+           f" {peak:.0f} MiB{'' if running else ' (dataset ended early)'} | growth {reading - idle:.0f} MiB | - |"
+           " < 64 MiB growth |", "", "EXPLAIN ANALYZE (time summed over loops; per-loop times are rounded to 1 µs):", ""]
+    for label, (total, parts) in d["explained"].items():
+        out.append(f"- {label}: {total / 1000:.1f} s; " + "; ".join(
+            f"{name} {ms / 1000:.1f} s ({loops:,} loops)" for ms, name, loops in parts[1:6]))
+    return "\n".join(out) + "\n"
+
+
 # ---------------------------------------------------------------- report
 
 def machine():
@@ -462,6 +832,9 @@ def machine():
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="100,000 rows, one run: a smoke test")
+    parser.add_argument("--case", choices=("all", "datasets"), default="all",
+                        help="datasets: only the conversations dataset case; its section of the results file is"
+                             " replaced, the rest kept")
     parser.add_argument("--resp-events", nargs=3, metavar=("N", "STREAM", "TAG"),
                         help="only write N XADD commands for STREAM to stdout (for redis-cli --pipe)")
     args = parser.parse_args()
@@ -478,6 +851,21 @@ def main():
         log("building the service")
         sh(str(ROOT / "mvnw"), "-q", "-B", "-DskipTests", "package", capture=False)
     prepare_database()
+    conversations = 5_000 if args.quick else 100_000
+    heap_seconds = 15 if args.quick else 60
+    results_file = ROOT / "bench" / ("RESULTS-quick.md" if args.quick else "RESULTS.md")
+    if args.case == "datasets":
+        section = dataset_section(case_datasets(conversations, runs, heap_seconds), args.quick)
+        section = section.replace("## Datasets: `GET /api/v1/datasets/conversations`",
+                                  "## Datasets: `GET /api/v1/datasets/conversations`\n\n"
+                                  f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())},"
+                                  f" `bench/run.sh{' --quick' if args.quick else ''} --case datasets`."
+                                  f" Machine: {machine()}.", 1)
+        print("\n" + section)
+        previous = results_file.read_text() if results_file.exists() else "# Benchmark results\n"
+        kept = previous.split("\n## Datasets", 1)[0].rstrip("\n")
+        results_file.write_text(kept + "\n\n" + section)
+        return 0
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         ingest, copy_rate, _, ingest_memory = case_ingest(n, runs, tmp, consumers_list=(1,) if args.quick else (1, 2))
@@ -515,6 +903,7 @@ def main():
                      "-Xmx512m", "-", "-"))
         rows.append(("5. memory, export (case 4)", f"peak RSS {peak(export_memory, 0):.0f} MiB, heap {peak(export_memory, 1):.0f} MiB",
                      "-Xmx512m", "-", "-"))
+        datasets = case_datasets(conversations, runs, heap_seconds)
         rows.append(("5. memory, export read at 1 MB/s",
                      f"live heap {exporting_live:.0f} MiB after GC (idle {idle_live:.0f}); heap used peak"
                      f" {throttled_peak:.0f} MiB; RSS {throttled_rss:.0f} MiB{'' if running else ' (export ended early)'}",
@@ -524,9 +913,9 @@ def main():
     header = (f"# Benchmark results\n\n{'Quick run (100,000 rows, one run)' if args.quick else 'Full run: 1,000,000 rows, median of 3 runs'},"
               f" {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, `bench/run.sh{' --quick' if args.quick else ''}`.\n\n"
               f"Machine: {machine()}.\n\n")
-    report = header + "\n".join(table) + "\n"
+    report = header + "\n".join(table) + "\n\n" + dataset_section(datasets, args.quick)
     print("\n" + report)
-    (ROOT / "bench" / ("RESULTS-quick.md" if args.quick else "RESULTS.md")).write_text(report)
+    results_file.write_text(report)
     reset_streams()
 
 

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# Benchmarks: bench/run.sh [--quick]. See bench/bench.py, bench/http_ingest.py and the README's Performance section.
+# Benchmarks: bench/run.sh [--quick] [--case datasets]. See bench/bench.py, bench/http_ingest.py and
+# the README's Performance section.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python3 bench/bench.py "$@"
-# HTTP ingest in requests of 1, 100 and 10,000 records (its own figures, bench/RESULTS-http-ingest*.md).
+# HTTP ingest in requests of 1, 100 and 10,000 records (its own figures, bench/RESULTS-http-ingest*.md);
+# not when one case of bench.py was asked for.
 quick=()
 for arg in "$@"; do
   if [ "$arg" = "--quick" ]; then quick=(--quick); fi
+  if [ "$arg" = "--case" ]; then exit 0; fi
 done
 exec python3 bench/http_ingest.py "${quick[@]}"

@@ -60,11 +60,14 @@ public class ConversationDatasets {
         return exports.inSlot(ExportMetrics.CONVERSATIONS, () -> conversations(query)
                         .select().where(conversation -> matches(request, conversation)))
                 .collect().in(DatasetSummary.Builder::new, (summary, conversation) -> {
+                    if (summary.emitted() >= limit) {
+                        return; // the export has stopped here: nothing after it is counted, splits included
+                    }
                     Split split = request.splitRule().of(conversation.id);
                     if (conversation.isEmitted()) {
                         summary.split(split);
                     }
-                    if (!inRequestedSplit(request, conversation) || summary.emitted() >= limit) {
+                    if (!inRequestedSplit(request, conversation)) {
                         return;
                     }
                     if (conversation.isEmitted()) {

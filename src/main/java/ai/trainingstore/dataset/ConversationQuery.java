@@ -30,17 +30,23 @@ record ConversationQuery(String sql, Tuple parameters) {
             parameters.addArrayOfString(request.conversationIds().toArray(String[]::new));
             conditions.add("m.conversation_id = ANY($" + parameters.size() + "::text[])");
         }
+        // Task status and feedback are looked up only when the request uses them (metadata, the
+        // task_status filter, score filters): the feedback lookups run for every row and are most
+        // of the query's time otherwise.
+        boolean taskStatus = request.metadata() || !request.taskStatuses().isEmpty();
+        boolean feedback = request.metadata() || !request.minScores().isEmpty() || !request.maxScores().isEmpty();
         String sql = "SELECT m.conversation_id, m.message_id, m.role, m.content, m.name, m.tool_calls::text AS tool_calls,"
                 + " m.tool_call_id, m.tools::text AS tools, m.agent_id, m.task_id, m.occurred_at,"
-                + " t.status AS task_status,"
+                + (taskStatus ? " t.status AS task_status," : " NULL::text AS task_status,")
                 + " CASE WHEN m.role = 'assistant' AND jsonb_typeof(m.tool_calls) = 'array' THEN"
                 + " (SELECT jsonb_object_agg(e.execution_id, jsonb_build_object('output_result', e.output_result,"
                 + " 'error', e.error))::text FROM " + EXECUTIONS + " e"
                 + " WHERE e.execution_id IN (SELECT c ->> 'id' FROM jsonb_array_elements(m.tool_calls) AS c)"
                 + " AND (e.output_result IS NOT NULL OR e.error IS NOT NULL)) END AS executions,"
-                + " " + feedback("'conversation'", "m.conversation_id") + " AS conversation_feedback,"
-                + " CASE WHEN m.task_id IS NOT NULL THEN " + feedback("'task'", "m.task_id") + " END AS task_feedback"
-                + " FROM " + MESSAGES + " m LEFT JOIN " + TASKS + " t ON t.task_id = m.task_id"
+                + (feedback ? " " + feedback("'conversation'", "m.conversation_id") + " AS conversation_feedback,"
+                        + " CASE WHEN m.task_id IS NOT NULL THEN " + feedback("'task'", "m.task_id") + " END AS task_feedback"
+                        : " NULL::text AS conversation_feedback, NULL::text AS task_feedback")
+                + " FROM " + MESSAGES + " m" + (taskStatus ? " LEFT JOIN " + TASKS + " t ON t.task_id = m.task_id" : "")
                 + (conditions.isEmpty() ? "" : " WHERE " + String.join(" AND ", conditions))
                 + " ORDER BY m.conversation_id COLLATE \"C\", m.seq, m.occurred_at, m.message_id";
         return new ConversationQuery(sql, parameters);

@@ -18,7 +18,7 @@ public record DatasetSummary(
         @Schema(description = "Messages in the emitted lines")
         long messages,
         @JsonProperty("tool_calls") long toolCalls,
-        @Schema(description = "Emitted conversations per split, before the split parameter is applied")
+        @Schema(description = "Emitted conversations per split, before the split parameter is applied (up to where a limit stops the export)")
         Map<String, Long> splits,
         @Schema(description = "Per emitted line: an estimate of characters / 4")
         Tokens tokens) {
