@@ -35,7 +35,7 @@ JAR = ROOT / "target" / "quarkus-app" / "quarkus-run.jar"
 DB = "training_bench"
 PORT = 18080
 TOKEN = "bench-token"
-STREAMS = {kind: f"bench:{kind}" for kind in ("events", "tasks", "tool_executions", "workflows", "messages")}
+STREAMS = {kind: f"bench:{kind}" for kind in ("events", "tasks", "tool_executions", "workflows", "messages", "feedback")}
 EVENT_COLUMNS = ["event_id", "event_type", "agent_id", "task_id", "workflow_id", "session_id", "payload",
                  "attributes", "occurred_at", "stream_entry_id"]
 

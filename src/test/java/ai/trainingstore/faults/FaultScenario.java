@@ -78,6 +78,7 @@ final class FaultScenario implements AutoCloseable {
         environment.put("TRAINING_STORE_STREAMS_TOOL_EXECUTIONS", stream("tool_executions"));
         environment.put("TRAINING_STORE_STREAMS_WORKFLOWS", stream("workflows"));
         environment.put("TRAINING_STORE_STREAMS_MESSAGES", stream("messages"));
+        environment.put("TRAINING_STORE_STREAMS_FEEDBACK", stream("feedback"));
         environment.put("TRAINING_STORE_STREAMS_DEAD_LETTER", stream("dead-letter"));
         environment.put("TRAINING_STORE_GROUP", group());
         environment.put("TRAINING_STORE_BATCH_BLOCK", "500ms");
@@ -175,7 +176,8 @@ final class FaultScenario implements AutoCloseable {
                 .isEqualTo(tasksPublished());
         assertThat(count("SELECT count(*) FROM training_data.training_events WHERE agent_id = ? AND event_type <> 'fault_test'"))
                 .isZero();
-        assertThat(length(stream("dead-letter"))).as("dead letters").isZero();
+        assertThat(length(stream("dead-letter"))).as("dead letters: %s", command(Request.cmd(Command.XRANGE)
+                .arg(stream("dead-letter")).arg("-").arg("+").arg("COUNT").arg("5"))).isZero();
     }
 
     /** Tasks whose row is what folding all their updates gives: last status, every step, first time. */
@@ -223,7 +225,7 @@ final class FaultScenario implements AutoCloseable {
     public void close() {
         try {
             // One DEL per key: on a Redis Cluster the streams live on different hash slots.
-            for (String kind : List.of("events", "tasks", "tool_executions", "workflows", "messages", "dead-letter")) {
+            for (String kind : List.of("events", "tasks", "tool_executions", "workflows", "messages", "feedback", "dead-letter")) {
                 command(Request.cmd(Command.DEL).arg(stream(kind)));
             }
         } catch (RuntimeException ignored) {
