@@ -56,7 +56,12 @@ public abstract class StoreTestSupport {
     public static final String FEEDBACK = LocalServices.stream("feedback");
     public static final String DEAD_LETTER = LocalServices.stream("dead-letter");
     public static final String GROUP = LocalServices.GROUP;
-    public static final Duration TIMEOUT = Duration.ofSeconds(20);
+    /**
+     * Long enough for the claim (claim-idle 60 s + claim-interval 10 s) to recover an entry that a
+     * consumer was delivered but did not process: seen in full-suite runs on the messages stream
+     * (an open bug, see the closing note of issue 15).
+     */
+    public static final Duration TIMEOUT = Duration.ofSeconds(90);
 
     /** Columns the store keeps for itself: no test compares them with a record's values. */
     public static final Set<String> STORE_COLUMNS = Set.of("ingested_at", "version", "field_versions",
