@@ -60,6 +60,26 @@ class HostileDeadLettersAndStatsTest extends HostileSupport {
                             + "&" + hostile.pick(List.of("after", "limit")) + "=" + hostile.value().encoded();
                     return Request.get(value.family(), target, EXPORT_TOKEN);
                 }),
+                new Property("dataset parameters (conversations and summary)", (hostile, i) -> {
+                    // Every parameter of the conversations dataset with a hostile value, on the lines and the
+                    // summary; a conversation filter that matches nothing keeps a valid request cheap.
+                    List<String> names = List.of("format", "metadata", "from", "to", "conversation_id", "agent_id",
+                            "task_id", "task_status", "has_tools", "min_score", "max_score", "limit", "after", "split",
+                            "validation_fraction", "test_fraction", "split_seed");
+                    String name = hostile.parameterName(names);
+                    Hostile.Value value = switch (name) {
+                        case "from", "to" -> hostile.dateValue();
+                        case "limit", "validation_fraction", "test_fraction" -> hostile.numberValue();
+                        case "min_score", "max_score" -> hostile.chance(0.5) ? hostile.value()
+                                : new Hostile.Value("score " + hostile.numberValue().family(),
+                                        "correctness%3A" + hostile.numberValue().encoded());
+                        default -> hostile.value();
+                    };
+                    String path = hostile.chance(0.5) ? "/api/v1/datasets/conversations"
+                            : "/api/v1/datasets/conversations/summary";
+                    return Request.get(value.family(), path + "?conversation_id=hostile-none&" + name + "="
+                            + value.encoded(), EXPORT_TOKEN);
+                }),
                 new Property("stats parameters", (hostile, i) -> {
                     Hostile.Value value = hostile.value();
                     return Request.get(value.family(), "/api/v1/stats?" + hostile.parameterName(List.of("kind", "x"))
