@@ -3,6 +3,8 @@ package ai.trainingstore.api;
 import ai.trainingstore.dataset.ConversationDatasets;
 import ai.trainingstore.dataset.ConversationRequest;
 import ai.trainingstore.dataset.DatasetSummary;
+import ai.trainingstore.dataset.TrajectoryDatasets;
+import ai.trainingstore.dataset.TrajectoryRequest;
 import ai.trainingstore.security.ApiTokens;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.core.buffer.Buffer;
@@ -18,20 +20,23 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.jboss.resteasy.reactive.RestMulti;
 
 /**
- * {@code GET /api/v1/datasets/conversations}: conversations as fine-tuning lines (contract section
- * 6.1), streamed like row exports: validated before the first byte, cut without the final chunk on
- * failure, gzip on request, sharing the export slots.
+ * {@code GET /api/v1/datasets/...}: conversations as fine-tuning lines (contract section 6.1) and
+ * tasks as ATIF trajectories (6.2), streamed like row exports: validated before the first byte,
+ * cut without the final chunk on failure, gzip on request, sharing the export slots.
  */
-@Path("/api/v1/datasets/conversations")
+@Path("/api/v1/datasets")
 public class DatasetResource {
 
     private final ConversationDatasets conversations;
+    private final TrajectoryDatasets trajectories;
 
-    public DatasetResource(ConversationDatasets conversations) {
+    public DatasetResource(ConversationDatasets conversations, TrajectoryDatasets trajectories) {
         this.conversations = conversations;
+        this.trajectories = trajectories;
     }
 
     @GET
+    @Path("/conversations")
     @RolesAllowed(ApiTokens.EXPORT)
     @Operation(summary = "Conversations as OpenAI chat fine-tuning JSONL (or the Hugging Face / TRL shape)",
             description = "Query: format=openai|messages; metadata=true; from/to (first message); conversation_id,"
@@ -45,11 +50,25 @@ public class DatasetResource {
     }
 
     @GET
-    @Path("/summary")
+    @Path("/conversations/summary")
     @Produces(MediaType.APPLICATION_JSON)
     @RolesAllowed(ApiTokens.EXPORT)
     @Operation(summary = "What the same conversations request emits, counted: skip reasons, splits, token estimates")
     public Uni<DatasetSummary> summary(@Context UriInfo uri) {
         return conversations.summary(ConversationRequest.parse(uri.getQueryParameters(), null));
+    }
+
+    @GET
+    @Path("/trajectories")
+    @RolesAllowed(ApiTokens.EXPORT)
+    @Operation(summary = "Tasks as ATIF trajectories (ATIF-v1.4): numbered steps, observations, the task and its feedback",
+            description = "Query: from/to (task first_occurred_at); task_id, agent_id, workflow_id, task_type, status"
+                    + " (repeat for any of); min_score/max_score=<name>:<number> (feedback on the task); limit;"
+                    + " after=<task_id>; split=train|validation|test with validation_fraction, test_fraction,"
+                    + " split_seed. Lines in task_id order (bytewise).")
+    public RestMulti<Buffer> trajectories(@Context UriInfo uri, @HeaderParam("Accept-Encoding") String acceptEncoding) {
+        TrajectoryRequest request = TrajectoryRequest.parse(uri.getQueryParameters(), acceptEncoding);
+        return ExportResource.download(trajectories.export(request), "application/x-ndjson", request.fileName(),
+                request.gzip());
     }
 }

@@ -81,10 +81,7 @@ final class ChatLine {
         conversation.agentIds.forEach(metadata.putArray("agent_ids")::add);
         conversation.taskIds.forEach(metadata.putArray("task_ids")::add);
         metadata.put("task_status", conversation.taskStatuses.stream().findFirst().orElse(null));
-        ObjectNode feedback = metadata.putObject("feedback");
-        conversation.feedback.forEach((name, scored) -> feedback.set(name,
-                scored.path("value").isNull() || scored.path("value").isMissingNode() ? scored.path("label")
-                        : scored.path("value")));
+        metadata.set("feedback", Feedback.values(conversation.feedback));
         metadata.put("first_occurred_at", RowEncoder.instant(conversation.firstOccurredAt));
         metadata.put("last_occurred_at", RowEncoder.instant(conversation.lastOccurredAt));
         metadata.put("split", split.id());

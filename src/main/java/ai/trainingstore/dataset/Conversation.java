@@ -94,9 +94,7 @@ final class Conversation {
 
     /** The feedback value of a name, when there is one with a value. */
     Optional<Double> score(String name) {
-        JsonNode scored = feedback.get(name);
-        return scored == null || !scored.path("value").isNumber() ? Optional.empty()
-                : Optional.of(scored.path("value").doubleValue());
+        return Feedback.score(feedback, name);
     }
 
     /** Rows of one conversation in the query's order. */
@@ -118,7 +116,8 @@ final class Conversation {
         return new Message(row.role(), row.content(), row.name(), calls, row.toolCallId(), null);
     }
 
-    private static ToolCall toolCall(JsonNode call) {
+    /** A stored call ({@code {id, function: {name, arguments}}}) with its arguments read as an object when they are one. */
+    static ToolCall toolCall(JsonNode call) {
         JsonNode function = call.path("function");
         JsonNode arguments = function.path("arguments");
         ObjectNode object = null;
@@ -177,11 +176,15 @@ final class Conversation {
 
     /** The execution's output_result as compact JSON text (a JSON string as itself), else its error. */
     private static String resultText(JsonNode execution) {
-        JsonNode output = execution.path("output_result");
-        if (!output.isMissingNode() && !output.isNull()) {
+        return resultText(execution.path("output_result"), execution.path("error").asText(null));
+    }
+
+    /** An output result as compact JSON text (a JSON string as itself), else the error, else "". */
+    static String resultText(JsonNode output, String error) {
+        if (output != null && !output.isMissingNode() && !output.isNull()) {
             return output.isTextual() ? output.textValue() : output.toString();
         }
-        return execution.path("error").asText("");
+        return error == null ? "" : error;
     }
 
     /** Rule 3: nothing after the last assistant message (its own calls' results included). */

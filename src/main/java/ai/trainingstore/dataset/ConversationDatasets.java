@@ -1,17 +1,12 @@
 package ai.trainingstore.dataset;
 
-import ai.trainingstore.dataset.ConversationRequest.Score;
 import ai.trainingstore.dataset.SplitRule.Split;
 import ai.trainingstore.export.ExportMetrics;
 import ai.trainingstore.export.ExportService;
-import ai.trainingstore.record.EntryParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.core.buffer.Buffer;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.io.ByteArrayOutputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,9 +21,6 @@ import java.util.Optional;
  */
 @ApplicationScoped
 public class ConversationDatasets {
-
-    /** Lines per written chunk: far fewer writes, and better compression. */
-    private static final int LINES_PER_CHUNK = 100;
 
     private final ExportService exports;
 
@@ -46,9 +38,9 @@ public class ConversationDatasets {
                     .select().where(conversation -> inRequestedSplit(request, conversation))
                     .select().first(request.limit().orElse(Long.MAX_VALUE))
                     .map(conversation -> line(request, conversation))
-                    .group().intoLists().of(LINES_PER_CHUNK)
+                    .group().intoLists().of(JsonLines.PER_CHUNK)
                     .invoke(chunk -> exports.written(ExportMetrics.CONVERSATIONS, chunk.size()))
-                    .map(ConversationDatasets::joined);
+                    .map(JsonLines::joined);
             return ExportService.bytes(lines, request.gzip(), "conversations dataset");
         });
     }
@@ -129,36 +121,12 @@ public class ConversationDatasets {
         if (request.hasTools().isPresent() && request.hasTools().get() != (conversation.toolCallCount() > 0)) {
             return false;
         }
-        for (Score min : request.minScores()) {
-            if (conversation.score(min.name()).filter(value -> value >= min.bound()).isEmpty()) {
-                return false;
-            }
-        }
-        for (Score max : request.maxScores()) {
-            if (conversation.score(max.name()).filter(value -> value <= max.bound()).isEmpty()) {
-                return false;
-            }
-        }
-        return true;
+        return DatasetParameters.withinScores(conversation::score, request.minScores(), request.maxScores());
     }
 
     private static byte[] line(ConversationRequest request, Conversation conversation) {
-        Split split = request.splitRule().of(conversation.id);
-        try {
-            byte[] json = EntryParser.JSON.writeValueAsBytes(ChatLine.of(conversation, request.format(),
-                    request.metadata(), split));
-            byte[] line = java.util.Arrays.copyOf(json, json.length + 1);
-            line[json.length] = '\n';
-            return line;
-        } catch (JsonProcessingException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static byte[] joined(List<byte[]> lines) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(lines.size() * 1024);
-        lines.forEach(out::writeBytes);
-        return out.toByteArray();
+        return JsonLines.line(ChatLine.of(conversation, request.format(), request.metadata(),
+                request.splitRule().of(conversation.id)));
     }
 
     /** Characters / 4 of the line without its newline, rounded up. */

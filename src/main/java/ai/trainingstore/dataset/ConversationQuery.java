@@ -52,10 +52,7 @@ record ConversationQuery(String sql, Tuple parameters) {
         return new ConversationQuery(sql, parameters);
     }
 
-    /** Feedback on one target as {name: {value, label}}; the newest of a name wins. */
     private static String feedback(String targetKind, String targetId) {
-        return "(SELECT jsonb_object_agg(f.name, jsonb_build_object('value', f.value, 'label', f.label)"
-                + " ORDER BY f.occurred_at, f.feedback_id)::text FROM " + FEEDBACK + " f"
-                + " WHERE f.target_kind = " + targetKind + " AND f.target_id = " + targetId + ")";
+        return Feedback.lookup(FEEDBACK, targetKind, targetId);
     }
 }

@@ -49,7 +49,8 @@ record MessageRow(
                 json(row.getString("task_feedback")));
     }
 
-    private static JsonNode json(String text) {
+    /** JSON text from PostgreSQL as a tree; SQL NULL as JSON null. */
+    static JsonNode json(String text) {
         if (text == null) {
             return NullNode.getInstance();
         }

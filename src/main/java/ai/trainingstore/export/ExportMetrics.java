@@ -17,10 +17,12 @@ public class ExportMetrics {
 
     /** The label of the conversations dataset in the export meters (kinds are labelled by their id). */
     public static final String CONVERSATIONS = "dataset_conversations";
+    /** The label of the trajectories dataset. */
+    public static final String TRAJECTORIES = "dataset_trajectories";
     /** Every value of the {@code kind} label: each kind, then each dataset. */
     static final List<String> EXPORTS = java.util.stream.Stream.concat(
             java.util.Arrays.stream(RecordKind.values()).map(RecordKind::id),
-            java.util.stream.Stream.of(CONVERSATIONS)).toList();
+            java.util.stream.Stream.of(CONVERSATIONS, TRAJECTORIES)).toList();
 
     private final MeterRegistry registry;
 

@@ -7,7 +7,6 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
 
 /**
  * The row query of an export: whitelisted columns and filters, every value a bind parameter,
@@ -40,7 +39,7 @@ record ExportQuery(String sql, Tuple parameters) {
                     + parameters.size() + ")");
         });
         StringBuilder sql = new StringBuilder("SELECT ")
-                .append(columns.stream().map(ExportQuery::selectExpression).collect(Collectors.joining(", ")))
+                .append(RowEncoder.selectList(columns, null))
                 .append(" FROM ").append(request.kind().qualifiedTable());
         if (!conditions.isEmpty()) {
             sql.append(" WHERE ").append(String.join(" AND ", conditions));
@@ -51,10 +50,5 @@ record ExportQuery(String sql, Tuple parameters) {
             sql.append(" LIMIT $").append(parameters.size());
         });
         return new ExportQuery(sql.toString(), parameters);
-    }
-
-    /** JSON as its text, so it is written out without being parsed. */
-    private static String selectExpression(Column column) {
-        return column.type().isJson() ? column.name() + "::text AS " + column.name() : column.name();
     }
 }

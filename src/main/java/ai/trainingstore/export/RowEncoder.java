@@ -38,11 +38,27 @@ public abstract class RowEncoder {
         return format == ExportRequest.Format.CSV ? new Csv(columns) : new Jsonl(columns);
     }
 
+    /** The JSON-lines encoder of these columns: a row as the JSONL export writes it. */
+    public static RowEncoder jsonl(List<Column> columns) {
+        return new Jsonl(columns);
+    }
+
+    /**
+     * The select list an encoder reads, in column order (optionally qualified by a table alias):
+     * JSON as its text, so it is written out without being parsed.
+     */
+    public static String selectList(List<Column> columns, String alias) {
+        String prefix = alias == null ? "" : alias + ".";
+        return columns.stream().map(column -> column.type().isJson()
+                        ? prefix + column.name() + "::text AS " + column.name() : prefix + column.name())
+                .collect(java.util.stream.Collectors.joining(", "));
+    }
+
     /** Bytes that open the export (the CSV header row), possibly empty. */
     abstract byte[] header();
 
-    /** The bytes of these rows. */
-    final byte[] encode(List<Row> rows) {
+    /** The bytes of these rows (their first columns: the encoder's). */
+    public final byte[] encode(List<Row> rows) {
         out.reset();
         try {
             for (Row row : rows) {
