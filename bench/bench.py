@@ -32,8 +32,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 JAR = ROOT / "target" / "quarkus-app" / "quarkus-run.jar"
-DB = "training_bench"
-PORT = 18080
+# BENCH_DB / BENCH_PORT let two benchmarks run side by side on one machine.
+DB = os.environ.get("BENCH_DB", "training_bench")
+PORT = int(os.environ.get("BENCH_PORT", "18080"))
 TOKEN = "bench-token"
 STREAMS = {kind: f"bench:{kind}" for kind in ("events", "tasks", "tool_executions", "workflows", "messages", "feedback")}
 EVENT_COLUMNS = ["event_id", "event_type", "agent_id", "task_id", "workflow_id", "session_id", "payload",
