@@ -16,7 +16,7 @@ import org.junit.jupiter.api.TestFactory;
 
 /**
  * Hostile values for {@code GET /api/v1/dead-letters} (after, limit, unknown and repeated
- * parameters), {@code GET /api/v1/stats} (which takes none), {@code POST
+ * parameters), the datasets' parameters, {@code GET /api/v1/stats} (which takes none), {@code POST
  * /api/v1/dead-letters/replay} (bodies and content types) and the {@code Authorization} header of
  * every endpoint. Same rule and same checks afterwards as {@link HostileExportTest}, whose javadoc
  * says why these are JUnit dynamic tests over a seeded generator rather than jqwik properties.
@@ -80,6 +80,24 @@ class HostileDeadLettersAndStatsTest extends HostileSupport {
                     return Request.get(value.family(), path + "?conversation_id=hostile-none&" + name + "="
                             + value.encoded(), EXPORT_TOKEN);
                 }),
+                new Property("dataset parameters (trajectories)", (hostile, i) -> {
+                    // Every parameter of the trajectories dataset with a hostile value; a task filter that
+                    // matches nothing keeps a valid request cheap.
+                    List<String> names = List.of("from", "to", "task_id", "agent_id", "workflow_id", "task_type",
+                            "status", "min_score", "max_score", "limit", "after", "split", "validation_fraction",
+                            "test_fraction", "split_seed");
+                    String name = hostile.parameterName(names);
+                    Hostile.Value value = switch (name) {
+                        case "from", "to" -> hostile.dateValue();
+                        case "limit", "validation_fraction", "test_fraction" -> hostile.numberValue();
+                        case "min_score", "max_score" -> hostile.chance(0.5) ? hostile.value()
+                                : new Hostile.Value("score " + hostile.numberValue().family(),
+                                        "reward%3A" + hostile.numberValue().encoded());
+                        default -> hostile.value();
+                    };
+                    return Request.get(value.family(), "/api/v1/datasets/trajectories?task_id=hostile-none&" + name
+                            + "=" + value.encoded(), EXPORT_TOKEN);
+                }),
                 new Property("stats parameters", (hostile, i) -> {
                     Hostile.Value value = hostile.value();
                     return Request.get(value.family(), "/api/v1/stats?" + hostile.parameterName(List.of("kind", "x"))
@@ -128,7 +146,8 @@ class HostileDeadLettersAndStatsTest extends HostileSupport {
                 }),
                 new Property("authorization headers of every endpoint", (hostile, i) -> {
                     String target = hostile.pick(List.of("/api/v1/export/events?limit=1", "/api/v1/stats",
-                            "/api/v1/dead-letters?limit=1", "/api/v1/ingest/events", "/api/v1/dead-letters/replay"));
+                            "/api/v1/dead-letters?limit=1", "/api/v1/ingest/events", "/api/v1/dead-letters/replay",
+                            "/api/v1/datasets/trajectories?limit=1"));
                     String header = hostile.pick(List.of("Bearer", "Bearer ", "bearer " + EXPORT_TOKEN,
                             "Bearer  " + EXPORT_TOKEN, "Bearer " + EXPORT_TOKEN + " x", "Basic " + EXPORT_TOKEN,
                             "Bearer " + "t".repeat(4_000), "Bearer " + EXPORT_TOKEN.substring(1), "Bearer %00",
