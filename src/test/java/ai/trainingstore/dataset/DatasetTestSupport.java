@@ -447,9 +447,14 @@ abstract class DatasetTestSupport extends StoreTestSupport {
      * open. Other test runs on the machine have their own backends, which this never counts.
      */
     long openDatasetBackends() {
+        return openBackends("SELECT m.conversation_id");
+    }
+
+    /** This JVM's connections idle in a transaction whose last query starts so: open cursors waiting for a client. */
+    long openBackends(String queryStart) {
         Set<Integer> ports = ownLocalPorts();
         return query("SELECT client_port FROM pg_stat_activity WHERE state LIKE 'idle in transaction%'"
-                + " AND query LIKE 'SELECT m.conversation_id%' AND pid <> pg_backend_pid()").stream()
+                + " AND starts_with(query, ?) AND pid <> pg_backend_pid()", queryStart).stream()
                 .map(row -> (Integer) row.get("client_port"))
                 .filter(port -> port != null && ports.contains(port))
                 .count();
