@@ -295,6 +295,24 @@ class ConsoleTest extends StoreTestSupport {
     }
 
     @Test
+    void theBuilderOffersTheTrajectoriesDatasetWithoutAFormatParameter() throws Exception {
+        String task = unique("builder-task");
+        xadd(TASKS, "task_id", task, "agent_id", "console-agent", "status", "completed");
+        xadd(MESSAGES, "conversation_id", task, "task_id", task, "role", "user", "content", "Ship it.", "seq", "1");
+        awaitRows(1, "SELECT message_id FROM training_data.training_messages WHERE task_id = ?", task);
+        awaitRows(1, "SELECT task_id FROM training_data.training_tasks WHERE task_id = ?", task);
+
+        open("#/export?kind=dataset:trajectories&task_id=" + task);
+        browser.wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("ex-curl"), task));
+        String command = browser.driver.findElement(By.id("ex-curl")).getText();
+        assertThat(command).contains("/api/v1/datasets/trajectories?", "-o trajectories.jsonl").doesNotContain("format=");
+        browser.driver.findElement(By.id("ex-preview")).click();
+        browser.wait.until(driver -> driver.findElements(By.cssSelector("#ex-table tbody tr")).size() == 1);
+        assertThat(browser.driver.findElement(By.cssSelector("#ex-table tbody tr")).getText())
+                .contains("ATIF-v1.4", task, "Ship it.");
+    }
+
+    @Test
     void aWrongTokenShowsTheApisErrorText() {
         String apiError = given().auth().oauth2("wrong-token").get("/api/v1/stats").then().statusCode(401)
                 .extract().jsonPath().getString("error");

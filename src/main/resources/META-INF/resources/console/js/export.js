@@ -14,12 +14,16 @@ const COLUMNS = {
   feedback: ['target_kind', 'target_id', 'name', 'label', 'source', 'agent_id', 'feedback_id'],
   'dataset:conversations': ['conversation_id', 'agent_id', 'task_id', 'task_status', 'has_tools', 'min_score',
     'max_score', 'split', 'validation_fraction', 'test_fraction', 'split_seed', 'metadata', 'after'],
+  'dataset:trajectories': ['task_id', 'agent_id', 'workflow_id', 'task_type', 'status', 'min_score', 'max_score',
+    'split', 'validation_fraction', 'test_fraction', 'split_seed', 'after'],
 };
 /** Datasets offered beside the kinds, with their formats (the first is the default). */
-const DATASETS = ['dataset:conversations'];
+const DATASETS = ['dataset:conversations', 'dataset:trajectories'];
 const FORMATS = {
   row: [['jsonl', 'JSON lines (jsonl)'], ['csv', 'CSV']],
-  dataset: [['openai', 'OpenAI chat fine-tuning (openai)'], ['messages', 'Hugging Face / TRL (messages)']],
+  'dataset:conversations': [['openai', 'OpenAI chat fine-tuning (openai)'], ['messages', 'Hugging Face / TRL (messages)']],
+  // One shape only: the first format is never sent, so the request carries no format parameter.
+  'dataset:trajectories': [['atif', 'ATIF trajectories (ATIF-v1.4)']],
 };
 const IDENTITY = { events: 'event_id', tasks: 'task_id', tool_executions: 'execution_id', workflows: 'workflow_id',
   messages: 'message_id', feedback: 'feedback_id' };
@@ -89,7 +93,7 @@ export function render(main, params) {
   }
 
   function formats() {
-    return FORMATS[kind.value.startsWith('dataset:') ? 'dataset' : 'row'];
+    return FORMATS[kind.value] || FORMATS.row;
   }
 
   function fillFormats(chosen) {
