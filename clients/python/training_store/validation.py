@@ -81,13 +81,64 @@ def encode_record(kind: Kind, fields: Mapping[str, Any], attributes: Optional[Ma
         document[name] = value
     _check_required(kind, fields, stored_text)
     _check_kind_rule(kind, fields, stored_text)
-    text = json.dumps(document, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    text = encode_json(document)
     size = len(DATA_FIELD) + len(text.encode("utf-8"))
     if size > max_entry_bytes:
         raise ValueError(f"The record is {size:,} bytes, over the limit of {max_entry_bytes:,} bytes "
                          "(training-store.delivery.max-entry-bytes): split the record, or store large "
                          "content elsewhere and send a reference.")
     return text
+
+
+# Deeper than this, the record is encoded without recursion: json.dumps recurses once per level and
+# would hit Python's recursion limit below the store's 1,000 levels when called from deep in a stack.
+_RECURSIVE_ENCODING_DEPTH = 100
+
+
+def encode_json(document: Dict[str, Any]) -> str:
+    if _depth(document) <= _RECURSIVE_ENCODING_DEPTH:
+        return json.dumps(document, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    out = []
+    pending: list = [document]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, _Literal):
+            out.append(item.text)
+        elif isinstance(item, dict):
+            parts: list = [_Literal("{")]
+            for i, (key, value) in enumerate(item.items()):
+                parts += [_Literal(("," if i else "") + json.dumps(key, ensure_ascii=False) + ":"), value]
+            pending.extend(reversed(parts + [_Literal("}")]))
+        elif isinstance(item, (list, tuple)):
+            parts = [_Literal("[")]
+            for i, value in enumerate(item):
+                parts += [_Literal(",")] if i else []
+                parts.append(value)
+            pending.extend(reversed(parts + [_Literal("]")]))
+        else:
+            out.append(json.dumps(item, ensure_ascii=False, allow_nan=False))
+    return "".join(out)
+
+
+class _Literal:
+    __slots__ = ("text",)
+
+    def __init__(self, text: str):
+        self.text = text
+
+
+def _depth(value: Any) -> int:
+    deepest = 0
+    pending = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, dict):
+            deepest = max(deepest, depth)
+            pending.extend((child, depth + 1) for child in item.values())
+        elif isinstance(item, (list, tuple)):
+            deepest = max(deepest, depth)
+            pending.extend((child, depth + 1) for child in item)
+    return deepest
 
 
 def _check_required(kind: Kind, fields: Mapping[str, Any], stored_text: Mapping[str, str]) -> None:
