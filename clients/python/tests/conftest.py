@@ -53,6 +53,10 @@ class Service:
     process: subprocess.Popen
     log_path: Path
 
+    @property
+    def port(self) -> int:
+        return int(self.url.rsplit(":", 1)[1])
+
     def settings(self, **overrides) -> Settings:
         values = dict(redis_url=REDIS_URL, url=self.url, token=self.token, streams=self.streams)
         values.update(overrides)

@@ -21,6 +21,8 @@ class Settings:
     max_entry_bytes: int = DEFAULT_MAX_ENTRY_BYTES
     # Seconds an export waits for the next bytes before it counts the connection as dropped.
     export_timeout: float = 60.0
+    # Attempts in a row that bring no new record before an export gives up.
+    export_attempts: int = 6
 
     def __post_init__(self):
         unknown = set(self.streams) - set(KINDS)

@@ -228,11 +228,15 @@ def _response_records(base_url: str, token: str, path: str, query: Params, timeo
         if response.getheader("Content-Encoding", "").lower() == "gzip":
             gunzip = zlib.decompressobj(16 + zlib.MAX_WBITS)
         while True:
+            cut = None
             try:
-                data = response.read(65536)
-            except (OSError, http.client.HTTPException) as e:  # IncompleteRead: no final chunk
-                raise _Cut(f"connection dropped: {type(e).__name__}") from None
-            if not data:
+                # read1: what has arrived, so that a cut loses no byte that came before it.
+                data = response.read1(65536)
+            except http.client.IncompleteRead as e:  # closed without the final chunk
+                data, cut = e.partial, "connection closed before the end of the export"
+            except (OSError, http.client.HTTPException) as e:
+                data, cut = b"", f"connection dropped: {type(e).__name__}: {e}"
+            if not data and cut is None:
                 break
             if gunzip is not None:
                 try:
@@ -240,6 +244,8 @@ def _response_records(base_url: str, token: str, path: str, query: Params, timeo
                 except zlib.error as e:
                     raise _Cut(f"gzip stream broken: {e}") from None
             yield from records.feed(data)
+            if cut is not None:
+                raise _Cut(cut)
         if gunzip is not None and not gunzip.eof:
             raise _Cut("gzip stream ended without its trailer")
     finally:
@@ -294,7 +300,8 @@ def export_rows(settings, data_type: str, output_path: str, format: str = "jsonl
                                                     "after")))
     cursor = row_cursor_csv(kind.identity) if format == "csv" else row_cursor_jsonl(kind.identity)
     return download(settings.url, settings.token, f"/api/v1/export/{kind.id}", params, output_path,
-                    Resume(csv_header=format == "csv", cursor=cursor), _limit(limit), settings.export_timeout)
+                    Resume(csv_header=format == "csv", cursor=cursor), _limit(limit), settings.export_timeout,
+                    settings.export_attempts)
 
 
 def export_dataset(settings, dataset: str, output_path: str, format: Optional[str] = None,
@@ -326,7 +333,7 @@ def export_dataset(settings, dataset: str, output_path: str, format: Optional[st
                              "'extra'.")
         resume = Resume(csv_header=False, cursor=json_line_cursor("session_id"))
     return download(settings.url, settings.token, f"/api/v1/datasets/{dataset}", params, output_path, resume,
-                    _limit(limit), settings.export_timeout)
+                    _limit(limit), settings.export_timeout, settings.export_attempts)
 
 
 def _filter_params(filters, reserved: Sequence[str]) -> Params:
