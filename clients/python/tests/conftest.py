@@ -28,7 +28,8 @@ import redis
 
 CLIENT_DIR = Path(__file__).resolve().parents[1]
 REPO = CLIENT_DIR.parents[1]
-JAR = REPO / "target" / "quarkus-app" / "quarkus-run.jar"
+# TRAINING_STORE_JAR runs the suite against another build of the store.
+JAR = Path(os.environ.get("TRAINING_STORE_JAR") or REPO / "target" / "quarkus-app" / "quarkus-run.jar")
 sys.path.insert(0, str(CLIENT_DIR))
 
 from training_store import Settings  # noqa: E402
