@@ -50,6 +50,7 @@ def encode_record(kind: Kind, fields: Mapping[str, Any], attributes: Optional[Ma
     """
     document: Dict[str, Any] = {}
     stored_text: Dict[str, str] = {}
+    depth = 1
     for field in kind.fields:
         value = fields.get(field.name)
         if value is None:
@@ -57,11 +58,11 @@ def encode_record(kind: Kind, fields: Mapping[str, Any], attributes: Optional[Ma
         if field.type is FieldType.TEXT:
             stored_text[field.name] = _text(field.name, value)
         elif field.type is FieldType.JSON:
-            _json_value(field.name, value)
+            depth = max(depth, _json_value(field.name, value))
         elif field.type is FieldType.JSON_ARRAY:
             if not isinstance(value, (list, tuple)):
                 raise ValueError(f"Field '{field.name}' must be a JSON array (a list), but is {_describe(value)}.")
-            _json_value(field.name, value)
+            depth = max(depth, _json_value(field.name, value))
         elif field.type is FieldType.INTEGER:
             _integer(field.name, value)
         elif field.type is FieldType.NUMBER:
@@ -77,11 +78,11 @@ def encode_record(kind: Kind, fields: Mapping[str, Any], attributes: Optional[Ma
         if name == OCCURRED_AT or kind.field(name) is not None:
             raise ValueError(f"Attribute '{name}' is a field of {kind.id}: pass it as the argument {name}=, "
                              "not in attributes.")
-        _json_value(name, value)
+        depth = max(depth, _json_value(name, value))
         document[name] = value
     _check_required(kind, fields, stored_text)
     _check_kind_rule(kind, fields, stored_text)
-    text = encode_json(document)
+    text = encode_json(document, depth)
     size = len(DATA_FIELD) + len(text.encode("utf-8"))
     if size > max_entry_bytes:
         raise ValueError(f"The record is {size:,} bytes, over the limit of {max_entry_bytes:,} bytes "
@@ -95,8 +96,9 @@ def encode_record(kind: Kind, fields: Mapping[str, Any], attributes: Optional[Ma
 _RECURSIVE_ENCODING_DEPTH = 100
 
 
-def encode_json(document: Dict[str, Any]) -> str:
-    if _depth(document) <= _RECURSIVE_ENCODING_DEPTH:
+def encode_json(document: Dict[str, Any], depth: Optional[int] = None) -> str:
+    """Compact JSON text of a record (its nesting depth, when already known, saves a walk)."""
+    if (_depth(document) if depth is None else depth) <= _RECURSIVE_ENCODING_DEPTH:
         return json.dumps(document, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     out = []
     pending: list = [document]
@@ -291,14 +293,16 @@ def _bad_timestamp(shown: str) -> ValueError:
                       f"9999, but is {shown}.")
 
 
-def _json_value(field: str, value: Any) -> None:
+def _json_value(field: str, value: Any) -> int:
     """A JSON value the store reads and PostgreSQL stores: JSON types only, finite numbers of at
     most 1,000 digits, nesting within 1,000 levels (the record itself is the first), text without
     NUL characters or surrogates. Walked without recursion, so any depth is refused cleanly."""
     pending = [(value, 2)]  # depth a container directly in the record has
+    deepest = 1
     while pending:
         item, depth = pending.pop()
         if isinstance(item, (dict, list, tuple)):
+            deepest = max(deepest, depth)
             if depth > MAX_JSON_DEPTH:
                 raise ValueError(f"Field '{field}' nests deeper than {MAX_JSON_DEPTH:,} levels (the store's JSON "
                                  "limit, the record itself counting as the first).")
@@ -325,17 +329,22 @@ def _json_value(field: str, value: Any) -> None:
         else:
             raise ValueError(f"Field '{field}' holds {_describe(item)}, which is not a JSON value (use dict, list, "
                              "str, int, float, bool or None).")
+    return deepest
+
+
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 def _storable_text(field: str, text: str) -> None:
     """Text PostgreSQL stores: no NUL character, no surrogate code point (not valid Unicode)."""
-    if "\x00" in text:
+    found = _UNSTORABLE.search(text)
+    if found is None:
+        return
+    if found.group() == "\x00":
         raise ValueError(f"Field '{field}' contains a NUL character (\\u0000), which PostgreSQL cannot store: "
                          "remove it.")
-    for char in text:
-        if "\ud800" <= char <= "\udfff":
-            raise ValueError(f"Field '{field}' contains a UTF-16 surrogate ({char!r}), which is not valid Unicode: "
-                             "fix its encoding.")
+    raise ValueError(f"Field '{field}' contains a UTF-16 surrogate ({found.group()!r}), which is not valid "
+                     "Unicode: fix its encoding.")
 
 
 def _java_trim(text: str) -> str:
