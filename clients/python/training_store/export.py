@@ -14,8 +14,7 @@ import http.client
 import io
 import json
 import os
-import socket
-import tempfile
+import secrets
 import time
 import urllib.parse
 import zlib
@@ -143,7 +142,9 @@ def download(base_url: str, token: Optional[str], path: str, params: Params, out
     target = os.path.abspath(os.fspath(output_path))
     directory = os.path.dirname(target)
     os.makedirs(directory, exist_ok=True)
-    fd, temp_path = tempfile.mkstemp(dir=directory, prefix="." + os.path.basename(target) + ".", suffix=".part")
+    # Beside the target, so the rename is atomic; created as open() would (mode 0666 less the umask).
+    temp_path = os.path.join(directory, f".{os.path.basename(target)}.{secrets.token_hex(6)}.part")
+    fd = os.open(temp_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with os.fdopen(fd, "wb") as out:
             rows, resumes = _stream_into(out, base_url, token, path, params, resume, limit, timeout, max_attempts)
@@ -170,8 +171,8 @@ def _stream_into(out, base_url: str, token: str, path: str, params: Params, resu
     while True:
         query = list(params)
         if limit is not None:
-            if rows >= limit:
-                return rows, resumes
+            if rows >= limit and last is not None:
+                return rows, resumes  # cut right after the last row asked for
             query.append(("limit", str(limit - rows)))
         if last is not None:
             query.append(("after", resume.cursor(last, header)))
