@@ -156,7 +156,7 @@ def main():
     parser.add_argument("--quick", action="store_true", help="small counts, one run: a smoke test")
     parser.add_argument("--case", default="python", help=argparse.SUPPRESS)  # as bench/run.sh passes it
     args = parser.parse_args()
-    single_n, batched_n, runs = (2_000, 20_000, 1) if args.quick else (20_000, 200_000, 3)
+    single_n, batched_n, runs = (2_000, 20_000, 1) if args.quick else (5_000, 50_000, 3)
     rows = [
         ("async, one `await store.store_agent_event(...)` at a time", async_single, single_n,
          "raw redis.asyncio XADD, one at a time", raw_async_single),
