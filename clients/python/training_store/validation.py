@@ -23,6 +23,7 @@ MAX_JSON_DEPTH = 1_000
 MAX_NUMBER_CHARS = 1_000
 DEFAULT_MAX_ENTRY_BYTES = 1_048_576
 
+_NUMBER_LIMIT = 10 ** MAX_NUMBER_CHARS  # the smallest integer with more digits than the store reads
 _LONG_MIN, _LONG_MAX = -(2 ** 63), 2 ** 63 - 1
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 # Timestamps.LATEST: 9999-12-31T23:59:59.999999Z.
@@ -216,7 +217,7 @@ def _number(name: str, value: Any) -> None:
         exact_zero = exact == 0
         number = float(exact)
     elif isinstance(value, int):
-        if abs(value) >= 10 ** MAX_NUMBER_CHARS:
+        if abs(value) >= _NUMBER_LIMIT:
             raise ValueError(f"Field '{name}' holds a number longer than {MAX_NUMBER_CHARS:,} digits (the store's "
                              "JSON limit).")
         exact_zero = value == 0
@@ -301,6 +302,13 @@ def _json_value(field: str, value: Any) -> int:
     deepest = 1
     while pending:
         item, depth = pending.pop()
+        kind = type(item)
+        if kind is str:  # the common cases first, by exact type
+            if _UNSTORABLE.search(item):
+                _storable_text(field, item)
+            continue
+        if kind is bool or item is None or (kind is int and -_LONG_MAX < item < _LONG_MAX):
+            continue
         if isinstance(item, (dict, list, tuple)):
             deepest = max(deepest, depth)
             if depth > MAX_JSON_DEPTH:
@@ -308,9 +316,10 @@ def _json_value(field: str, value: Any) -> int:
                                  "limit, the record itself counting as the first).")
             if isinstance(item, dict):
                 for key, child in item.items():
-                    if not isinstance(key, str):
+                    if type(key) is not str and not isinstance(key, str):
                         raise ValueError(f"Field '{field}' has the key {key!r}: JSON object keys must be text.")
-                    _storable_text(field, key)
+                    if _UNSTORABLE.search(key):
+                        _storable_text(field, key)
                     pending.append((child, depth + 1))
             else:
                 pending.extend((child, depth + 1) for child in item)
@@ -319,7 +328,7 @@ def _json_value(field: str, value: Any) -> int:
         elif isinstance(item, bool) or item is None:
             continue
         elif isinstance(item, int):
-            if abs(item) >= 10 ** MAX_NUMBER_CHARS:
+            if abs(item) >= _NUMBER_LIMIT:
                 raise ValueError(f"Field '{field}' holds a number longer than {MAX_NUMBER_CHARS:,} digits (the "
                                  "store's JSON limit): send it as a string.")
         elif isinstance(item, float):
