@@ -172,7 +172,8 @@ def main():
     print(f"Python client publish throughput, {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, "
           f"`bench/run.sh --case python{' --quick' if args.quick else ''}`; "
           f"{'one run' if args.quick else 'median of 3 runs'}; Python {platform.python_version()}, "
-          f"redis-py {redis.__version__}, {os.cpu_count()} cores; Redis {REDIS_URL}. Events of ~400 bytes "
+          f"redis-py {redis.__version__}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the "
+          f"start; Redis {REDIS_URL}. Events of ~400 bytes "
           "(a JSON payload, a datetime occurred_at), from the call to Redis' answer.\n")
     print("| case | records | client | reference (same run) | ratio |")
     print("|---|---|---|---|---|")
