@@ -177,6 +177,8 @@ def service():
                TRAINING_STORE_TOKENS=f"{token}:export+ingest",
                TRAINING_STORE_STREAMS_DEAD_LETTER=f"{run}:dead-letter",
                TRAINING_STORE_BATCH_BLOCK="500ms",
+               # Tests read back the entries they published (XRANGE); the keys are deleted at the end.
+               TRAINING_STORE_TRIM_ENABLED="false",
                # The database may be shared with newer builds of the store that added migrations
                # this jar does not know: their indexes and tables are no concern of these tests.
                QUARKUS_FLYWAY_IGNORE_MIGRATION_PATTERNS="*:future")
