@@ -100,6 +100,8 @@ class TrainingDataStore(_Exports):
         self._redis = redis.asyncio.Redis.from_url(self.settings.redis_url, decode_responses=True)
 
     class _Methods(RecordMethods):
+        """RecordMethods whose _submit gives the publishing coroutine, awaited by the store's methods."""
+
         def __init__(self, store):
             self._store = store
             self.max_entry_bytes = store.max_entry_bytes
