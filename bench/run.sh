@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
-# Benchmarks: bench/run.sh [--quick] [--case datasets]. See bench/bench.py, bench/http_ingest.py and
+# Benchmarks: bench/run.sh [--quick] [--case datasets|python]. See bench/bench.py, bench/http_ingest.py and
 # the README's Performance section.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The Python client's publishing (bench/python_client.py), with an interpreter that has redis-py.
+if [[ " $* " == *" --case python "* ]]; then
+  python3 -c 'import redis.asyncio' 2>/dev/null && py=python3 || py=/usr/bin/python3
+  exec "$py" bench/python_client.py "$@"
+fi
 python3 bench/bench.py "$@"
 # HTTP ingest in requests of 1, 100 and 10,000 records (its own figures, bench/RESULTS-http-ingest*.md);
 # not when one case of bench.py was asked for.
