@@ -54,7 +54,7 @@ record ExportQuery(String sql, Tuple parameters) {
     }
 
     /** JSON as its text, so it is written out without being parsed. */
-    private static String selectExpression(Column column) {
+    static String selectExpression(Column column) {
         return column.type().isJson() ? column.name() + "::text AS " + column.name() : column.name();
     }
 }
