@@ -112,7 +112,7 @@ public class RetentionJob {
                         LOG.infof("Retention deleted %d %s rows older than %s (%s), archived %d in %d files",
                                 deleted, kind.id(), RowEncoder.instant(cutoff), policy.get(), archived, files.size());
                     }
-                    return new RetentionReport.Kind(policy.get().toString(), RowEncoder.instant(cutoff), deleted,
+                    return new RetentionReport.Kind(text(policy.get()), RowEncoder.instant(cutoff), deleted,
                             archived, files, locked && deleted == 0 ? LOCKED : null);
                 })
                 .onFailure().invoke(failure -> LOG.errorf("Retention of %s failed; its expired rows stay stored and"
@@ -173,6 +173,11 @@ public class RetentionJob {
                         + " = ANY($1::text[]) AND occurred_at < $2")
                 .execute(Tuple.of(identities, cutoff.atOffset(ZoneOffset.UTC)))
                 .map(result -> result.rowCount());
+    }
+
+    /** A policy as ISO-8601, in days when it is whole days ({@code P90D}, not {@code PT2160H}). */
+    static String text(Duration policy) {
+        return policy.toSeconds() % 86_400 == 0 && policy.getNano() == 0 ? "P" + policy.toDays() + "D" : policy.toString();
     }
 
     /** The configuration key's last part for a kind, e.g. {@code tool-executions}. */
