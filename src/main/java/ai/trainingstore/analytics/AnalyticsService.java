@@ -1,6 +1,5 @@
 package ai.trainingstore.analytics;
 
-import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.StreamWriteFeature;
 import com.fasterxml.jackson.core.io.schubfach.DoubleToDecimal;
@@ -29,7 +28,6 @@ import java.util.List;
 @ApplicationScoped
 public class AnalyticsService {
 
-    private static final JsonFactory JSON = new JsonFactory();
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
     private final Pool pool;
@@ -48,7 +46,7 @@ public class AnalyticsService {
 
     static byte[] json(List<AnalyticsView.Column> columns, RowSet<Row> rows) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (JsonGenerator json = JSON.createGenerator(out)) {
+        try (JsonGenerator json = MAPPER.getFactory().createGenerator(out)) {
             json.enable(StreamWriteFeature.USE_FAST_DOUBLE_WRITER.mappedFeature());
             json.writeStartArray();
             for (Row row : rows) {

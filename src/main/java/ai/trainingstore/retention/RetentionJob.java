@@ -110,7 +110,7 @@ public class RetentionJob {
                     }
                     if (deleted > 0) {
                         LOG.infof("Retention deleted %d %s rows older than %s (%s), archived %d in %d files",
-                                deleted, kind.id(), RowEncoder.instant(cutoff), policy.get(), archived, files.size());
+                                deleted, kind.id(), RowEncoder.instant(cutoff), text(policy.get()), archived, files.size());
                     }
                     return new RetentionReport.Kind(text(policy.get()), RowEncoder.instant(cutoff), deleted,
                             archived, files, locked && deleted == 0 ? LOCKED : null);
