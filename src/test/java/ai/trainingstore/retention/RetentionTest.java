@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -134,12 +135,29 @@ class RetentionTest extends StoreTestSupport {
                     prefix + "-revived", java.time.OffsetDateTime.ofInstant(CUTOFF, java.time.ZoneOffset.UTC));
         }
 
+        Map<Kind, Map<String, Object>> before = new HashMap<>();
+        for (Kind kind : List.of(Kind.TASK, Kind.TOOL_EXECUTION, Kind.WORKFLOW)) {
+            before.put(kind, storedRow(kind, prefix + "-old").orElseThrow());
+        }
+
         run();
 
         for (Kind kind : List.of(Kind.TASK, Kind.TOOL_EXECUTION, Kind.WORKFLOW)) {
             assertThat(identities(kind, prefix)).as(kind.urlName()).containsExactly(prefix + "-revived");
             assertThat(archivedIdentities(kind, prefix)).as(kind.urlName()).containsExactly(prefix + "-old");
         }
+
+        // Restored with the one command the README gives: the same row, and merges go on from it.
+        for (Kind kind : List.of(Kind.TASK, Kind.TOOL_EXECUTION, Kind.WORKFLOW)) {
+            restore(kind);
+            Map<String, Object> restored = storedRow(kind, prefix + "-old").orElseThrow();
+            assertThat(recordColumns(restored)).as(kind.urlName()).isEqualTo(recordColumns(before.get(kind)));
+            assertThat(restored.get("version")).isEqualTo(before.get(kind).get("version"));
+        }
+        xadd(TASKS, "task_id", prefix + "-old", "agent_id", "restored-agent", "status", "reopened",
+                "occurred_at", RowEncoder.instant(CUTOFF.minusSeconds(1)));
+        awaitRows(1, "SELECT 1 FROM training_data.training_tasks WHERE task_id = ? AND status = 'reopened'"
+                + " AND agent_id = 'restored-agent'", prefix + "-old");
     }
 
     @Test
@@ -171,6 +189,12 @@ class RetentionTest extends StoreTestSupport {
         // Files are written oldest rows first, each in export order: the same lines, byte for byte.
         assertThat(archived).containsExactlyInAnyOrderElementsOf(exportedLines);
         assertThat(count("SELECT count(*) FROM training_data.training_events WHERE agent_id = ?", agent)).isZero();
+
+        restore(Kind.EVENT);
+        String again = given().auth().oauth2("test-export-token")
+                .queryParam("agent_id", agent)
+                .get("/api/v1/export/events").then().statusCode(200).extract().asString();
+        assertThat(again).as("restored from the archive, exported again").isEqualTo(exported);
     }
 
     @Test
@@ -225,7 +249,39 @@ class RetentionTest extends StoreTestSupport {
                 .containsPattern("training_store_retention_last_run_timestamp_seconds\\{kind=\"events\"} [1-9]");
     }
 
+    @AfterAll
+    static void removeTheArchive() throws IOException {
+        if (Files.exists(ARCHIVE)) {
+            try (Stream<Path> files = Files.walk(ARCHIVE)) {
+                for (Path file : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.delete(file);
+                }
+            }
+        }
+    }
+
     // ---- helpers ----
+
+    /** bin/restore-archive on every archive file of the kind, against the test database. */
+    private void restore(Kind kind) {
+        String jdbc = org.eclipse.microprofile.config.ConfigProvider.getConfig()
+                .getValue("quarkus.datasource.jdbc.url", String.class);
+        List<String> command = new ArrayList<>(List.of("bin/restore-archive", kind.urlName()));
+        archiveFiles(kind).forEach(file -> command.add(file.toString()));
+        try {
+            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+            builder.environment().put("DATABASE_URL", jdbc.replaceFirst("^jdbc:postgresql://", "postgresql://postgres@"));
+            Process process = builder.start();
+            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(process.waitFor()).as(output).isZero();
+            assertThat(output).contains("rows restored");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
 
     private RetentionReport run() {
         return job.run(NOW).await().atMost(TIMEOUT);
