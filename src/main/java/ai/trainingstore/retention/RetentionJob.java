@@ -30,7 +30,7 @@ import org.jboss.logging.Logger;
  * Deletes the rows older than their kind's policy (contract section 8), archiving them first when
  * an archive directory is set. Each batch is one transaction that:
  * <ol>
- * <li>takes the retention lock, {@code pg_try_advisory_xact_lock}: a transaction lock ends with its
+ * <li>takes the kind's retention lock, {@code pg_try_advisory_xact_lock}: a transaction lock ends with its
  * transaction whatever happens (commit, rollback, a connection lost, the process killed). A session
  * lock would have to be released on the same pooled connection; one release missed would keep it
  * held by an idle pooled connection and silently stop retention on every replica;</li>
@@ -40,15 +40,20 @@ import org.jboss.logging.Logger;
  * <li>deletes them, re-checking the cutoff, and commits.</li>
  * </ol>
  * A crash before the commit leaves the rows stored (and perhaps archived already: archived twice,
- * never lost). A replica that finds the lock taken leaves that kind to the replica holding it.
+ * never lost). A replica that finds a kind's lock taken leaves that kind to the replica holding it,
+ * which goes on (it fails to take the lock only while yet another replica holds it), so every kind
+ * is finished by one of them.
  * Streaming exports are not affected: each reads its own snapshot in its own transaction.
  */
 @ApplicationScoped
 public class RetentionJob {
 
     private static final Logger LOG = Logger.getLogger(RetentionJob.class);
-    /** The retention lock's key, shared by every replica: "training-store retention" as a number. */
-    static final long LOCK_KEY = 0x7472_6169_6e72_6574L;
+    /**
+     * The retention locks' first key, shared by every replica ("tret"); the second is the kind, so
+     * replicas split the kinds between them rather than each giving up all of them.
+     */
+    static final int LOCK_CLASS = 0x7472_6574;
     static final String LOCKED = "another replica holds the retention lock and is running retention";
 
     private final Pool pool;
@@ -122,7 +127,7 @@ public class RetentionJob {
     /** One batch in one transaction; see the class comment for its steps. */
     private Uni<Batch> batch(RecordKind kind, Instant cutoff) {
         return pool.withTransaction(connection -> connection
-                .preparedQuery("SELECT pg_try_advisory_xact_lock($1)").execute(Tuple.of(LOCK_KEY))
+                .preparedQuery("SELECT pg_try_advisory_xact_lock($1, $2)").execute(Tuple.of(LOCK_CLASS, kind.ordinal()))
                 .chain(locked -> locked.iterator().next().getBoolean(0)
                         ? expiredRows(connection, kind, cutoff)
                         : Uni.createFrom().item(Batch.LOCKED_OUT)));
