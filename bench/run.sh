@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
-# Benchmarks: bench/run.sh [--quick] [--case datasets]. See bench/bench.py, bench/http_ingest.py and
+# Benchmarks: bench/run.sh [--quick] [--case datasets|lifecycle]. See bench/bench.py, bench/http_ingest.py and
 # the README's Performance section.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# --case lifecycle: only retention, partitioning and analytics (bench/lifecycle.py, its own section).
+if [[ " $* " == *" --case lifecycle "* ]]; then
+  exec python3 bench/lifecycle.py $([[ " $* " == *" --quick "* ]] && echo --quick)
+fi
 python3 bench/bench.py "$@"
 # HTTP ingest in requests of 1, 100 and 10,000 records (its own figures, bench/RESULTS-http-ingest*.md);
 # not when one case of bench.py was asked for.
@@ -11,4 +15,5 @@ for arg in "$@"; do
   if [ "$arg" = "--quick" ]; then quick=(--quick); fi
   if [ "$arg" = "--case" ]; then exit 0; fi
 done
+python3 bench/lifecycle.py "${quick[@]}"
 exec python3 bench/http_ingest.py "${quick[@]}"

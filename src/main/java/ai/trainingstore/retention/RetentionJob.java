@@ -130,7 +130,9 @@ public class RetentionJob {
                 .preparedQuery("SELECT pg_try_advisory_xact_lock($1, $2)").execute(Tuple.of(LOCK_CLASS, kind.ordinal()))
                 .chain(locked -> locked.iterator().next().getBoolean(0)
                         ? expiredRows(connection, kind, cutoff)
-                        : Uni.createFrom().item(Batch.LOCKED_OUT)));
+                        : Uni.createFrom().item(Batch.LOCKED_OUT)))
+                // Counted once committed: a batch rolled back deleted nothing.
+                .invoke(batch -> metrics.batch(kind, batch.deleted(), batch.archived()));
     }
 
     private Uni<Batch> expiredRows(SqlConnection connection, RecordKind kind, Instant cutoff) {
@@ -147,7 +149,6 @@ public class RetentionJob {
                     return archive(kind, rows).chain(file -> delete(connection, kind, rows, cutoff)
                             .map(deleted -> {
                                 int archived = file == null ? 0 : rows.size();
-                                metrics.batch(kind, deleted, archived);
                                 return new Batch(deleted, archived, file, rows.size() == config.batchSize(), false);
                             }));
                 });
