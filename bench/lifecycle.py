@@ -145,7 +145,10 @@ def case_retention(n, probe_seconds, archive):
         settings["TRAINING_STORE_RETENTION_ARCHIVE_DIR"] = archive
     with b.services(1, env(settings)):
         probes = Probes(5000)
+        probes.phase = "warmup"  # a JVM just started is slower: not counted
         probes.thread.start()
+        time.sleep(probe_seconds / 2)
+        probes.phase = "idle"
         time.sleep(probe_seconds)
         probes.phase = "retention"
         start = time.time()
@@ -224,7 +227,8 @@ def case_partitioning(n, log_dir, baseline_seconds):
     start = time.time()
     insert_events("part_bench.parted", n, first, 86400 * days)
     parted_load = time.time() - start
-    psql("VACUUM ANALYZE part_bench.plain; VACUUM ANALYZE part_bench.parted")
+    psql("VACUUM ANALYZE part_bench.plain")
+    psql("VACUUM ANALYZE part_bench.parted")
     b.log(f"partitioning: loaded {n:,} rows: plain {n / plain_load:,.0f} rows/s, partitioned {n / parted_load:,.0f} rows/s")
     expired_days = days // 2
     cutoff = f"date_trunc('day', now()) - interval '{days - expired_days} days'"
@@ -302,8 +306,8 @@ def load_analytics(events, tasks, executions):
          f" now() - interval '30 days' + (i * 2592000.0 / {executions}) * interval '1 second',"
          f" now() - interval '30 days' + (i * 2592000.0 / {executions}) * interval '1 second', i || '-0',"
          f" lpad(i::text, 53, '0'), '{{}}' FROM generate_series(0, {executions} - 1) AS i")
-    psql("VACUUM ANALYZE training_data.training_events; VACUUM ANALYZE training_data.training_tasks;"
-         " VACUUM ANALYZE training_data.training_tool_executions")
+    for table in ("training_events", "training_tasks", "training_tool_executions"):
+        psql(f"VACUUM ANALYZE training_data.{table}")
 
 
 def case_analytics(events, tasks, executions, requests):
