@@ -140,7 +140,8 @@ def case_retention(n, probe_seconds, archive):
     psql("TRUNCATE training_data.training_events")
     insert_events("training_data.training_events", n, "now() - interval '400 days'", 86400 * 30)
     psql("VACUUM ANALYZE training_data.training_events")
-    settings = {"TRAINING_STORE_RETENTION_EVENTS": "90d", "TRAINING_STORE_RETENTION_SCHEDULED": "false"}
+    settings = {"TRAINING_STORE_RETENTION_EVENTS": "90d", "TRAINING_STORE_RETENTION_SCHEDULED": "false",
+                "TRAINING_STORE_RETENTION_BATCH_PAUSE": os.environ.get("RETENTION_BATCH_PAUSE", "100ms")}
     if archive:
         settings["TRAINING_STORE_RETENTION_ARCHIVE_DIR"] = archive
     with b.services(1, env(settings)):
@@ -167,6 +168,7 @@ def case_retention(n, probe_seconds, archive):
         raise RuntimeError(f"retention deleted {events['deleted']} of {n}; {left} left")
     idle, during = probes.latency("idle"), probes.latency("retention")
     result = {"rows": n, "seconds": seconds, "rate": n / seconds, "files": len(events["files"]),
+              "pause": settings["TRAINING_STORE_RETENTION_BATCH_PAUSE"],
               "archived": events["archived"], "idle": idle, "during": during}
     b.log(f"retention: {n:,} rows in {seconds:.1f} s = {n / seconds:,.0f} rows/s, {result['files']} files;"
           f" probe p99 {idle[1]:.1f} ms idle, {during[1]:.1f} ms during ({during[3]:,.0f} probes)")
@@ -342,7 +344,8 @@ def section(quick, sizes, retention, partitioning, analytics):
              f" lifecycle` (bench/lifecycle.py). Machine: {b.machine()}. Shared with other work while it ran:"
              " figures are lower bounds.", "",
              "| case | figure | target |", "|---|---|---|",
-             f"| retention: delete {n:,} expired events, archive on (batches of 5,000, gzip JSONL, fsync) |"
+             f"| retention: delete {n:,} expired events, archive on (batches of 5,000, {r.get('pause', '0s')} pause,"
+             f" gzip JSONL, fsync) |"
              f" {r['rate']:,.0f} rows/s ({r['seconds']:.1f} s, {r['files']} files) | - |",
              f"| ingest p99 publish-to-store at 5,000/s, without retention | p50 {r['idle'][0]:.1f} ms, p99"
              f" {r['idle'][1]:.1f} ms ({r['idle'][3]:,.0f} probes) | p99 < 100 ms |",
@@ -380,6 +383,8 @@ def write_section(results_file, text):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="small sizes: a smoke test")
+    parser.add_argument("--only", choices=("retention", "partitioning", "analytics"),
+                        help="run one case; the others' figures come from the last run (target/lifecycle-*.json)")
     args = parser.parse_args()
     if args.quick:
         n, sizes, probe_seconds, requests = 20_000, (20_000, 2_000, 2_000), 5, 5
@@ -389,13 +394,23 @@ def main():
         b.log("building the service")
         b.sh(str(b.ROOT / "mvnw"), "-q", "-B", "-DskipTests", "package", capture=False)
     prepare_database()
+    cache = b.ROOT / "target" / f"lifecycle-{'quick' if args.quick else 'full'}.json"
+    results = json.loads(cache.read_text()) if args.only and cache.exists() else {}
     with tempfile.TemporaryDirectory() as tmp:
-        archive = str(Path(tmp) / "archive")
-        retention = case_retention(n, probe_seconds, archive)
-        shutil.rmtree(archive, ignore_errors=True)
-        partitioning = case_partitioning(n, tmp, 3 if args.quick else 10) if shutil.which("pgbench") else None
-    analytics = case_analytics(*sizes, requests)
-    text = section(args.quick, (n, *sizes), retention, partitioning, analytics)
+        if args.only in (None, "retention"):
+            archive = str(Path(tmp) / "archive")
+            results["retention"] = case_retention(n, probe_seconds, archive)
+            shutil.rmtree(archive, ignore_errors=True)
+        if args.only in (None, "partitioning"):
+            results["partitioning"] = (case_partitioning(n, tmp, 3 if args.quick else 10)
+                                       if shutil.which("pgbench") else None)
+    if args.only in (None, "analytics"):
+        results["analytics"] = case_analytics(*sizes, requests)
+    cache.write_text(json.dumps(results))
+    if any(case not in results for case in ("retention", "partitioning", "analytics")):
+        b.log(f"figures of the other cases are missing ({cache}): run without --only first")
+        return 1
+    text = section(args.quick, (n, *sizes), results["retention"], results["partitioning"], results["analytics"])
     print("\n" + text)
     write_section(b.ROOT / "bench" / ("RESULTS-quick.md" if args.quick else "RESULTS.md"), text)
     b.redis("DEL", *b.STREAMS.values(), "lc-bench:dead-letter")

@@ -244,6 +244,13 @@ public interface StoreConfig {
         int batchSize();
 
         /**
+         * Pause after each full batch, so a long run leaves CPU and I/O to ingest and exports
+         * (bench/lifecycle.py measures both); 0 runs batches back to back.
+         */
+        @WithDefault("100ms")
+        Duration batchPause();
+
+        /**
          * Where rows are archived (gzip JSON lines under {@code <dir>/<kind>/}) before they are
          * deleted; unset: deleted without an archive.
          */

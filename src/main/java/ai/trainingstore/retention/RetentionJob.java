@@ -132,7 +132,10 @@ public class RetentionJob {
                         ? expiredRows(connection, kind, cutoff)
                         : Uni.createFrom().item(Batch.LOCKED_OUT)))
                 // Counted once committed: a batch rolled back deleted nothing.
-                .invoke(batch -> metrics.batch(kind, batch.deleted(), batch.archived()));
+                .invoke(batch -> metrics.batch(kind, batch.deleted(), batch.archived()))
+                .chain(batch -> batch.more() && !config.batchPause().isZero()
+                        ? Uni.createFrom().item(batch).onItem().delayIt().by(config.batchPause())
+                        : Uni.createFrom().item(batch));
     }
 
     private Uni<Batch> expiredRows(SqlConnection connection, RecordKind kind, Instant cutoff) {

@@ -4,6 +4,7 @@ import ai.trainingstore.kind.RecordKind;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.EnumMap;
 import java.util.Map;
@@ -13,6 +14,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * Retention's meters per kind, registered at start-up with value 0 (contract section 9): rows
  * deleted and archived, when the last run of the kind finished and how long it took.
  */
+// Created at start-up, so that its meters exist (at 0) before the first run.
+@Startup
 @ApplicationScoped
 public class RetentionMetrics {
 
