@@ -7,7 +7,6 @@ import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Request;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -23,7 +22,6 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -89,6 +87,12 @@ class RetentionKilledIT {
             assertThat(distinct).as("every old row archived").hasSize(OLD);
             assertThat(archived.size() - distinct.size()).as("archived twice (at most the batch in flight)")
                     .isLessThanOrEqualTo(100);
+        } finally {
+            try (Stream<Path> files = Files.walk(archive)) {
+                for (Path file : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.delete(file);
+                }
+            }
         }
     }
 
