@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmarks: bench/run.sh [--quick] [--case datasets|python]. See bench/bench.py, bench/http_ingest.py and
+# Benchmarks: bench/run.sh [--quick] [--case datasets|python|lifecycle]. See bench/bench.py, bench/http_ingest.py and
 # the README's Performance section.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -7,6 +7,10 @@ cd "$(dirname "$0")/.."
 if [[ " $* " == *" --case python "* ]]; then
   python3 -c 'import redis.asyncio' 2>/dev/null && py=python3 || py=/usr/bin/python3
   exec "$py" bench/python_client.py "$@"
+fi
+# --case lifecycle: only retention, partitioning and analytics (bench/lifecycle.py, its own section).
+if [[ " $* " == *" --case lifecycle "* ]]; then
+  exec python3 bench/lifecycle.py $([[ " $* " == *" --quick "* ]] && echo --quick)
 fi
 python3 bench/bench.py "$@"
 # HTTP ingest in requests of 1, 100 and 10,000 records (its own figures, bench/RESULTS-http-ingest*.md);
@@ -16,4 +20,5 @@ for arg in "$@"; do
   if [ "$arg" = "--quick" ]; then quick=(--quick); fi
   if [ "$arg" = "--case" ]; then exit 0; fi
 done
+python3 bench/lifecycle.py "${quick[@]}"
 exec python3 bench/http_ingest.py "${quick[@]}"

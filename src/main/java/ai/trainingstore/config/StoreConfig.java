@@ -47,6 +47,8 @@ public interface StoreConfig {
 
     Ingest ingest();
 
+    Retention retention();
+
     /** Stream keys, one per record kind, and the dead-letter stream. */
     interface Streams {
         @WithDefault("training:events")
@@ -202,5 +204,67 @@ public interface StoreConfig {
         /** Liveness goes DOWN when a consumer has not finished a loop iteration for this long. */
         @WithDefault("2m")
         Duration stallTimeout();
+    }
+
+    /**
+     * Retention (contract section 8): rows older than their kind's policy are deleted in the
+     * background, in transactions of {@code batch-size} rows, by one replica at a time.
+     */
+    interface Retention {
+        /** How long events are kept, on occurred_at (e.g. 90d or P90D); unset: forever. */
+        Optional<Duration> events();
+
+        /** How long tasks are kept, on the occurred_at of their newest record; unset: forever. */
+        Optional<Duration> tasks();
+
+        @WithName("tool-executions")
+        Optional<Duration> toolExecutions();
+
+        Optional<Duration> workflows();
+
+        Optional<Duration> messages();
+
+        Optional<Duration> feedback();
+
+        /** How often the background job runs (on whichever replica takes the lock). */
+        @WithDefault("1h")
+        Duration interval();
+
+        /**
+         * Whether the job runs by itself every {@code interval}; false leaves only
+         * POST /api/v1/retention/run.
+         */
+        @WithDefault("true")
+        boolean scheduled();
+
+        /** Most rows archived and deleted in one transaction. */
+        @WithDefault("5000")
+        @Min(1)
+        @Max(100_000)
+        int batchSize();
+
+        /**
+         * Pause after each full batch, so a long run leaves CPU and I/O to ingest and exports
+         * (bench/lifecycle.py measures both); 0 runs batches back to back.
+         */
+        @WithDefault("100ms")
+        Duration batchPause();
+
+        /**
+         * Where rows are archived (gzip JSON lines under {@code <dir>/<kind>/}) before they are
+         * deleted; unset: deleted without an archive.
+         */
+        Optional<String> archiveDir();
+
+        default Optional<Duration> of(RecordKind kind) {
+            return switch (kind) {
+                case EVENTS -> events();
+                case TASKS -> tasks();
+                case TOOL_EXECUTIONS -> toolExecutions();
+                case WORKFLOWS -> workflows();
+                case MESSAGES -> messages();
+                case FEEDBACK -> feedback();
+            };
+        }
     }
 }

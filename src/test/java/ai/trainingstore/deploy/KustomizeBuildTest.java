@@ -69,6 +69,34 @@ class KustomizeBuildTest {
         assertThat(only(rendered, "Deployment").at("/spec/replicas").asInt()).as("the base's replicas").isEqualTo(2);
     }
 
+    @Test
+    void theRetentionOverlayMountsTheArchiveClaimWhereTheArchiveDirPoints() throws Exception {
+        List<JsonNode> rendered = render(Manifests.ROOT.resolve("overlays").resolve("retention"));
+        JsonNode claim = rendered.stream().filter(resource -> name(resource).equals("PersistentVolumeClaim/" + NAME + "-archive"))
+                .findFirst().orElseThrow(() -> new AssertionError("no archive PersistentVolumeClaim rendered"));
+        assertThat(claim.at("/spec/accessModes/0").asText()).as("every replica may hold the lock and write")
+                .isEqualTo("ReadWriteMany");
+        JsonNode configMap = rendered.stream().filter(resource -> name(resource).equals("ConfigMap/" + NAME))
+                .findFirst().orElseThrow();
+        String archiveDir = configMap.at("/data/TRAINING_STORE_RETENTION_ARCHIVE_DIR").asText();
+        assertThat(ConfigKeys.knownEnvironmentNames()).contains("TRAINING_STORE_RETENTION_ARCHIVE_DIR");
+        assertThat(archiveDir).isEqualTo("/archive");
+        JsonNode pod = only(rendered, "Deployment").at("/spec/template/spec");
+        String volume = null;
+        for (JsonNode candidate : pod.path("volumes")) {
+            if (candidate.at("/persistentVolumeClaim/claimName").asText().equals(NAME + "-archive")) {
+                volume = candidate.path("name").asText();
+            }
+        }
+        assertThat(volume).as("a volume of the archive claim").isNotNull();
+        boolean mounted = false;
+        for (JsonNode mount : pod.at("/containers/0/volumeMounts")) {
+            mounted |= mount.path("name").asText().equals(volume) && mount.path("mountPath").asText().equals(archiveDir);
+        }
+        assertThat(mounted).as("the archive volume mounted at " + archiveDir).isTrue();
+        assertThat(pod.at("/securityContext/fsGroup").asInt()).as("the non-root user can write the volume").isEqualTo(185);
+    }
+
     private static List<JsonNode> render(Path directory) throws IOException, InterruptedException {
         Optional<List<String>> command = executable("kubectl").map(kubectl -> List.of(kubectl, "kustomize", directory.toString()))
                 .or(() -> executable("kustomize").map(kustomize -> List.of(kustomize, "build", directory.toString())));

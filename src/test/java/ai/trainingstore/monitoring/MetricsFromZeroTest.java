@@ -28,7 +28,9 @@ class MetricsFromZeroTest extends StoreTestSupport {
             "training_store_stream_length", "training_store_stream_lag", "training_store_stream_pending",
             "training_store_consumer_backoff");
     static final List<String> PER_KIND = List.of("training_store_records_stored_total", "training_store_commit_seconds_count",
-            "training_store_exports_started_total", "training_store_exports_failed_total", "training_store_export_rows_total");
+            "training_store_exports_started_total", "training_store_exports_failed_total", "training_store_export_rows_total",
+            "training_store_retention_rows_deleted_total", "training_store_retention_rows_archived_total",
+            "training_store_retention_last_run_timestamp_seconds", "training_store_retention_last_run_duration_seconds");
     static final List<String> SINGLE = List.of("training_store_exports_refused_total", "training_store_exports_running",
             "training_store_live");
 
