@@ -153,11 +153,22 @@ def main():
     print("\n" + text)
     results_file = bench.ROOT / "bench" / ("RESULTS-quick.md" if args.quick else "RESULTS.md")
     previous = results_file.read_text() if results_file.exists() else "# Benchmark results\n"
-    before, _, after = previous.partition("\n" + HEADING + "\n")
-    # Keep whatever section follows ours (sections start with "## ").
-    rest = after.split("\n## ", 1)[1] if "\n## " in after else ""
-    results_file.write_text(before.rstrip("\n") + "\n\n" + text + ("\n## " + rest if rest else ""))
+    results_file.write_text(with_section(previous, text))
     return 0
+
+
+def with_section(previous, text):
+    """The results file with our section replaced, or put before "## Datasets" (which bench.py's
+    `--case datasets` rewrites with everything after it), or appended."""
+    if "\n" + HEADING + "\n" in previous:
+        before, _, after = previous.partition("\n" + HEADING + "\n")
+        rest = "\n## " + after.split("\n## ", 1)[1] if "\n## " in after else ""
+    elif "\n## Datasets" in previous:
+        before, _, after = previous.partition("\n## Datasets")
+        rest = "\n## Datasets" + after
+    else:
+        before, rest = previous, ""
+    return before.rstrip("\n") + "\n\n" + text + rest
 
 
 if __name__ == "__main__":
