@@ -103,13 +103,25 @@ class ParquetStreamingTest extends ParquetTestSupport {
         await().atMost(Duration.ofSeconds(10)).until(() -> openExports() == 0);
         long idle = liveHeap();
         long heapWhilePaused;
-        HttpResponse<InputStream> response = start(scope);
-        try {
-            assertThat(response.body().readNBytes(1 << 20)).hasSize(1 << 20);
+        // A plain socket with a small receive buffer: nothing on the client's side holds what the
+        // service has not yet been able to send (an HTTP client library may read ahead into the heap).
+        try (java.net.Socket socket = new java.net.Socket()) {
+            socket.setReceiveBufferSize(64 * 1024);
+            socket.connect(new java.net.InetSocketAddress("localhost", io.restassured.RestAssured.port), 10_000);
+            String target = exportUri(Kind.EVENT, "agent_id", scope, "format", "parquet").getRawPath() + "?"
+                    + exportUri(Kind.EVENT, "agent_id", scope, "format", "parquet").getRawQuery();
+            socket.getOutputStream().write(("GET " + target + " HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer "
+                    + EXPORT_TOKEN + "\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            byte[] first = socket.getInputStream().readNBytes(1 << 20);
+            assertThat(new String(first, 0, 12, java.nio.charset.StandardCharsets.US_ASCII)).isEqualTo("HTTP/1.1 200");
             await().atMost(Duration.ofSeconds(10)).until(() -> openExports() == 1);
-            heapWhilePaused = liveHeap();
-        } finally {
-            response.body().close();
+            // The least of three, a second apart: the histogram is exact, but a buffer in flight at that
+            // instant (a chunk being fetched or encoded) is not what the export holds.
+            heapWhilePaused = Long.MAX_VALUE;
+            for (int i = 0; i < 3; i++) {
+                heapWhilePaused = Math.min(heapWhilePaused, liveHeap());
+                Thread.sleep(1000);
+            }
         }
         long unread = count("SELECT sum(octet_length(payload::text)) FROM training_data.training_events"
                 + " WHERE agent_id = ?", scope) - (1 << 20);
@@ -122,20 +134,26 @@ class ParquetStreamingTest extends ParquetTestSupport {
 
     /**
      * Growth allowed: the row group (128 KiB here) with the column writers' page and dictionary
-     * buffers, two chunks of rows (cursor and encoder), and the JVM's own noise; about 11 MiB was
-     * seen. An export that built the file first would hold all of it (over 23 MB unread here).
+     * buffers, two chunks of rows (cursor and encoder); about 4 MB was seen. An export that built
+     * the file first would hold all of it (over 23 MB unread here).
      */
     private static final long HEAP_BOUND = 16L << 20;
 
-    /** Heap used after full collections: what the JVM (service and test) really holds. */
-    private static long liveHeap() throws InterruptedException {
-        long least = Long.MAX_VALUE;
-        for (int i = 0; i < 3; i++) {
-            System.gc();
-            Thread.sleep(300);
-            least = Math.min(least, java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
-        }
-        return least;
+    /**
+     * Bytes of the live objects of this JVM (service and test), counted by a class histogram
+     * (jcmd), which runs a full collection first: exact, where the heap's "used" after
+     * System.gc() varies by tens of MiB with the collector's regions.
+     */
+    private static long liveHeap() throws IOException, InterruptedException {
+        Process jcmd = new ProcessBuilder("jcmd", Long.toString(ProcessHandle.current().pid()), "GC.class_histogram")
+                .redirectErrorStream(true).start();
+        List<String> lines = new String(jcmd.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8)
+                .lines().toList();
+        assertThat(jcmd.waitFor(60, TimeUnit.SECONDS)).as("jcmd finished").isTrue();
+        String total = lines.stream().filter(line -> line.startsWith("Total")).findFirst()
+                .orElseThrow(() -> new AssertionError("no Total in the class histogram: " + lines));
+        String[] columns = total.trim().split("\\s+");
+        return Long.parseLong(columns[2]);
     }
 
     @Test
