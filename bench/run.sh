@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmarks: bench/run.sh [--quick] [--case datasets|python|lifecycle]. See bench/bench.py, bench/http_ingest.py and
+# Benchmarks: bench/run.sh [--quick] [--case datasets|python|lifecycle|parquet|redaction|trajectories]. See bench/bench.py, bench/http_ingest.py and
 # the README's Performance section.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,6 +11,14 @@ fi
 # --case lifecycle: only retention, partitioning and analytics (bench/lifecycle.py, its own section).
 if [[ " $* " == *" --case lifecycle "* ]]; then
   exec python3 bench/lifecycle.py $([[ " $* " == *" --quick "* ]] && echo --quick)
+fi
+# --case parquet: Parquet exports against CSV, JSONL and psql \copy (bench/parquet.py).
+if [[ " $* " == *" --case parquet "* ]]; then
+  exec python3 bench/parquet.py "$@"
+fi
+# --case trajectories: the trajectories dataset on the datasets case's tasks (bench/trajectories.py).
+if [[ " $* " == *" --case trajectories "* ]]; then
+  exec python3 bench/trajectories.py $([[ " $* " == *" --quick "* ]] && echo --quick)
 fi
 python3 bench/bench.py "$@"
 # HTTP ingest in requests of 1, 100 and 10,000 records (its own figures, bench/RESULTS-http-ingest*.md);

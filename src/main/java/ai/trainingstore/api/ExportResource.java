@@ -20,7 +20,7 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.jboss.resteasy.reactive.RestMulti;
 
 /**
- * {@code GET /api/v1/export/{kind}}: streams one kind's rows as JSON lines or CSV (contract
+ * {@code GET /api/v1/export/{kind}}: streams one kind's rows as JSON lines, CSV or Parquet (contract
  * section 4). Requests are validated before the first byte; a failure after it closes the
  * connection without the final chunk, so clients see the export as cut short.
  */
@@ -36,8 +36,9 @@ public class ExportResource {
     @GET
     @Path("/{kind}")
     @RolesAllowed(ApiTokens.EXPORT)
-    @Operation(summary = "Stream the rows of one kind as JSON lines or CSV",
-            description = "Query: format=jsonl|csv; from (inclusive) and to (exclusive) on occurred_at, ISO-8601 or a"
+    @Operation(summary = "Stream the rows of one kind as JSON lines, CSV or Parquet",
+            description = "Query: format=jsonl|csv|parquet (parquet: one Parquet file, application/vnd.apache.parquet,"
+                    + " zstd-compressed columns, never gzipped on top); from (inclusive) and to (exclusive) on occurred_at, ISO-8601 or a"
                     + " date (aliases start_date, end_date; end_date as a date includes that day); <text column>="
                     + "<value> filters (repeat for any of); limit; after=<occurred_at>|<identity> to resume."
                     + " Accept-Encoding: gzip compresses the stream. Rows in (occurred_at, identity) order.")
@@ -45,14 +46,21 @@ public class ExportResource {
                                     @HeaderParam("Accept-Encoding") String acceptEncoding) {
         RecordKind kind = kind(kindId);
         ExportRequest request = ExportRequest.parse(kind, uri.getQueryParameters(), acceptEncoding);
-        return download(exports.export(request), request.format().mediaType(), request.fileName(), request.gzip());
+        ExportRequest.Format format = request.format();
+        String contentType = format.isText() ? format.mediaType() + "; charset=utf-8" : format.mediaType();
+        return file(exports.export(request), contentType, request.fileName(), request.gzip());
+    }
+
+    /** A streamed UTF-8 text file. */
+    static RestMulti<Buffer> download(Multi<Buffer> body, String mediaType, String fileName, boolean gzip) {
+        return file(body, mediaType + "; charset=utf-8", fileName, gzip);
     }
 
     /** A streamed file: status and headers are sent with the first chunk, so they are set here. */
-    static RestMulti<Buffer> download(Multi<Buffer> body, String mediaType, String fileName, boolean gzip) {
+    private static RestMulti<Buffer> file(Multi<Buffer> body, String contentType, String fileName, boolean gzip) {
         RestMulti.SyncRestMulti.Builder<Buffer> response = RestMulti.fromMultiData(body)
                 .status(200)
-                .header("Content-Type", mediaType + "; charset=utf-8")
+                .header("Content-Type", contentType)
                 .header("Content-Disposition", "attachment; filename=\"" + fileName + "\"")
                 .header("Cache-Control", "no-store")
                 .header("Vary", "Accept-Encoding");

@@ -160,6 +160,39 @@ public interface StoreConfig {
         @WithDefault("1000")
         @Min(1)
         int rowsPerChunk();
+
+        Parquet parquet();
+    }
+
+    /** format=parquet exports. */
+    interface Parquet {
+        /**
+         * A row group is sent to the client once its encoded, compressed columns reach this size:
+         * an export holds about one row group in memory (twice that at the moment it is sent).
+         * Larger groups read faster in DuckDB or Spark; keep it below a few hundred MiB.
+         */
+        @WithDefault("33554432")
+        @Min(65536)
+        long rowGroupBytes();
+
+        /** Page size inside a column chunk (the unit readers decompress). */
+        @WithDefault("1048576")
+        @Min(4096)
+        int pageBytes();
+
+        /** Column compression: zstd, snappy or uncompressed. */
+        @WithDefault("zstd")
+        ParquetCompression compression();
+
+        /** zstd level (1 fastest .. 19 smallest); 3 is zstd's own default. */
+        @WithDefault("3")
+        @Min(1)
+        @Max(19)
+        int zstdLevel();
+    }
+
+    enum ParquetCompression {
+        ZSTD, SNAPPY, UNCOMPRESSED
     }
 
     interface Ingest {

@@ -31,15 +31,19 @@ public record ExportRequest(
         boolean gzip) {
 
     public enum Format {
-        JSONL("application/x-ndjson", "jsonl"),
-        CSV("text/csv", "csv");
+        JSONL("application/x-ndjson", "jsonl", true),
+        CSV("text/csv", "csv", true),
+        /** One Parquet file: binary, compressed column by column, so never gzipped on top. */
+        PARQUET("application/vnd.apache.parquet", "parquet", false);
 
         final String mediaType;
         final String extension;
+        final boolean text;
 
-        Format(String mediaType, String extension) {
+        Format(String mediaType, String extension, boolean text) {
             this.mediaType = mediaType;
             this.extension = extension;
+            this.text = text;
         }
 
         public String mediaType() {
@@ -48,6 +52,11 @@ public record ExportRequest(
 
         public String extension() {
             return extension;
+        }
+
+        /** Text formats are UTF-8 (their Content-Type says so) and gzipped when the client accepts it. */
+        public boolean isText() {
+            return text;
         }
     }
 
@@ -90,7 +99,8 @@ public record ExportRequest(
         });
         Optional<Long> limit = single(query, "limit").map(QueryParameters::limit);
         Optional<Cursor> after = single(query, "after").map(ExportRequest::cursor);
-        return new ExportRequest(kind, format, from, to, filters, limit, after, QueryParameters.acceptsGzip(acceptEncoding));
+        boolean gzip = format.isText() && QueryParameters.acceptsGzip(acceptEncoding);
+        return new ExportRequest(kind, format, from, to, filters, limit, after, gzip);
     }
 
     public String fileName() {
@@ -106,8 +116,9 @@ public record ExportRequest(
         return switch (value) {
             case "jsonl" -> Format.JSONL;
             case "csv" -> Format.CSV;
-            default -> throw new InvalidExportException("Unknown format '" + LogText.safe(value) + "': use format=jsonl (default)"
-                    + " or format=csv.");
+            case "parquet" -> Format.PARQUET;
+            default -> throw new InvalidExportException("Unknown format '" + LogText.safe(value) + "': use format=jsonl (default),"
+                    + " format=csv or format=parquet.");
         };
     }
 

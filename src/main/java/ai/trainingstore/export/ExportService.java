@@ -3,6 +3,8 @@ package ai.trainingstore.export;
 import ai.trainingstore.kind.Column;
 
 import ai.trainingstore.config.StoreConfig;
+import ai.trainingstore.export.parquet.ParquetEncoder;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import ai.trainingstore.text.LogText;
@@ -66,6 +68,9 @@ public class ExportService {
         List<Column> columns = request.kind().exportedColumns();
         ExportQuery query = ExportQuery.of(request, columns);
         String kind = request.kind().id();
+        if (request.format() == ExportRequest.Format.PARQUET) {
+            return inSlot(kind, () -> bytes(parquet(query, columns, kind), false, kind));
+        }
         return inSlot(kind, () -> {
             RowEncoder encoder = RowEncoder.of(request.format(), columns);
             return bytes(encoded(query, encoder, kind), request.gzip(), kind);
@@ -138,6 +143,31 @@ public class ExportService {
                         .group().intoLists().of(config.rowsPerChunk())
                         .invoke(chunk -> written(kind, chunk.size()))
                         .map(encoder::encode)));
+    }
+
+    /**
+     * One Parquet file: the rows chunk by chunk into the encoder, each chunk encoded on a worker
+     * thread (one at a time, the next chunk fetched only when the bytes of this one are written),
+     * then the footer. The file opens only once the query is prepared, so a query PostgreSQL
+     * refuses fails the request before its first byte; a failure later leaves the file without
+     * its footer.
+     */
+    private Multi<byte[]> parquet(ExportQuery query, List<Column> columns, String kind) {
+        return prepared(query.sql(), statement -> {
+            ParquetEncoder encoder = ParquetEncoder.open(kind, columns, config.parquet());
+            Multi<List<byte[]>> rowGroups = statement.createStream(config.rowsPerChunk(), query.parameters()).toMulti()
+                    .group().intoLists().of(config.rowsPerChunk())
+                    .invoke(chunk -> written(kind, chunk.size()))
+                    .onItem().transformToUniAndConcatenate(chunk -> onWorker(() -> encoder.encode(chunk)));
+            return Multi.createBy().concatenating()
+                    .streams(rowGroups, onWorker(encoder::finish).toMulti())
+                    .onItem().disjoint();
+        });
+    }
+
+    /** Blocking work (encoding) on the worker pool, never on the event loop that runs the cursor. */
+    private static <T> Uni<T> onWorker(Supplier<T> work) {
+        return Uni.createFrom().item(work).runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
     }
 
     /** A statement prepared on a connection of its own, in a read-only transaction that ends with the stream. */

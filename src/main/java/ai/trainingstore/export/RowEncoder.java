@@ -80,7 +80,7 @@ public abstract class RowEncoder {
      * ',' outside strings and nothing else, so dropping those is all it takes. Re-parsing with
      * Jackson gives the same text at several times the cost, on the hottest path of an export.
      */
-    static String compactJsonb(String text) {
+    public static String compactJsonb(String text) {
         StringBuilder compact = null;
         boolean inString = false;
         for (int i = 0; i < text.length(); i++) {
