@@ -47,6 +47,8 @@ public interface StoreConfig {
 
     Ingest ingest();
 
+    Redaction redaction();
+
     /** Stream keys, one per record kind, and the dead-letter stream. */
     interface Streams {
         @WithDefault("training:events")
@@ -158,6 +160,15 @@ public interface StoreConfig {
         @WithDefault("1000")
         @Min(1)
         int rowsPerChunk();
+    }
+
+    interface Redaction {
+        /**
+         * Redaction classes applied to every export and dataset whatever the request asks
+         * (contract section 7): a comma-separated list of email, phone, ip, card, secret, or all.
+         * Unset: only what each request asks. An unknown name fails start-up.
+         */
+        Optional<String> always();
     }
 
     interface Ingest {

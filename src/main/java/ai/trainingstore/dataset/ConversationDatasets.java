@@ -5,6 +5,8 @@ import ai.trainingstore.dataset.SplitRule.Split;
 import ai.trainingstore.export.ExportMetrics;
 import ai.trainingstore.export.ExportService;
 import ai.trainingstore.record.EntryParser;
+import ai.trainingstore.redact.Redaction;
+import ai.trainingstore.redact.RedactionPolicy;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
@@ -31,21 +33,24 @@ public class ConversationDatasets {
     private static final int LINES_PER_CHUNK = 100;
 
     private final ExportService exports;
+    private final RedactionPolicy redaction;
 
-    public ConversationDatasets(ExportService exports) {
+    public ConversationDatasets(ExportService exports, RedactionPolicy redaction) {
         this.exports = exports;
+        this.redaction = redaction;
     }
 
     /** The JSONL lines of the dataset. */
     public Multi<Buffer> export(ConversationRequest request) {
         ConversationQuery query = ConversationQuery.of(request);
+        Redaction redact = redaction.effective(request.redact());
         return exports.inSlot(ExportMetrics.CONVERSATIONS, () -> {
-            Multi<byte[]> lines = conversations(query)
+            Multi<byte[]> lines = ExportService.onWorkerWhen(!redact.isNone(), conversations(query))
                     .select().where(conversation -> matches(request, conversation))
                     .select().where(Conversation::isEmitted)
                     .select().where(conversation -> inRequestedSplit(request, conversation))
                     .select().first(request.limit().orElse(Long.MAX_VALUE))
-                    .map(conversation -> line(request, conversation))
+                    .map(conversation -> line(request, conversation, redact))
                     .group().intoLists().of(LINES_PER_CHUNK)
                     .invoke(chunk -> exports.written(ExportMetrics.CONVERSATIONS, chunk.size()))
                     .map(ConversationDatasets::joined);
@@ -57,7 +62,9 @@ public class ConversationDatasets {
     public Uni<DatasetSummary> summary(ConversationRequest request) {
         ConversationQuery query = ConversationQuery.of(request);
         long limit = request.limit().orElse(Long.MAX_VALUE);
-        return exports.inSlot(ExportMetrics.CONVERSATIONS, () -> conversations(query)
+        Redaction redact = redaction.effective(request.redact());
+        return exports.inSlot(ExportMetrics.CONVERSATIONS, () -> ExportService.onWorkerWhen(!redact.isNone(),
+                                conversations(query))
                         .select().where(conversation -> matches(request, conversation)))
                 .collect().in(DatasetSummary.Builder::new, (summary, conversation) -> {
                     if (summary.emitted() >= limit) {
@@ -72,7 +79,7 @@ public class ConversationDatasets {
                     }
                     if (conversation.isEmitted()) {
                         summary.emitted(conversation.messages.size(), conversation.toolCallCount(),
-                                tokenEstimate(line(request, conversation)));
+                                tokenEstimate(line(request, conversation, redact)));
                     } else {
                         summary.skipped(conversation.skipped.id());
                     }
@@ -142,11 +149,11 @@ public class ConversationDatasets {
         return true;
     }
 
-    private static byte[] line(ConversationRequest request, Conversation conversation) {
+    private static byte[] line(ConversationRequest request, Conversation conversation, Redaction redact) {
         Split split = request.splitRule().of(conversation.id);
         try {
             byte[] json = EntryParser.JSON.writeValueAsBytes(ChatLine.of(conversation, request.format(),
-                    request.metadata(), split));
+                    request.metadata(), split, redact));
             byte[] line = java.util.Arrays.copyOf(json, json.length + 1);
             line[json.length] = '\n';
             return line;

@@ -5,6 +5,7 @@ import static ai.trainingstore.export.QueryParameters.single;
 import ai.trainingstore.dataset.SplitRule.Split;
 import ai.trainingstore.export.ExportRequest.InvalidExportException;
 import ai.trainingstore.export.QueryParameters;
+import ai.trainingstore.redact.Redaction;
 import ai.trainingstore.text.LogText;
 import java.time.Instant;
 import java.util.Arrays;
@@ -34,7 +35,9 @@ public record ConversationRequest(
         Optional<String> after,
         Optional<Split> split,
         SplitRule splitRule,
-        boolean gzip) {
+        boolean gzip,
+        // what the request asks; the dataset joins the operator's training-store.redaction.always
+        Redaction redact) {
 
     public enum Format {
         /** OpenAI's chat fine-tuning line: arguments as JSON text. */
@@ -49,7 +52,7 @@ public record ConversationRequest(
 
     private static final Set<String> PARAMETERS = Set.of("format", "metadata", "from", "to", "conversation_id",
             "agent_id", "task_id", "task_status", "has_tools", "min_score", "max_score", "limit", "after", "split",
-            "validation_fraction", "test_fraction", "split_seed");
+            "validation_fraction", "test_fraction", "split_seed", "redact");
 
     public static ConversationRequest parse(Map<String, List<String>> query, String acceptEncoding) {
         QueryParameters.requireStorable(query);
@@ -85,7 +88,8 @@ public record ConversationRequest(
                 single(query, "after"),
                 single(query, "split").map(ConversationRequest::split),
                 rule,
-                QueryParameters.acceptsGzip(acceptEncoding));
+                QueryParameters.acceptsGzip(acceptEncoding),
+                QueryParameters.redaction(query));
     }
 
     public String fileName() {
