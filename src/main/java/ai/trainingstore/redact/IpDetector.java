@@ -48,8 +48,8 @@ final class IpDetector implements Detector {
         while (v6.find()) {
             int start = v6.start();
             int end = v6.end();
-            int zone = text.lastIndexOf('%', end - 1);
-            int address = zone >= start ? zone : end;
+            int zone = text.indexOf('%', start);
+            int address = zone >= 0 && zone < end ? zone : end;
             if (standsAlone(text, start, end) && isV6(text.substring(start, address))) {
                 spans.add(start, end, RedactClass.IP);
             }

@@ -37,8 +37,9 @@ import java.util.stream.Collectors;
  *   <li>{@link #json(String)}: JSON text in, JSON text out. Only string values are redacted, never
  *       keys; numbers keep their exact text. A string value that itself holds a JSON object or
  *       array (OpenAI's {@code function.arguments}) is redacted as JSON, so it stays parseable.
- *       A value under a key that names a credential ({@code "password": "hunter2"}) is read with
- *       its key, as {@code password=hunter2}, so the secret rules see the assignment. Output is
+ *       A value under a key that names a credential ({@code "password": "hunter2"},
+ *       {@code "api_key"}, {@code "Authorization"}) is a secret as a whole (placeholders such as
+ *       {@code null} or {@code ${VAR}} aside), since its key is what says so. Output is
  *       compact when anything was redacted; with nothing to redact the input comes back unchanged
  *       (the same String).</li>
  *   <li>{@link #json(String, Set)} and {@link #json(JsonNode, Set)}: the same, except string
@@ -221,11 +222,8 @@ public final class Redaction {
         }
         Spans spans = null;
         if (key != null && classes.contains(RedactClass.SECRET) && namesCredential(key)) {
-            // {"password": "hunter2"} read as password=hunter2; spans are moved back onto the value
-            String assignment = key + "=" + value;
             Spans assigned = new Spans();
-            SecretDetector.INSTANCE.find(assignment, assigned);
-            assigned.shiftInto(-(key.length() + 1), 0, value.length());
+            SecretDetector.INSTANCE.findAssigned(key, value, assigned);
             spans = assigned.isEmpty() ? null : assigned;
         }
         spans = find(value, spans);

@@ -53,6 +53,32 @@ final class SecretDetector implements Detector {
         });
     }
 
+    /**
+     * A JSON value under a key that names a credential ({@code "password": "..."}, {@code "api_key"},
+     * {@code "client_secret"}, {@code "access_token"}, {@code "Authorization"}): the whole value is
+     * the secret, unless it is a placeholder ({@code null}, {@code ***}, {@code ${VAR}}) by the
+     * allowlist of the store's {@code credential-assignment} rule. Keys that only contain such a
+     * word ({@code token_count}, {@code secret_name}, {@code keyboard}) do not count.
+     */
+    void findAssigned(String key, String value, Spans spans) {
+        if (!CREDENTIAL_KEY.matcher(key).matches()) {
+            return;
+        }
+        for (Rule rule : rules.rules) {
+            if (rule.id().equals(ASSIGNMENT_RULE)
+                    && rule.allowlists().stream().anyMatch(list -> list.allows(value, value, value))) {
+                return;
+            }
+        }
+        spans.add(0, value.length(), RedactClass.SECRET);
+    }
+
+    private static final String ASSIGNMENT_RULE = "credential-assignment";
+    private static final com.google.re2j.Pattern CREDENTIAL_KEY = com.google.re2j.Pattern.compile(
+            "(?i)[\\w.-]*?(?:password|passwd|passphrase|pwd|secret|api[_.-]?key|apikey|access[_.-]?key|private[_.-]?key"
+                    + "|secret[_.-]?key|access[_.-]?token|auth[_.-]?token|refresh[_.-]?token|id[_.-]?token|session[_.-]?token"
+                    + "|bearer[_.-]?token|token|authorization|credentials?)");
+
     private static int pair(char first, char second) {
         return (lower(first) << 16) | lower(second);
     }

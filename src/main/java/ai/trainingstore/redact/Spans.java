@@ -38,22 +38,6 @@ final class Spans {
         size = 0;
     }
 
-    /** Moves every span by {@code delta} and cuts it to {@code [from, to)}, dropping what falls outside. */
-    void shiftInto(int delta, int from, int to) {
-        int kept = 0;
-        for (int i = 0; i < size; i++) {
-            int start = Math.max(from, starts[i] + delta);
-            int end = Math.min(to, ends[i] + delta);
-            if (start < end) {
-                starts[kept] = start;
-                ends[kept] = end;
-                classes[kept] = classes[i];
-                kept++;
-            }
-        }
-        size = kept;
-    }
-
     /** The text with every match replaced by its class's token. */
     String replace(String text) {
         long[] order = new long[size];
