@@ -150,6 +150,9 @@ final class CardDetector implements Detector {
             return true;
         }
         char before = text.charAt(at - 1);
+        if (Escapes.endsEscape(text, at)) {
+            return true;
+        }
         if (Character.isLetterOrDigit(before) || before == '_') {
             return false;
         }

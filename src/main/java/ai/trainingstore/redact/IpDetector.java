@@ -58,7 +58,7 @@ final class IpDetector implements Detector {
 
     /** Not part of a longer word, number, dotted name or colon list. */
     private static boolean standsAlone(String text, int start, int end) {
-        if (start > 0) {
+        if (start > 0 && !Escapes.endsEscape(text, start)) {
             char before = text.charAt(start - 1);
             if (Character.isLetterOrDigit(before) || before == '_' || before == ':'
                     || (before == '.' && start > 1 && Character.isLetterOrDigit(text.charAt(start - 2)))) {

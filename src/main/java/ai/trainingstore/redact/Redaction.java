@@ -254,7 +254,8 @@ public final class Redaction {
         }
         char open = value.charAt(first);
         char close = value.charAt(last);
-        return (open == '{' && close == '}') || (open == '[' && close == ']');
+        // objects, arrays, and a JSON string encoded once more ("\"...\""), as agents sometimes send
+        return (open == '{' && close == '}') || (open == '[' && close == ']') || (open == '"' && close == '"');
     }
 
     /** The document re-written with its strings redacted, compact; null when nothing changed. */

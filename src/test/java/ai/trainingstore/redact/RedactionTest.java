@@ -49,6 +49,9 @@ class RedactionTest {
                 .isEqualTo("mail a@example.com or call [REDACTED_PHONE] from [REDACTED_IP]");
         assertThat(ALL.text("password=hunter2 and card 4111 1111 1111 1111"))
                 .isEqualTo("password=[REDACTED_SECRET] and card [REDACTED_CARD]");
+        assertThat(ALL.text("escaped\\n4111 1111 1111 1111\\t10.0.0.1"))
+                .as("an escape written out as text ends the word before it")
+                .isEqualTo("escaped\\n[REDACTED_CARD]\\t[REDACTED_IP]");
     }
 
     @Test
