@@ -54,14 +54,23 @@ def write_rows(n, directory):
     return csv_path
 
 
+def psql(sql):
+    # bench.psql's default database is bound when bench.py loads: always name ours.
+    return bench.psql(sql, db=bench.DB)
+
+
 def load(n):
-    bench.prepare_database()
-    bench.truncate("training_events")
+    if not bench.psql(f"SELECT 1 FROM pg_database WHERE datname = '{bench.DB}'", db="postgres"):
+        bench.psql(f"CREATE DATABASE {bench.DB}", db="postgres")
+    if not psql("SELECT 1 FROM pg_namespace WHERE nspname = 'training_data'"):
+        with bench.services(1):
+            pass  # Flyway creates the schema at start-up
+    psql("TRUNCATE training_data.training_events")  # this benchmark's own database only
     with tempfile.TemporaryDirectory() as tmp:
         csv_path = write_rows(n, tmp)
         bench.sh("psql", "-h", "localhost", "-U", "postgres", "-d", bench.DB, "-qX", "-v", "ON_ERROR_STOP=1", "-c",
                  f"\\copy training_data.training_events ({','.join(bench.EVENT_COLUMNS)}) FROM '{csv_path}' WITH (FORMAT csv)")
-    bench.psql("ANALYZE training_data.training_events")
+    psql("ANALYZE training_data.training_events")
 
 
 def measure(n, runs):
