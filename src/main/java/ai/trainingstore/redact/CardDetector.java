@@ -22,13 +22,18 @@ final class CardDetector implements Detector {
     private CardDetector() {
     }
 
+    /** A run of digits, spaces and dashes holding 13 digits or more. */
     @Override
     public boolean mayMatch(CharSequence text) {
         int digits = 0;
         for (int i = 0; i < text.length(); i++) {
             char c = text.charAt(i);
-            if (c >= '0' && c <= '9' && ++digits >= MIN_DIGITS) {
-                return true;
+            if (c >= '0' && c <= '9') {
+                if (++digits >= MIN_DIGITS) {
+                    return true;
+                }
+            } else if (c != ' ' && c != '-') {
+                digits = 0;
             }
         }
         return false;

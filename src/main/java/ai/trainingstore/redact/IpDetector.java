@@ -21,13 +21,41 @@ final class IpDetector implements Detector {
     private IpDetector() {
     }
 
+    /** Four dot-separated groups of digits, a {@code ::}, or two colons with hex digits between. */
     @Override
     public boolean mayMatch(CharSequence text) {
-        for (int i = 1; i < text.length(); i++) {
+        int dottedGroups = 0;
+        int groupDigits = 0;
+        int colons = 0;
+        boolean hexSinceColon = false;
+        for (int i = 0; i < text.length(); i++) {
             char c = text.charAt(i);
-            if ((c == '.' && isDigit(text.charAt(i - 1))) || (c == ':' && text.charAt(i - 1) == ':')
-                    || (c == ':' && isHex(text.charAt(i - 1)))) {
+            if (isDigit(c)) {
+                groupDigits++;
+            } else if (c == '.' && groupDigits > 0) {
+                dottedGroups++;
+                groupDigits = 0;
+            } else {
+                dottedGroups = 0;
+                groupDigits = 0;
+            }
+            if (dottedGroups >= 3 && groupDigits > 0) {
                 return true;
+            }
+            if (c == ':') {
+                if (i > 0 && text.charAt(i - 1) == ':') {
+                    return true;
+                }
+                colons = hexSinceColon ? colons + 1 : 1;
+                hexSinceColon = false;
+                if (colons >= 2 && i + 1 < text.length() && isHex(text.charAt(i + 1))) {
+                    return true;
+                }
+            } else if (isHex(c)) {
+                hexSinceColon = true;
+            } else {
+                colons = 0;
+                hexSinceColon = false;
             }
         }
         return false;

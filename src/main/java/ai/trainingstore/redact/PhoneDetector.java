@@ -28,13 +28,19 @@ final class PhoneDetector implements Detector {
     private PhoneDetector() {
     }
 
+    /** A run of digits and the characters numbers are written with, holding 7 digits or more. */
     @Override
     public boolean mayMatch(CharSequence text) {
         int digits = 0;
         for (int i = 0; i < text.length(); i++) {
             char c = text.charAt(i);
-            if (c >= '0' && c <= '9' && ++digits >= MIN_DIGITS) {
-                return true;
+            if (c >= '0' && c <= '9') {
+                if (++digits >= MIN_DIGITS) {
+                    return true;
+                }
+            } else if (c != ' ' && c != '-' && c != '.' && c != '(' && c != ')' && c != '+' && c != '/'
+                    && c != '\u00a0') {
+                digits = 0;
             }
         }
         return false;

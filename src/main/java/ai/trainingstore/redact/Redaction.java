@@ -9,8 +9,6 @@ import com.fasterxml.jackson.core.JsonStreamContext;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamWriteConstraints;
-import com.fasterxml.jackson.core.io.SegmentedStringWriter;
-import com.fasterxml.jackson.core.util.BufferRecycler;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -258,12 +256,43 @@ public final class Redaction {
         return (open == '{' && close == '}') || (open == '[' && close == ']') || (open == '"' && close == '"');
     }
 
-    /** The document re-written with its strings redacted, compact; null when nothing changed. */
+    /**
+     * The document re-written with its strings redacted, compact; null when nothing changed. A
+     * first pass only reads (most documents have nothing to redact); the document is written only
+     * when a value changes.
+     */
     private String redactJson(String text, Set<String> kept) throws JsonProcessingException {
+        Map<Integer, String> replaced = null;
+        try (JsonParser parser = JSON.createParser(text)) {
+            int index = 0;
+            JsonToken token;
+            while ((token = parser.nextToken()) != null) {
+                if (token == JsonToken.VALUE_STRING) {
+                    String original = parser.getText();
+                    String redacted = value(keyOf(parser.getParsingContext()), original, kept);
+                    if (redacted != original) {
+                        if (replaced == null) {
+                            replaced = new java.util.HashMap<>();
+                        }
+                        replaced.put(index, redacted);
+                    }
+                    index++;
+                }
+            }
+        } catch (JsonProcessingException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return replaced == null ? null : rewrite(text, replaced);
+    }
+
+    /** The document with its n-th string values replaced as given, compact. */
+    private static String rewrite(String text, Map<Integer, String> replaced) throws JsonProcessingException {
+        java.io.StringWriter out = new java.io.StringWriter(text.length());
         try (JsonParser parser = JSON.createParser(text);
-             SegmentedStringWriter out = new SegmentedStringWriter(new BufferRecycler());
              JsonGenerator generator = JSON.createGenerator(out)) {
-            boolean changed = false;
+            int index = 0;
             JsonToken token;
             while ((token = parser.nextToken()) != null) {
                 switch (token) {
@@ -273,10 +302,8 @@ public final class Redaction {
                     case END_ARRAY -> generator.writeEndArray();
                     case FIELD_NAME -> generator.writeFieldName(parser.currentName());
                     case VALUE_STRING -> {
-                        String original = parser.getText();
-                        String redacted = value(keyOf(parser.getParsingContext()), original, kept);
-                        changed |= redacted != original;
-                        generator.writeString(redacted);
+                        String redacted = replaced.get(index++);
+                        generator.writeString(redacted != null ? redacted : parser.getText());
                     }
                     case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> generator.writeNumber(parser.getText());
                     case VALUE_TRUE -> generator.writeBoolean(true);
@@ -286,7 +313,7 @@ public final class Redaction {
                 }
             }
             generator.flush();
-            return changed ? out.getAndClear() : null;
+            return out.toString();
         } catch (JsonProcessingException e) {
             throw e;
         } catch (IOException e) {

@@ -142,6 +142,9 @@ final class SecretDetector implements Detector {
     }
 
     private void match(Rule rule, String text, Spans spans) {
+        if (rule.assignment() && !hasAssignment(text)) {
+            return; // RE2/J costs microseconds per character on these large patterns: skip what cannot match
+        }
         Matcher matcher = rule.regex().matcher(text);
         while (matcher.find()) {
             int start = matcher.start();
@@ -182,6 +185,44 @@ final class SecretDetector implements Detector {
             }
         }
         return false;
+    }
+
+    /**
+     * Whether the text has what every assignment-shaped gitleaks rule needs: an operator
+     * ({@code = > : | , ?}), up to five quotes, blanks or {@code =}, then 10 or more characters of
+     * a value ({@code [\\w.=+/-]}). A necessary condition only; the rule's pattern decides.
+     */
+    static boolean hasAssignment(String text) {
+        int length = text.length();
+        for (int i = 0; i < length; i++) {
+            char c = text.charAt(i);
+            if (c != '=' && c != '>' && c != ':' && c != '|' && c != ',' && c != '?') {
+                continue;
+            }
+            int at = i + 1;
+            int skipped = 0;
+            while (at < length && skipped < 5 && isSkippable(text.charAt(at))) {
+                at++;
+                skipped++;
+            }
+            int value = 0;
+            while (at + value < length && value < 10 && isValueChar(text.charAt(at + value))) {
+                value++;
+            }
+            if (value >= 10) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean isSkippable(char c) {
+        return c == '`' || c == '\'' || c == '"' || c == '=' || Character.isWhitespace(c);
+    }
+
+    private static boolean isValueChar(char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.'
+                || c == '=' || c == '-' || c == '+' || c == '/';
     }
 
     /** Shannon entropy of the text's characters, in bits per character. */

@@ -60,8 +60,17 @@ final class SecretRules {
         }
     }
 
-    record Rule(String id, Pattern regex, List<String> keywords, double entropy, List<Allowlist> allowlists) {
+    /**
+     * @param assignment the pattern is gitleaks' "keyword, operator, value" shape (about half the
+     *        rules): it can only match where an operator is followed by a value of 10 characters
+     *        or more, which {@link SecretDetector} checks in one cheap pass before running it
+     */
+    record Rule(String id, Pattern regex, List<String> keywords, double entropy, List<Allowlist> allowlists,
+                boolean assignment) {
     }
+
+    /** The operator part of gitleaks' assignment-shaped rules, as written in its file. */
+    static final String ASSIGNMENT_OPERATOR = "(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60'\"\\s=]{0,5}(";
 
     final List<Rule> rules;
     /** The file's global allowlist, applied to every rule's secrets. */
@@ -103,8 +112,9 @@ final class SecretRules {
         } else {
             lists.forEach(list -> allowlist(list, resource + " " + id).ifPresent(allowlists::add));
         }
-        return Optional.of(new Rule(id, compile(rule.path("regex").asText(), resource + " " + id),
-                keywords, rule.path("entropy").asDouble(0), allowlists));
+        String regex = rule.path("regex").asText();
+        return Optional.of(new Rule(id, compile(regex, resource + " " + id),
+                keywords, rule.path("entropy").asDouble(0), allowlists, regex.contains(ASSIGNMENT_OPERATOR)));
     }
 
     private static Optional<Allowlist> allowlist(JsonNode list, String where) {
