@@ -25,8 +25,11 @@ final class SecretDetector implements Detector {
     static final SecretDetector INSTANCE = new SecretDetector(SecretRules.load());
 
     private final SecretRules rules;
-    /** Keywords by their first two (lower-case ASCII) characters, each with the rules it triggers. */
-    private final Map<Integer, List<Keyword>> keywordsByPair = new HashMap<>();
+    /**
+     * Keywords by their first two lower-case ASCII characters ({@code first * 128 + second}), each
+     * with the rules it triggers; a flat table, as this lookup runs for every character of a value.
+     */
+    private final Keyword[][] keywordsByPair = new Keyword[128 * 128][];
     /** Rules without keywords: they always run. */
     private final List<Integer> alwaysRun = new ArrayList<>();
 
@@ -45,12 +48,16 @@ final class SecretDetector implements Detector {
                 byKeyword.computeIfAbsent(keyword, k -> new ArrayList<>()).add(i);
             }
         }
+        Map<Integer, List<Keyword>> byPair = new HashMap<>();
         byKeyword.forEach((keyword, ruleIndexes) -> {
-            if (keyword.length() >= 2) {
-                keywordsByPair.computeIfAbsent(pair(keyword.charAt(0), keyword.charAt(1)), p -> new ArrayList<>())
+            if (keyword.length() >= 2 && keyword.charAt(0) < 128 && keyword.charAt(1) < 128) {
+                byPair.computeIfAbsent(pair(keyword.charAt(0), keyword.charAt(1)), p -> new ArrayList<>())
                         .add(new Keyword(keyword, ruleIndexes.stream().mapToInt(Integer::intValue).toArray()));
+            } else if (keyword.length() >= 2) {
+                ruleIndexes.forEach(alwaysRun::add); // not ASCII: the table cannot hold it, so always run
             }
         });
+        byPair.forEach((pair, keywords) -> keywordsByPair[pair] = keywords.toArray(Keyword[]::new));
     }
 
     /**
@@ -80,7 +87,7 @@ final class SecretDetector implements Detector {
                     + "|bearer[_.-]?token|token|authorization|credentials?)");
 
     private static int pair(char first, char second) {
-        return (lower(first) << 16) | lower(second);
+        return lower(first) * 128 + lower(second);
     }
 
     private static char lower(char c) {
@@ -108,7 +115,12 @@ final class SecretDetector implements Detector {
     private BitSet triggered(CharSequence text, boolean first) {
         BitSet found = null;
         for (int i = 0; i + 1 < text.length(); i++) {
-            List<Keyword> candidates = keywordsByPair.get(pair(text.charAt(i), text.charAt(i + 1)));
+            char c1 = text.charAt(i);
+            char c2 = text.charAt(i + 1);
+            if (c1 >= 128 || c2 >= 128) {
+                continue;
+            }
+            Keyword[] candidates = keywordsByPair[pair(c1, c2)];
             if (candidates == null) {
                 continue;
             }
