@@ -20,6 +20,10 @@ fi
 if [[ " $* " == *" --case trajectories "* ]]; then
   exec python3 bench/trajectories.py $([[ " $* " == *" --quick "* ]] && echo --quick)
 fi
+# --case redaction: export with redact=all against without (bench/redaction.py), nothing else.
+if [[ " $* " == *" --case redaction "* ]]; then
+  exec python3 bench/redaction.py "$@"
+fi
 python3 bench/bench.py "$@"
 # HTTP ingest in requests of 1, 100 and 10,000 records (its own figures, bench/RESULTS-http-ingest*.md);
 # not when one case of bench.py was asked for.

@@ -40,7 +40,8 @@ public class ExportResource {
             description = "Query: format=jsonl|csv|parquet (parquet: one Parquet file, application/vnd.apache.parquet,"
                     + " zstd-compressed columns, never gzipped on top); from (inclusive) and to (exclusive) on occurred_at, ISO-8601 or a"
                     + " date (aliases start_date, end_date; end_date as a date includes that day); <text column>="
-                    + "<value> filters (repeat for any of); limit; after=<occurred_at>|<identity> to resume."
+                    + "<value> filters (repeat for any of); limit; after=<occurred_at>|<identity> to resume;"
+                    + " redact=email,phone,ip,card,secret|all replaces those values in text and JSON string values."
                     + " Accept-Encoding: gzip compresses the stream. Rows in (occurred_at, identity) order.")
     public RestMulti<Buffer> export(@PathParam("kind") String kindId, @Context UriInfo uri,
                                     @HeaderParam("Accept-Encoding") String acceptEncoding) {

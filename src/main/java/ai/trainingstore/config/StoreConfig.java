@@ -49,6 +49,8 @@ public interface StoreConfig {
 
     Retention retention();
 
+    Redaction redaction();
+
     /** Stream keys, one per record kind, and the dead-letter stream. */
     interface Streams {
         @WithDefault("training:events")
@@ -193,6 +195,15 @@ public interface StoreConfig {
 
     enum ParquetCompression {
         ZSTD, SNAPPY, UNCOMPRESSED
+    }
+
+    interface Redaction {
+        /**
+         * Redaction classes applied to every export and dataset whatever the request asks
+         * (contract section 7): a comma-separated list of email, phone, ip, card, secret, or all.
+         * Unset: only what each request asks. An unknown name fails start-up.
+         */
+        Optional<String> always();
     }
 
     interface Ingest {

@@ -5,7 +5,11 @@ import ai.trainingstore.dataset.Conversation.ToolCall;
 import ai.trainingstore.dataset.ConversationRequest.Format;
 import ai.trainingstore.dataset.SplitRule.Split;
 import ai.trainingstore.export.RowEncoder;
+import ai.trainingstore.redact.RedactedColumns;
+import ai.trainingstore.redact.Redaction;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.HashMap;
@@ -16,6 +20,12 @@ import java.util.Map;
  * ({@code {"messages": [...], "tools": [...]}}, arguments as JSON text), or the shape Hugging Face
  * chat templates and TRL take (arguments as objects, tool results named after the function).
  * Nothing else is written unless {@code metadata=true}.
+ *
+ * <p>Redaction applies to message contents (tool results included), call arguments (string values
+ * only, so arguments stay a JSON object), the string values of tool definitions (descriptions,
+ * enums, defaults; never types, names or required keys) and feedback labels in the metadata.
+ * Roles, names, call ids, conversation, agent and task ids, statuses, timestamps and the split are
+ * kept.
  */
 final class ChatLine {
 
@@ -24,29 +34,34 @@ final class ChatLine {
     private ChatLine() {
     }
 
-    static ObjectNode of(Conversation conversation, Format format, boolean metadata, Split split) {
+    static ObjectNode of(Conversation conversation, Format format, boolean metadata, Split split, Redaction redaction) {
         ObjectNode line = JSON.objectNode();
         ArrayNode messages = line.putArray("messages");
         Map<String, String> calledFunctions = new HashMap<>();
         for (Message message : conversation.messages) {
-            messages.add(message(message, format, calledFunctions));
+            messages.add(message(message, format, calledFunctions, redaction));
         }
         if (!conversation.tools.isEmpty()) {
-            line.putArray("tools").addAll(conversation.tools);
+            ArrayNode tools = line.putArray("tools");
+            for (ObjectNode tool : conversation.tools) {
+                tools.add(redaction.isNone() ? tool
+                        : redaction.json(tool.deepCopy(), RedactedColumns.toolDefinitionNames()));
+            }
         }
         if (metadata) {
-            line.set("metadata", metadata(conversation, split));
+            line.set("metadata", metadata(conversation, split, redaction));
         }
         return line;
     }
 
-    private static ObjectNode message(Message message, Format format, Map<String, String> calledFunctions) {
+    private static ObjectNode message(Message message, Format format, Map<String, String> calledFunctions,
+                                      Redaction redaction) {
         ObjectNode node = JSON.objectNode().put("role", message.role());
         boolean onlyCalls = message.callsTools() && message.content().isEmpty();
         if (onlyCalls) {
             node.putNull("content");
         } else {
-            node.put("content", message.content());
+            node.put("content", redaction.text(message.content()));
         }
         if (message.name() != null) {
             node.put("name", message.name());
@@ -62,9 +77,10 @@ final class ChatLine {
                 calledFunctions.put(call.id(), call.function());
                 ObjectNode function = JSON.objectNode().put("name", call.function());
                 if (format == Format.OPENAI) {
-                    function.put("arguments", call.argumentsText());
+                    function.put("arguments", redaction.json(call.argumentsText()));
                 } else {
-                    function.set("arguments", call.arguments());
+                    function.set("arguments", redaction.isNone() ? call.arguments()
+                            : redaction.json(call.arguments().deepCopy()));
                 }
                 ObjectNode callNode = calls.addObject().put("id", call.id()).put("type", "function");
                 callNode.set("function", function);
@@ -76,12 +92,12 @@ final class ChatLine {
         return node;
     }
 
-    private static ObjectNode metadata(Conversation conversation, Split split) {
+    private static ObjectNode metadata(Conversation conversation, Split split, Redaction redaction) {
         ObjectNode metadata = JSON.objectNode().put("conversation_id", conversation.id);
         conversation.agentIds.forEach(metadata.putArray("agent_ids")::add);
         conversation.taskIds.forEach(metadata.putArray("task_ids")::add);
         metadata.put("task_status", conversation.taskStatuses.stream().findFirst().orElse(null));
-        metadata.set("feedback", Feedback.values(conversation.feedback));
+        metadata.set("feedback", Feedback.values(conversation.feedback, redaction));
         metadata.put("first_occurred_at", RowEncoder.instant(conversation.firstOccurredAt));
         metadata.put("last_occurred_at", RowEncoder.instant(conversation.lastOccurredAt));
         metadata.put("split", split.id());

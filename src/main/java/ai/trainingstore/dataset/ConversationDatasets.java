@@ -3,6 +3,8 @@ package ai.trainingstore.dataset;
 import ai.trainingstore.dataset.SplitRule.Split;
 import ai.trainingstore.export.ExportMetrics;
 import ai.trainingstore.export.ExportService;
+import ai.trainingstore.redact.Redaction;
+import ai.trainingstore.redact.RedactionPolicy;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.core.buffer.Buffer;
@@ -23,21 +25,24 @@ import java.util.Optional;
 public class ConversationDatasets {
 
     private final ExportService exports;
+    private final RedactionPolicy redaction;
 
-    public ConversationDatasets(ExportService exports) {
+    public ConversationDatasets(ExportService exports, RedactionPolicy redaction) {
         this.exports = exports;
+        this.redaction = redaction;
     }
 
     /** The JSONL lines of the dataset. */
     public Multi<Buffer> export(ConversationRequest request) {
         ConversationQuery query = ConversationQuery.of(request);
+        Redaction redact = redaction.effective(request.redact());
         return exports.inSlot(ExportMetrics.CONVERSATIONS, () -> {
-            Multi<byte[]> lines = conversations(query)
+            Multi<byte[]> lines = ExportService.onWorkerWhen(!redact.isNone(), conversations(query))
                     .select().where(conversation -> matches(request, conversation))
                     .select().where(Conversation::isEmitted)
                     .select().where(conversation -> inRequestedSplit(request, conversation))
                     .select().first(request.limit().orElse(Long.MAX_VALUE))
-                    .map(conversation -> line(request, conversation))
+                    .map(conversation -> line(request, conversation, redact))
                     .group().intoLists().of(JsonLines.PER_CHUNK)
                     .invoke(chunk -> exports.written(ExportMetrics.CONVERSATIONS, chunk.size()))
                     .map(JsonLines::joined);
@@ -49,7 +54,9 @@ public class ConversationDatasets {
     public Uni<DatasetSummary> summary(ConversationRequest request) {
         ConversationQuery query = ConversationQuery.of(request);
         long limit = request.limit().orElse(Long.MAX_VALUE);
-        return exports.inSlot(ExportMetrics.CONVERSATIONS, () -> conversations(query)
+        Redaction redact = redaction.effective(request.redact());
+        return exports.inSlot(ExportMetrics.CONVERSATIONS, () -> ExportService.onWorkerWhen(!redact.isNone(),
+                                conversations(query))
                         .select().where(conversation -> matches(request, conversation)))
                 .collect().in(DatasetSummary.Builder::new, (summary, conversation) -> {
                     if (summary.emitted() >= limit) {
@@ -64,7 +71,7 @@ public class ConversationDatasets {
                     }
                     if (conversation.isEmitted()) {
                         summary.emitted(conversation.messages.size(), conversation.toolCallCount(),
-                                tokenEstimate(line(request, conversation)));
+                                tokenEstimate(line(request, conversation, redact)));
                     } else {
                         summary.skipped(conversation.skipped.id());
                     }
@@ -124,9 +131,9 @@ public class ConversationDatasets {
         return DatasetParameters.withinScores(conversation::score, request.minScores(), request.maxScores());
     }
 
-    private static byte[] line(ConversationRequest request, Conversation conversation) {
+    private static byte[] line(ConversationRequest request, Conversation conversation, Redaction redact) {
         return JsonLines.line(ChatLine.of(conversation, request.format(), request.metadata(),
-                request.splitRule().of(conversation.id)));
+                request.splitRule().of(conversation.id), redact));
     }
 
     /** Characters / 4 of the line without its newline, rounded up. */

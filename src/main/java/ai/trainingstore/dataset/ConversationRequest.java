@@ -6,6 +6,7 @@ import ai.trainingstore.dataset.DatasetParameters.Score;
 import ai.trainingstore.dataset.SplitRule.Split;
 import ai.trainingstore.export.ExportRequest.InvalidExportException;
 import ai.trainingstore.export.QueryParameters;
+import ai.trainingstore.redact.Redaction;
 import ai.trainingstore.text.LogText;
 import java.time.Instant;
 import java.util.List;
@@ -34,7 +35,9 @@ public record ConversationRequest(
         Optional<String> after,
         Optional<Split> split,
         SplitRule splitRule,
-        boolean gzip) {
+        boolean gzip,
+        // what the request asks; the dataset joins the operator's training-store.redaction.always
+        Redaction redact) {
 
     public enum Format {
         /** OpenAI's chat fine-tuning line: arguments as JSON text. */
@@ -44,7 +47,7 @@ public record ConversationRequest(
     }
 
     private static final Set<String> PARAMETERS = DatasetParameters.accepted("format", "metadata", "conversation_id", "agent_id",
-            "task_id", "task_status", "has_tools");
+            "task_id", "task_status", "has_tools", "redact");
 
     public static ConversationRequest parse(Map<String, List<String>> query, String acceptEncoding) {
         DatasetParameters.requireKnown(query, PARAMETERS);
@@ -64,7 +67,8 @@ public record ConversationRequest(
                 single(query, "after"),
                 DatasetParameters.split(query),
                 DatasetParameters.splitRule(query),
-                QueryParameters.acceptsGzip(acceptEncoding));
+                QueryParameters.acceptsGzip(acceptEncoding),
+                QueryParameters.redaction(query));
     }
 
     public String fileName() {

@@ -1,8 +1,10 @@
 package ai.trainingstore.dataset;
 
+import ai.trainingstore.redact.Redaction;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import java.util.Map;
 import java.util.Optional;
 
@@ -29,12 +31,14 @@ final class Feedback {
                 : Optional.of(scored.path("value").doubleValue());
     }
 
-    /** {name: value, or its label when it has no value}: what a trainer reads as the reward. */
-    static ObjectNode values(Map<String, JsonNode> feedback) {
+    /** {name: value, or its label (redacted as asked) when it has no value}: what a trainer reads as the reward. */
+    static ObjectNode values(Map<String, JsonNode> feedback, Redaction redaction) {
         ObjectNode values = JsonNodeFactory.instance.objectNode();
-        feedback.forEach((name, scored) -> values.set(name,
-                scored.path("value").isNull() || scored.path("value").isMissingNode() ? scored.path("label")
-                        : scored.path("value")));
+        feedback.forEach((name, scored) -> {
+            JsonNode value = scored.path("value").isNull() || scored.path("value").isMissingNode() ? scored.path("label")
+                    : scored.path("value");
+            values.set(name, value.isTextual() ? TextNode.valueOf(redaction.text(value.textValue())) : value);
+        });
         return values;
     }
 }

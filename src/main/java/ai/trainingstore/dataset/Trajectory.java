@@ -2,10 +2,12 @@ package ai.trainingstore.dataset;
 
 import ai.trainingstore.dataset.Conversation.ToolCall;
 import ai.trainingstore.export.RowEncoder;
+import ai.trainingstore.redact.Redaction;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import com.fasterxml.jackson.databind.util.RawValue;
 import io.vertx.mutiny.sqlclient.Row;
 import java.nio.charset.StandardCharsets;
@@ -23,7 +25,8 @@ import java.util.Set;
  * One task as an ATIF trajectory (Harbor's Agent Trajectory Interchange Format v1.4, contract
  * section 6.2): its messages and the tool executions no message's call names, as numbered steps
  * in time order; each tool result is the observation of the step that made the call; the task
- * row and its feedback (the reward) in {@code extra}.
+ * row and its feedback (the reward) in {@code extra}. Free text, arguments, results and labels
+ * are redacted as asked; ids, names and timestamps never are.
  */
 final class Trajectory {
 
@@ -92,7 +95,7 @@ final class Trajectory {
      * The ATIF line of a task. {@code messages} are the task's in order; {@code executions} are
      * those of the task and those its calls name, in (occurred_at, execution_id) order.
      */
-    static ObjectNode of(Task task, List<Message> messages, List<Execution> executions) {
+    static ObjectNode of(Task task, List<Message> messages, List<Execution> executions, Redaction redaction) {
         Map<String, Execution> byId = new HashMap<>();
         executions.forEach(execution -> byId.put(execution.id(), execution));
         Set<String> called = new HashSet<>();
@@ -108,15 +111,16 @@ final class Trajectory {
         int next = 0;
         for (Message message : messages) {
             while (next < unnamed.size() && unnamed.get(next).occurredAt().isBefore(message.occurredAt())) {
-                steps.add(executionStep(unnamed.get(next++)));
+                steps.add(executionStep(unnamed.get(next++), redaction));
             }
             boolean answersEarlierCall = "tool".equals(message.role()) && message.toolCallId() != null
                     && stepOfCall.containsKey(message.toolCallId());
             if (answersEarlierCall) {
-                resultsOfCall.computeIfAbsent(message.toolCallId(), id -> new ArrayList<>()).add(text(message.content()));
+                resultsOfCall.computeIfAbsent(message.toolCallId(), id -> new ArrayList<>())
+                        .add(redaction.text(text(message.content())));
                 continue;
             }
-            ObjectNode step = messageStep(message);
+            ObjectNode step = messageStep(message, redaction);
             steps.add(step);
             if (!message.toolCalls().isEmpty()) {
                 callsOfSteps.add(new StepCalls(step, message.toolCalls()));
@@ -125,7 +129,7 @@ final class Trajectory {
             }
         }
         while (next < unnamed.size()) {
-            steps.add(executionStep(unnamed.get(next++)));
+            steps.add(executionStep(unnamed.get(next++), redaction));
         }
         // Observations in the order of the step's calls: the tool messages answering a call, else its execution's result.
         for (StepCalls stepCalls : callsOfSteps) {
@@ -136,7 +140,7 @@ final class Trajectory {
                 if (answers != null) {
                     answers.forEach(content -> results.add(result(call.id(), content)));
                 } else if (execution != null && execution.hasResult()) {
-                    results.add(result(call.id(), execution.result()));
+                    results.add(result(call.id(), redaction.text(execution.result())));
                 }
             }
             if (!results.isEmpty()) {
@@ -153,26 +157,26 @@ final class Trajectory {
         steps.forEach(stepArray::add);
         ObjectNode extra = line.putObject("extra");
         extra.putRawValue("task", new RawValue(task.rowJson()));
-        extra.set("feedback", Feedback.values(task.feedback()));
+        extra.set("feedback", Feedback.values(task.feedback(), redaction));
         extra.put("workflow_id", task.workflowId());
         return line;
     }
 
-    private static ObjectNode messageStep(Message message) {
+    private static ObjectNode messageStep(Message message, Redaction redaction) {
         boolean toolResult = "tool".equals(message.role());
         // A tool result's content is its observation, not something the agent said.
-        ObjectNode step = step(message.occurredAt(), source(message.role()), toolResult ? "" : text(message.content()));
+        ObjectNode step = step(message.occurredAt(), source(message.role()), toolResult ? "" : redaction.text(text(message.content())));
         if (!message.toolCalls().isEmpty()) {
             ArrayNode calls = step.putArray("tool_calls");
             ObjectNode invalid = JSON.objectNode();
             for (ToolCall call : message.toolCalls()) {
                 ObjectNode node = calls.addObject().put("tool_call_id", call.id()).put("function_name", call.function());
                 if (call.arguments() != null) {
-                    node.set("arguments", call.arguments());
+                    node.set("arguments", redaction.isNone() ? call.arguments() : redaction.json(call.arguments().deepCopy()));
                 } else {
                     // ATIF arguments are an object: what was stored instead is kept beside it, not lost.
                     node.putObject("arguments");
-                    invalid.put(call.id() == null ? "" : call.id(), call.argumentsText());
+                    invalid.put(call.id() == null ? "" : call.id(), redaction.text(call.argumentsText()));
                 }
             }
             if (!invalid.isEmpty()) {
@@ -181,26 +185,30 @@ final class Trajectory {
         }
         if (toolResult) {
             // A result that answers no earlier call of the task: its own step, its call named as stored.
-            step.putObject("observation").putArray("results").add(result(message.toolCallId(), text(message.content())));
+            step.putObject("observation").putArray("results")
+                    .add(result(message.toolCallId(), redaction.text(text(message.content()))));
         }
         (step.has("extra") ? (ObjectNode) step.get("extra") : step.putObject("extra")).put("message_id", message.messageId());
         return step;
     }
 
     /** A tool execution no message's call names: one call built from it, its result the observation. */
-    private static ObjectNode executionStep(Execution execution) {
+    private static ObjectNode executionStep(Execution execution, Redaction redaction) {
         ObjectNode step = step(execution.occurredAt(), "agent", "");
         ObjectNode call = step.putArray("tool_calls").addObject()
                 .put("tool_call_id", execution.id()).put("function_name", execution.toolName());
-        if (execution.inputParams().isObject()) {
-            call.set("arguments", execution.inputParams());
-        } else if (execution.inputParams().isNull()) {
+        JsonNode input = redaction.json(execution.inputParams().deepCopy());
+        if (input.isObject()) {
+            call.set("arguments", input);
+        } else if (input.isNull()) {
             call.putObject("arguments");
         } else {
-            call.putObject("arguments").set("input", execution.inputParams());
+            call.putObject("arguments").set("input", input.isTextual() ? TextNode.valueOf(redaction.text(input.textValue()))
+                    : input);
         }
         if (execution.hasResult()) {
-            step.putObject("observation").putArray("results").add(result(execution.id(), execution.result()));
+            step.putObject("observation").putArray("results")
+                    .add(result(execution.id(), redaction.text(execution.result())));
         }
         step.putObject("extra").put("execution_id", execution.id());
         return step;

@@ -6,8 +6,11 @@ import ai.trainingstore.dataset.Trajectory.Task;
 import ai.trainingstore.export.ExportMetrics;
 import ai.trainingstore.export.ExportService;
 import ai.trainingstore.export.RowEncoder;
+import ai.trainingstore.redact.Redaction;
+import ai.trainingstore.redact.RedactionPolicy;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.vertx.mutiny.core.buffer.Buffer;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
@@ -36,19 +39,23 @@ public class TrajectoryDatasets {
 
     private final ExportService exports;
     private final Pool pool;
+    private final RedactionPolicy redaction;
 
-    public TrajectoryDatasets(ExportService exports, Pool pool) {
+    public TrajectoryDatasets(ExportService exports, Pool pool, RedactionPolicy redaction) {
         this.exports = exports;
         this.pool = pool;
+        this.redaction = redaction;
     }
 
     /** The ATIF lines of the dataset. */
     public Multi<Buffer> export(TrajectoryRequest request) {
         TrajectoryQuery query = TrajectoryQuery.of(request);
+        Redaction redact = redaction.effective(request.redact());
         return exports.inSlot(ExportMetrics.TRAJECTORIES, () -> {
             Multi<byte[]> lines = Multi.createFrom().deferred(() -> {
-                RowEncoder taskEncoder = RowEncoder.jsonl(TrajectoryQuery.TASK_COLUMNS);
-                return exports.rows(query.sql(), query.parameters())
+                RowEncoder taskEncoder = RowEncoder.jsonl(TrajectoryQuery.TASK_COLUMNS, redact);
+                // Redacting the task rows is CPU work: then each row is handed to a worker thread.
+                return ExportService.onWorkerWhen(!redact.isNone(), exports.rows(query.sql(), query.parameters()))
                         .map(row -> Task.of(row, taskEncoder))
                         .select().where(task -> DatasetParameters.withinScores(task::score, request.minScores(),
                                 request.maxScores()))
@@ -56,7 +63,7 @@ public class TrajectoryDatasets {
                                 .map(split -> split == request.splitRule().of(task.id())).orElse(true))
                         .select().first(request.limit().orElse(Long.MAX_VALUE))
                         .group().intoLists().of(TASKS_PER_LOOKUP)
-                        .onItem().transformToUniAndConcatenate(this::lines)
+                        .onItem().transformToUniAndConcatenate(tasks -> lines(tasks, redact))
                         .invoke(chunk -> exports.written(ExportMetrics.TRAJECTORIES, chunk.size()))
                         .map(JsonLines::joined);
             });
@@ -65,7 +72,7 @@ public class TrajectoryDatasets {
     }
 
     /** The lines of some tasks, in their order. */
-    private Uni<List<byte[]>> lines(List<Task> tasks) {
+    private Uni<List<byte[]>> lines(List<Task> tasks, Redaction redact) {
         String[] taskIds = tasks.stream().map(Task::id).toArray(String[]::new);
         return pool.preparedQuery(TrajectoryQuery.MESSAGES_OF_TASKS).execute(Tuple.tuple().addArrayOfString(taskIds))
                 .chain(messageRows -> {
@@ -79,11 +86,14 @@ public class TrajectoryDatasets {
                     }
                     return pool.preparedQuery(TrajectoryQuery.EXECUTIONS_OF_TASKS)
                             .execute(Tuple.tuple().addArrayOfString(taskIds).addArrayOfString(callIds.toArray(String[]::new)))
-                            .map(executionRows -> lines(tasks, messages, executionRows));
+                            // Assembly and redaction are CPU work: on a worker thread, off the event loop.
+                            .emitOn(Infrastructure.getDefaultWorkerPool())
+                            .map(executionRows -> lines(tasks, messages, executionRows, redact));
                 });
     }
 
-    private static List<byte[]> lines(List<Task> tasks, Map<String, List<Message>> messages, RowSet<Row> executionRows) {
+    private static List<byte[]> lines(List<Task> tasks, Map<String, List<Message>> messages, RowSet<Row> executionRows,
+                                      Redaction redact) {
         List<Execution> executions = new ArrayList<>();
         executionRows.forEach(row -> executions.add(Execution.of(row)));
         List<byte[]> lines = new ArrayList<>(tasks.size());
@@ -94,7 +104,7 @@ public class TrajectoryDatasets {
             List<Execution> relevant = executions.stream()
                     .filter(execution -> task.id().equals(execution.taskId()) || named.contains(execution.id()))
                     .toList();
-            lines.add(JsonLines.line(Trajectory.of(task, own, relevant)));
+            lines.add(JsonLines.line(Trajectory.of(task, own, relevant, redact)));
         }
         return lines;
     }

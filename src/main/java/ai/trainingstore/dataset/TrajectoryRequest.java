@@ -5,6 +5,7 @@ import static ai.trainingstore.export.QueryParameters.single;
 import ai.trainingstore.dataset.DatasetParameters.Score;
 import ai.trainingstore.dataset.SplitRule.Split;
 import ai.trainingstore.export.QueryParameters;
+import ai.trainingstore.redact.Redaction;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,12 +27,14 @@ public record TrajectoryRequest(
         Optional<String> after,
         Optional<Split> split,
         SplitRule splitRule,
-        boolean gzip) {
+        boolean gzip,
+        Redaction redact) {
 
     /** The task columns a request may filter on; each parameter is named after its column. */
     static final List<String> TASK_FILTERS = List.of("task_id", "agent_id", "workflow_id", "task_type", "status");
 
-    private static final Set<String> PARAMETERS = DatasetParameters.accepted(TASK_FILTERS.toArray(String[]::new));
+    private static final Set<String> PARAMETERS = DatasetParameters.accepted(
+            java.util.stream.Stream.concat(TASK_FILTERS.stream(), java.util.stream.Stream.of("redact")).toArray(String[]::new));
 
     public static TrajectoryRequest parse(Map<String, List<String>> query, String acceptEncoding) {
         DatasetParameters.requireKnown(query, PARAMETERS);
@@ -45,7 +48,8 @@ public record TrajectoryRequest(
                 single(query, "after"),
                 DatasetParameters.split(query),
                 DatasetParameters.splitRule(query),
-                QueryParameters.acceptsGzip(acceptEncoding));
+                QueryParameters.acceptsGzip(acceptEncoding),
+                QueryParameters.redaction(query));
     }
 
     /** Each task filter that is used, with its values (any of them matches). */

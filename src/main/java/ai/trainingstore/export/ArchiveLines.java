@@ -1,6 +1,7 @@
 package ai.trainingstore.export;
 
 import ai.trainingstore.kind.RecordKind;
+import ai.trainingstore.redact.Redaction;
 import io.vertx.mutiny.sqlclient.Row;
 import java.util.List;
 
@@ -14,7 +15,8 @@ public final class ArchiveLines {
     private final RowEncoder encoder;
 
     private ArchiveLines(RecordKind kind) {
-        this.encoder = RowEncoder.jsonl(kind.exportedColumns());
+        // Archives keep the rows as stored: restoring one must give back exactly what was deleted.
+        this.encoder = RowEncoder.jsonl(kind.exportedColumns(), Redaction.none());
     }
 
     /** A JSONL encoder for one kind; not thread-safe (one per batch). */

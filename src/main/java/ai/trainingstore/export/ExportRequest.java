@@ -4,6 +4,7 @@ import static ai.trainingstore.export.QueryParameters.single;
 
 import ai.trainingstore.kind.Column;
 import ai.trainingstore.kind.RecordKind;
+import ai.trainingstore.redact.Redaction;
 import ai.trainingstore.text.LogText;
 import java.time.DateTimeException;
 import java.time.Instant;
@@ -28,7 +29,9 @@ public record ExportRequest(
         Map<String, List<String>> filters,
         Optional<Long> limit,
         Optional<Cursor> after,
-        boolean gzip) {
+        boolean gzip,
+        // what the request asks; the export joins the operator's training-store.redaction.always
+        Redaction redact) {
 
     public enum Format {
         JSONL("application/x-ndjson", "jsonl", true),
@@ -65,7 +68,7 @@ public record ExportRequest(
     }
 
     private static final Set<String> OWN_PARAMETERS = Set.of("format", "from", "to", "start_date", "end_date",
-            "limit", "after");
+            "limit", "after", "redact");
 
     public static final class InvalidExportException extends RuntimeException {
         public InvalidExportException(String message) {
@@ -80,7 +83,7 @@ public record ExportRequest(
         for (String name : query.keySet()) {
             if (!OWN_PARAMETERS.contains(name) && !filterable.contains(name)) {
                 throw new InvalidExportException("Unknown parameter '" + LogText.safe(name) + "'. Use format, from, to, start_date,"
-                        + " end_date, limit, after, or a filter on one of the text columns of " + kind.id() + ": "
+                        + " end_date, limit, after, redact, or a filter on one of the text columns of " + kind.id() + ": "
                         + String.join(", ", filterable) + ".");
             }
         }
@@ -100,7 +103,7 @@ public record ExportRequest(
         Optional<Long> limit = single(query, "limit").map(QueryParameters::limit);
         Optional<Cursor> after = single(query, "after").map(ExportRequest::cursor);
         boolean gzip = format.isText() && QueryParameters.acceptsGzip(acceptEncoding);
-        return new ExportRequest(kind, format, from, to, filters, limit, after, gzip);
+        return new ExportRequest(kind, format, from, to, filters, limit, after, gzip, QueryParameters.redaction(query));
     }
 
     public String fileName() {

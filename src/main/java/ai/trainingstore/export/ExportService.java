@@ -4,6 +4,8 @@ import ai.trainingstore.kind.Column;
 
 import ai.trainingstore.config.StoreConfig;
 import ai.trainingstore.export.parquet.ParquetEncoder;
+import ai.trainingstore.redact.Redaction;
+import ai.trainingstore.redact.RedactionPolicy;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
@@ -41,9 +43,11 @@ public class ExportService {
     private final StoreConfig.Export config;
     private final Semaphore running;
     private final ExportMetrics metrics;
+    private final RedactionPolicy redaction;
 
-    public ExportService(Pool pool, StoreConfig config, ExportMetrics metrics) {
+    public ExportService(Pool pool, StoreConfig config, ExportMetrics metrics, RedactionPolicy redaction) {
         this.pool = pool;
+        this.redaction = redaction;
         this.config = config.export();
         this.running = new Semaphore(this.config.maxConcurrent());
         this.metrics = metrics;
@@ -68,12 +72,13 @@ public class ExportService {
         List<Column> columns = request.kind().exportedColumns();
         ExportQuery query = ExportQuery.of(request, columns);
         String kind = request.kind().id();
+        Redaction redact = redaction.effective(request.redact());
         if (request.format() == ExportRequest.Format.PARQUET) {
-            return inSlot(kind, () -> bytes(parquet(query, columns, kind), false, kind));
+            return inSlot(kind, () -> bytes(parquet(query, columns, kind, redact), false, kind));
         }
         return inSlot(kind, () -> {
-            RowEncoder encoder = RowEncoder.of(request.format(), columns);
-            return bytes(encoded(query, encoder, kind), request.gzip(), kind);
+            RowEncoder encoder = RowEncoder.of(request.format(), columns, redact);
+            return bytes(encoded(query, encoder, kind, redact), request.gzip(), kind);
         });
     }
 
@@ -136,11 +141,11 @@ public class ExportService {
      * The header, then the rows chunk by chunk. The header comes only once the query is prepared,
      * so a query PostgreSQL refuses fails the request before its first byte.
      */
-    private Multi<byte[]> encoded(ExportQuery query, RowEncoder encoder, String kind) {
+    private Multi<byte[]> encoded(ExportQuery query, RowEncoder encoder, String kind, Redaction redact) {
         return prepared(query.sql(), statement -> Multi.createBy().concatenating().streams(
                 Multi.createFrom().item(encoder::header),
-                statement.createStream(config.rowsPerChunk(), query.parameters()).toMulti()
-                        .group().intoLists().of(config.rowsPerChunk())
+                onWorkerWhen(!redact.isNone(), statement.createStream(config.rowsPerChunk(), query.parameters()).toMulti()
+                        .group().intoLists().of(config.rowsPerChunk()))
                         .invoke(chunk -> written(kind, chunk.size()))
                         .map(encoder::encode)));
     }
@@ -152,9 +157,9 @@ public class ExportService {
      * refuses fails the request before its first byte; a failure later leaves the file without
      * its footer.
      */
-    private Multi<byte[]> parquet(ExportQuery query, List<Column> columns, String kind) {
+    private Multi<byte[]> parquet(ExportQuery query, List<Column> columns, String kind, Redaction redact) {
         return prepared(query.sql(), statement -> {
-            ParquetEncoder encoder = ParquetEncoder.open(kind, columns, config.parquet());
+            ParquetEncoder encoder = ParquetEncoder.open(kind, columns, config.parquet(), redact);
             Multi<List<byte[]>> rowGroups = statement.createStream(config.rowsPerChunk(), query.parameters()).toMulti()
                     .group().intoLists().of(config.rowsPerChunk())
                     .invoke(chunk -> written(kind, chunk.size()))
@@ -168,6 +173,16 @@ public class ExportService {
     /** Blocking work (encoding) on the worker pool, never on the event loop that runs the cursor. */
     private static <T> Uni<T> onWorker(Supplier<T> work) {
         return Uni.createFrom().item(work).runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
+    }
+
+    /**
+     * With {@code offload}, each item is handed to a worker thread and what follows runs there:
+     * redaction is CPU work that must not hold an event loop. One item at a time, so demand (and
+     * memory) stays as it was.
+     */
+    public static <T> Multi<T> onWorkerWhen(boolean offload, Multi<T> items) {
+        return !offload ? items : items.onItem().transformToUniAndConcatenate(item -> Uni.createFrom().item(item)
+                .emitOn(Infrastructure.getDefaultWorkerPool()));
     }
 
     /** A statement prepared on a connection of its own, in a read-only transaction that ends with the stream. */

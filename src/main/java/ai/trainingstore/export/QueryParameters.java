@@ -1,6 +1,7 @@
 package ai.trainingstore.export;
 
 import ai.trainingstore.export.ExportRequest.InvalidExportException;
+import ai.trainingstore.redact.Redaction;
 import ai.trainingstore.text.LogText;
 import java.time.DateTimeException;
 import java.time.Instant;
@@ -113,6 +114,23 @@ public final class QueryParameters {
             throw new InvalidExportException("'" + name + "' is given " + values.size() + " times; give it once.");
         }
         return values.stream().findFirst();
+    }
+
+    /**
+     * {@code redact} (contract section 7): a comma-separated list of classes or {@code all}; a
+     * repeated parameter adds its classes. Absent: nothing (the operator's forced classes are
+     * joined later, by the export).
+     */
+    public static Redaction redaction(Map<String, List<String>> query) {
+        Redaction redaction = Redaction.none();
+        for (String value : query.getOrDefault("redact", List.of())) {
+            try {
+                redaction = redaction.with(Redaction.parse(value));
+            } catch (IllegalArgumentException e) {
+                throw new InvalidExportException("'redact': " + e.getMessage());
+            }
+        }
+        return redaction;
     }
 
     public static boolean acceptsGzip(String acceptEncoding) {

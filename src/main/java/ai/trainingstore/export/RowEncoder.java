@@ -1,6 +1,7 @@
 package ai.trainingstore.export;
 
 import ai.trainingstore.kind.Column;
+import ai.trainingstore.redact.Redaction;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
@@ -21,7 +22,8 @@ import java.util.List;
 
 /**
  * Turns rows into the bytes of one export format, many rows at a time, into one reused buffer.
- * Timestamps are UTC with their full microsecond precision.
+ * Timestamps are UTC with their full microsecond precision. Values of the columns that
+ * {@link Redaction#redacts(Column)} are redacted on the way (free text and JSON string values).
  */
 public abstract class RowEncoder {
 
@@ -29,18 +31,38 @@ public abstract class RowEncoder {
 
     protected final List<Column> columns;
     protected final ByteArrayOutputStream out = new ByteArrayOutputStream(256 * 1024);
+    protected final Redaction redaction;
+    /** Per column: whether its values go through the redaction (all false when nothing is asked). */
+    protected final boolean[] redacted;
 
-    RowEncoder(List<Column> columns) {
+    RowEncoder(List<Column> columns, Redaction redaction) {
         this.columns = columns;
+        this.redaction = redaction;
+        this.redacted = new boolean[columns.size()];
+        for (int i = 0; i < columns.size(); i++) {
+            redacted[i] = redaction.redacts(columns.get(i));
+        }
     }
 
-    static RowEncoder of(ExportRequest.Format format, List<Column> columns) {
-        return format == ExportRequest.Format.CSV ? new Csv(columns) : new Jsonl(columns);
+    static RowEncoder of(ExportRequest.Format format, List<Column> columns, Redaction redaction) {
+        return format == ExportRequest.Format.CSV ? new Csv(columns, redaction) : new Jsonl(columns, redaction);
     }
 
-    /** The JSON-lines encoder of these columns: a row as the JSONL export writes it. */
-    public static RowEncoder jsonl(List<Column> columns) {
-        return new Jsonl(columns);
+    /** A text column's value, redacted when the column is. */
+    protected final String text(Row row, int i) {
+        String value = row.getString(i);
+        return redacted[i] ? redaction.column(columns.get(i), value) : value;
+    }
+
+    /** A JSON column's value as compact JSON text, redacted when the column is. */
+    protected final String json(Row row, int i) {
+        String value = compactJsonb(row.getString(i));
+        return redacted[i] ? redaction.column(columns.get(i), value) : value;
+    }
+
+    /** The JSON-lines encoder of these columns: a row as the JSONL export writes it, redacted as asked. */
+    public static RowEncoder jsonl(List<Column> columns, Redaction redaction) {
+        return new Jsonl(columns, redaction);
     }
 
     /**
@@ -162,8 +184,8 @@ public abstract class RowEncoder {
         /** Column names encoded once, not once per row. */
         private final SerializedString[] names;
 
-        Jsonl(List<Column> columns) {
-            super(columns);
+        Jsonl(List<Column> columns, Redaction redaction) {
+            super(columns, redaction);
             names = columns.stream().map(column -> new SerializedString(column.name())).toArray(SerializedString[]::new);
             try {
                 json = JSON.createGenerator(out);
@@ -191,8 +213,8 @@ public abstract class RowEncoder {
                     continue;
                 }
                 switch (column.type()) {
-                    case TEXT -> json.writeString(row.getString(i));
-                    case JSON, JSON_ARRAY -> json.writeRawValue(compactJsonb(row.getString(i)));
+                    case TEXT -> json.writeString(text(row, i));
+                    case JSON, JSON_ARRAY -> json.writeRawValue(json(row, i));
                     case INTEGER -> json.writeNumber(row.getLong(i));
                     case NUMBER -> json.writeNumber(row.getDouble(i));
                     case TIMESTAMP -> json.writeString(timestamp(row.getOffsetDateTime(i)));
@@ -215,8 +237,8 @@ public abstract class RowEncoder {
         private final String[] header;
         private final String[] values;
 
-        Csv(List<Column> columns) {
-            super(columns);
+        Csv(List<Column> columns, Redaction redaction) {
+            super(columns, redaction);
             header = columns.stream().map(Column::name).toArray(String[]::new);
             values = new String[columns.size()];
             CsvSchema.Builder named = CsvSchema.builder();
@@ -250,8 +272,8 @@ public abstract class RowEncoder {
             for (int i = 0; i < columns.size(); i++) {
                 Object value = row.getValue(i);
                 values[i] = value == null ? null : switch (columns.get(i).type()) {
-                    case TEXT -> row.getString(i);
-                    case JSON, JSON_ARRAY -> compactJsonb(row.getString(i));
+                    case TEXT -> text(row, i);
+                    case JSON, JSON_ARRAY -> json(row, i);
                     case INTEGER -> Long.toString(row.getLong(i));
                     case NUMBER -> shortest(row.getDouble(i));
                     case TIMESTAMP -> timestamp(row.getOffsetDateTime(i));

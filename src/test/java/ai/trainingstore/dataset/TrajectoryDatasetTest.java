@@ -321,6 +321,49 @@ class TrajectoryDatasetTest extends DatasetTestSupport {
     }
 
     @Test
+    void redactReplacesPersonalDataAndSecretsInEveryTextOfTheLineButNeverIds() {
+        String task = P + "redact";
+        String email = "jane.doe+ml@sub.example.co.uk";
+        String phone = "+1-415-555-0100";
+        String secret = "ghp_" + "Zq8JvT3mWc5LrN1xYb7KpD2sFh6GaE4uIo9R";
+        publish(TASKS, Encoding.FLAT, ownTask(task, "failed", t(0)).put("error", "mail to " + email + " bounced"));
+        publish(TOOL_EXECUTIONS, Encoding.FLAT,
+                execution(P + "r1", "send_mail").task(task).at(t(2)).json("output_result", "{\"to\": \"" + email + "\"}"),
+                execution(P + "r2", "call").task(task).at(t(4)).json("input_params", "{\"number\": \"" + phone + "\"}")
+                        .put("error", "busy: " + phone));
+        publishMessages(Encoding.FLAT, List.of(
+                message(P + "conv-r", "user", "Write to " + email + " with key " + secret).task(task).seq(0).at(t(1)),
+                message(P + "conv-r", "assistant", "").task(task).seq(1).at(t(2))
+                        .calls(call(P + "r1", "send_mail", "{\"to\":\"" + email + "\"}")),
+                message(P + "conv-r", "assistant", "Sent to " + email + ".").task(task).seq(2).at(t(3))));
+        publish(FEEDBACK, Encoding.FLAT, feedback("task", task, "verdict").put("label", "ask " + email));
+
+        JsonNode plain = only(Params.of("task_id", task));
+        JsonNode redacted = only(Params.of("task_id", task, "redact", "all"));
+        String text = redacted.toString();
+        assertThat(plain.toString()).contains(email, phone, secret);
+        assertThat(text).doesNotContain(email, phone, secret).contains("[REDACTED_EMAIL]", "[REDACTED_PHONE]",
+                "[REDACTED_SECRET]");
+        JsonNode steps = redacted.get("steps");
+        assertThat(steps.get(0).get("message").asText()).isEqualTo("Write to [REDACTED_EMAIL] with key [REDACTED_SECRET]");
+        assertThat(steps.get(1).get("tool_calls").get(0).get("arguments").get("to").asText()).isEqualTo("[REDACTED_EMAIL]");
+        assertThat(steps.get(1).get("tool_calls").get(0).get("tool_call_id").asText()).isEqualTo(P + "r1");
+        assertThat(parse(steps.get(1).get("observation").get("results").get(0).get("content").asText()).get("to")
+                .asText()).isEqualTo("[REDACTED_EMAIL]");
+        assertThat(steps.get(3).get("tool_calls").get(0).get("arguments").get("number").asText())
+                .isEqualTo("[REDACTED_PHONE]");
+        assertThat(redacted.get("extra").get("task").get("error").asText()).isEqualTo("mail to [REDACTED_EMAIL] bounced");
+        assertThat(redacted.get("extra").get("feedback").get("verdict").asText()).isEqualTo("ask [REDACTED_EMAIL]");
+        for (String kept : List.of("session_id", "agent")) {
+            assertThat(redacted.get(kept)).as(kept).isEqualTo(plain.get(kept));
+        }
+        assertThat(redacted.get("extra").get("task").get("task_id")).isEqualTo(plain.get("extra").get("task").get("task_id"));
+        Response bad = request(Params.of("task_id", task, "redact", "names"));
+        assertThat(bad.statusCode()).isEqualTo(400);
+        assertThat(parse(bad.asString()).get("error").asText()).contains("redact");
+    }
+
+    @Test
     void badParametersAreRefusedWithWhatToFix() {
         for (String[] bad : new String[][] {
                 {"format=openai", "Unknown parameter 'format'"},

@@ -2,6 +2,7 @@ package ai.trainingstore.export.parquet;
 
 import ai.trainingstore.config.StoreConfig;
 import ai.trainingstore.kind.Column;
+import ai.trainingstore.redact.Redaction;
 import io.vertx.mutiny.sqlclient.Row;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -34,9 +35,10 @@ public final class ParquetEncoder {
     private final ChunkedOutput output = new ChunkedOutput();
     private final ParquetWriter<Row> writer;
 
-    private ParquetEncoder(String kind, List<Column> columns, StoreConfig.Parquet config) throws IOException {
+    private ParquetEncoder(String kind, List<Column> columns, StoreConfig.Parquet config, Redaction redaction)
+            throws IOException {
         CompressionCodecName codec = CompressionCodecName.valueOf(config.compression().name());
-        writer = new Builder(new ResponseFile(output), new RowWriteSupport(kind, columns))
+        writer = new Builder(new ResponseFile(output), new RowWriteSupport(kind, columns, redaction))
                 // A plain configuration: the default one is Hadoop's, which is not on the classpath.
                 .withConf(new PlainParquetConfiguration())
                 .withWriteMode(ParquetFileWriter.Mode.OVERWRITE)
@@ -50,10 +52,14 @@ public final class ParquetEncoder {
                 .build();
     }
 
-    /** Starts a file of the kind's exported columns, in the order the export query selects them. */
-    public static ParquetEncoder open(String kind, List<Column> columns, StoreConfig.Parquet config) {
+    /**
+     * Starts a file of the kind's exported columns, in the order the export query selects them,
+     * their values redacted as asked.
+     */
+    public static ParquetEncoder open(String kind, List<Column> columns, StoreConfig.Parquet config,
+                                      Redaction redaction) {
         try {
-            return new ParquetEncoder(kind, columns, config);
+            return new ParquetEncoder(kind, columns, config, redaction);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

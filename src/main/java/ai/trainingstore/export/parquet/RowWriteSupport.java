@@ -2,6 +2,7 @@ package ai.trainingstore.export.parquet;
 
 import ai.trainingstore.export.RowEncoder;
 import ai.trainingstore.kind.Column;
+import ai.trainingstore.redact.Redaction;
 import io.vertx.mutiny.sqlclient.Row;
 import java.time.OffsetDateTime;
 import java.util.List;
@@ -25,11 +26,13 @@ final class RowWriteSupport extends WriteSupport<Row> {
 
     private final List<Column> columns;
     private final MessageType schema;
+    private final Redaction redaction;
     private RecordConsumer consumer;
 
-    RowWriteSupport(String kind, List<Column> columns) {
+    RowWriteSupport(String kind, List<Column> columns, Redaction redaction) {
         this.columns = columns;
         this.schema = schema(kind, columns);
+        this.redaction = redaction;
     }
 
     static MessageType schema(String kind, List<Column> columns) {
@@ -100,12 +103,11 @@ final class RowWriteSupport extends WriteSupport<Row> {
     }
 
     /**
-     * Every text and JSON value of a row passes here on its way into the file, exactly as it is
-     * written (JSON already compact), so a transformation of exported values (redaction) has one
-     * place to go.
+     * Every text and JSON value of a row passes here on its way into the file (JSON already
+     * compact): redacted as the row exports redact it.
      */
-    private static String text(Column column, String value) {
-        return value;
+    private String text(Column column, String value) {
+        return redaction.column(column, value);
     }
 
     /** Microseconds since the epoch, UTC: PostgreSQL's own precision, so nothing is rounded. */
