@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.trainingstore.dataset.OpenAiChatValidator.Shape;
 import ai.trainingstore.support.LocalServices;
+import ai.trainingstore.support.OwnSockets;
 import ai.trainingstore.support.StoreTestSupport;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -452,46 +453,11 @@ abstract class DatasetTestSupport extends StoreTestSupport {
 
     /** This JVM's connections idle in a transaction whose last query starts so: open cursors waiting for a client. */
     long openBackends(String queryStart) {
-        Set<Integer> ports = ownLocalPorts();
+        Set<Integer> ports = OwnSockets.ownLocalPorts();
         return query("SELECT client_port FROM pg_stat_activity WHERE state LIKE 'idle in transaction%'"
                 + " AND starts_with(query, ?) AND pid <> pg_backend_pid()", queryStart).stream()
                 .map(row -> (Integer) row.get("client_port"))
                 .filter(port -> port != null && ports.contains(port))
                 .count();
-    }
-
-    /** Local TCP ports of this process's sockets (Linux /proc). */
-    static Set<Integer> ownLocalPorts() {
-        Set<String> inodes = new HashSet<>();
-        try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
-            fds.forEach(fd -> {
-                try {
-                    String target = Files.readSymbolicLink(fd).toString();
-                    if (target.startsWith("socket:[")) {
-                        inodes.add(target.substring(8, target.length() - 1));
-                    }
-                } catch (IOException ignored) {
-                    // closed meanwhile
-                }
-            });
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        Set<Integer> ports = new HashSet<>();
-        for (String table : List.of("/proc/self/net/tcp", "/proc/self/net/tcp6")) {
-            try {
-                List<String> rows = Files.readAllLines(Path.of(table));
-                for (String row : rows.subList(1, rows.size())) {
-                    String[] columns = row.trim().split("\\s+");
-                    if (inodes.contains(columns[9])) {
-                        String local = columns[1];
-                        ports.add(Integer.parseInt(local.substring(local.indexOf(':') + 1), 16));
-                    }
-                }
-            } catch (IOException ignored) {
-                // no IPv6 table
-            }
-        }
-        return ports;
     }
 }

@@ -3,6 +3,8 @@ package ai.trainingstore.export;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import ai.trainingstore.support.OwnSockets;
+
 import io.quarkus.test.junit.QuarkusTest;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -222,7 +224,7 @@ class ParquetStreamingTest extends ParquetTestSupport {
             + " AND pid <> pg_backend_pid()";
 
     private List<Integer> ownOpenExportPids() {
-        Set<Integer> ports = ownLocalPorts();
+        Set<Integer> ports = OwnSockets.ownLocalPorts();
         return query(OPEN_EXPORTS).stream()
                 .filter(row -> row.get("client_port") != null && ports.contains((Integer) row.get("client_port")))
                 .map(row -> (Integer) row.get("pid")).toList();
@@ -240,43 +242,5 @@ class ParquetStreamingTest extends ParquetTestSupport {
             }
         }
         return terminated;
-    }
-
-    /**
-     * Local TCP ports of this process's sockets (Linux /proc), to tell this JVM's PostgreSQL
-     * backends from other runs' (the same approach as the dataset tests' support).
-     */
-    private static Set<Integer> ownLocalPorts() {
-        Set<String> inodes = new HashSet<>();
-        try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
-            fds.forEach(fd -> {
-                try {
-                    String target = Files.readSymbolicLink(fd).toString();
-                    if (target.startsWith("socket:[")) {
-                        inodes.add(target.substring(8, target.length() - 1));
-                    }
-                } catch (IOException ignored) {
-                    // closed meanwhile
-                }
-            });
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        Set<Integer> ports = new HashSet<>();
-        for (String table : List.of("/proc/self/net/tcp", "/proc/self/net/tcp6")) {
-            try {
-                List<String> rows = Files.readAllLines(Path.of(table));
-                for (String row : rows.subList(1, rows.size())) {
-                    String[] columns = row.trim().split("\\s+");
-                    if (inodes.contains(columns[9])) {
-                        String local = columns[1];
-                        ports.add(Integer.parseInt(local.substring(local.indexOf(':') + 1), 16));
-                    }
-                }
-            } catch (IOException ignored) {
-                // no IPv6 table
-            }
-        }
-        return ports;
     }
 }

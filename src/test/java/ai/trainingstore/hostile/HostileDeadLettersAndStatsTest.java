@@ -40,6 +40,20 @@ class HostileDeadLettersAndStatsTest extends HostileSupport {
     record Property(String name, BiFunction<Hostile, Integer, Request> generator) {
     }
 
+    /** One dataset parameter (or an unknown one) with a hostile value of a fitting family. */
+    private static Request datasetRequest(Hostile hostile, String pathAndQuery, List<String> names) {
+        String name = hostile.parameterName(names);
+        Hostile.Value value = switch (name) {
+            case "from", "to" -> hostile.dateValue();
+            case "limit", "validation_fraction", "test_fraction" -> hostile.numberValue();
+            case "min_score", "max_score" -> hostile.chance(0.5) ? hostile.value()
+                    : new Hostile.Value("score " + hostile.numberValue().family(),
+                            "correctness%3A" + hostile.numberValue().encoded());
+            default -> hostile.value();
+        };
+        return Request.get(value.family(), pathAndQuery + "&" + name + "=" + value.encoded(), EXPORT_TOKEN);
+    }
+
     static List<Property> properties() {
         return List.of(
                 new Property("dead-letters after", (hostile, i) -> {
@@ -60,44 +74,19 @@ class HostileDeadLettersAndStatsTest extends HostileSupport {
                             + "&" + hostile.pick(List.of("after", "limit")) + "=" + hostile.value().encoded();
                     return Request.get(value.family(), target, EXPORT_TOKEN);
                 }),
-                new Property("dataset parameters (conversations and summary)", (hostile, i) -> {
-                    // Every parameter of the conversations dataset with a hostile value, on the lines and the
-                    // summary; a conversation filter that matches nothing keeps a valid request cheap.
-                    List<String> names = List.of("format", "metadata", "from", "to", "conversation_id", "agent_id",
-                            "task_id", "task_status", "has_tools", "min_score", "max_score", "limit", "after", "split",
-                            "validation_fraction", "test_fraction", "split_seed");
-                    String name = hostile.parameterName(names);
-                    Hostile.Value value = switch (name) {
-                        case "from", "to" -> hostile.dateValue();
-                        case "limit", "validation_fraction", "test_fraction" -> hostile.numberValue();
-                        case "min_score", "max_score" -> hostile.chance(0.5) ? hostile.value()
-                                : new Hostile.Value("score " + hostile.numberValue().family(),
-                                        "correctness%3A" + hostile.numberValue().encoded());
-                        default -> hostile.value();
-                    };
-                    String path = hostile.chance(0.5) ? "/api/v1/datasets/conversations"
-                            : "/api/v1/datasets/conversations/summary";
-                    return Request.get(value.family(), path + "?conversation_id=hostile-none&" + name + "="
-                            + value.encoded(), EXPORT_TOKEN);
-                }),
-                new Property("dataset parameters (trajectories)", (hostile, i) -> {
-                    // Every parameter of the trajectories dataset with a hostile value; a task filter that
-                    // matches nothing keeps a valid request cheap.
-                    List<String> names = List.of("from", "to", "task_id", "agent_id", "workflow_id", "task_type",
-                            "status", "min_score", "max_score", "limit", "after", "split", "validation_fraction",
-                            "test_fraction", "split_seed");
-                    String name = hostile.parameterName(names);
-                    Hostile.Value value = switch (name) {
-                        case "from", "to" -> hostile.dateValue();
-                        case "limit", "validation_fraction", "test_fraction" -> hostile.numberValue();
-                        case "min_score", "max_score" -> hostile.chance(0.5) ? hostile.value()
-                                : new Hostile.Value("score " + hostile.numberValue().family(),
-                                        "reward%3A" + hostile.numberValue().encoded());
-                        default -> hostile.value();
-                    };
-                    return Request.get(value.family(), "/api/v1/datasets/trajectories?task_id=hostile-none&" + name
-                            + "=" + value.encoded(), EXPORT_TOKEN);
-                }),
+                // Every parameter of each dataset with a hostile value, on the lines (and the conversations'
+                // summary); a filter that matches nothing keeps a valid request cheap.
+                new Property("dataset parameters (conversations and summary)", (hostile, i) -> datasetRequest(hostile,
+                        hostile.chance(0.5) ? "/api/v1/datasets/conversations?conversation_id=hostile-none"
+                                : "/api/v1/datasets/conversations/summary?conversation_id=hostile-none",
+                        List.of("format", "metadata", "from", "to", "conversation_id", "agent_id", "task_id",
+                                "task_status", "has_tools", "min_score", "max_score", "limit", "after", "split",
+                                "validation_fraction", "test_fraction", "split_seed", "redact"))),
+                new Property("dataset parameters (trajectories)", (hostile, i) -> datasetRequest(hostile,
+                        "/api/v1/datasets/trajectories?task_id=hostile-none",
+                        List.of("from", "to", "task_id", "agent_id", "workflow_id", "task_type", "status", "min_score",
+                                "max_score", "limit", "after", "split", "validation_fraction", "test_fraction",
+                                "split_seed", "redact"))),
                 new Property("stats parameters", (hostile, i) -> {
                     Hostile.Value value = hostile.value();
                     return Request.get(value.family(), "/api/v1/stats?" + hostile.parameterName(List.of("kind", "x"))
