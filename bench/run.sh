@@ -33,4 +33,5 @@ for arg in "$@"; do
   if [ "$arg" = "--case" ]; then exit 0; fi
 done
 python3 bench/lifecycle.py "${quick[@]}"
+python3 bench/trajectories.py "${quick[@]}"
 exec python3 bench/http_ingest.py "${quick[@]}"
