@@ -32,11 +32,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 JAR = ROOT / "target" / "quarkus-app" / "quarkus-run.jar"
-# BENCH_DB / BENCH_PORT let two benchmarks run side by side on one machine.
+# BENCH_DB / BENCH_PORT let two benchmarks run side by side on one machine: another database also
+# means other stream keys and another consumer group (BENCH_PREFIX), so neither reads the other's entries.
 DB = os.environ.get("BENCH_DB", "training_bench")
 PORT = int(os.environ.get("BENCH_PORT", "18080"))
+PREFIX = os.environ.get("BENCH_PREFIX", "bench" if DB == "training_bench" else DB)
 TOKEN = "bench-token"
-STREAMS = {kind: f"bench:{kind}" for kind in ("events", "tasks", "tool_executions", "workflows", "messages", "feedback")}
+STREAMS = {kind: f"{PREFIX}:{kind}" for kind in ("events", "tasks", "tool_executions", "workflows", "messages", "feedback")}
 EVENT_COLUMNS = ["event_id", "event_type", "agent_id", "task_id", "workflow_id", "session_id", "payload",
                  "attributes", "occurred_at", "stream_entry_id"]
 
@@ -142,10 +144,10 @@ class Service:
             "QUARKUS_HTTP_PORT": str(PORT if name == "bench-1" else PORT + int(name.split("-")[1])),
             "QUARKUS_DATASOURCE_REACTIVE_URL": f"postgresql://localhost:5432/{DB}",
             "QUARKUS_DATASOURCE_JDBC_URL": f"jdbc:postgresql://localhost:5432/{DB}",
-            "TRAINING_STORE_GROUP": "bench",
+            "TRAINING_STORE_GROUP": PREFIX,
             "TRAINING_STORE_CONSUMER_NAME": name,
             "TRAINING_STORE_TOKENS": f"{TOKEN}:export+ingest",
-            "TRAINING_STORE_STREAMS_DEAD_LETTER": "bench:dead-letter",
+            "TRAINING_STORE_STREAMS_DEAD_LETTER": f"{PREFIX}:dead-letter",
             "QUARKUS_LOG_CATEGORY__AI_TRAININGSTORE__LEVEL": "WARN",
         })
         for kind, key in STREAMS.items():
@@ -254,7 +256,7 @@ def prepare_database():
 
 
 def reset_streams():
-    redis("DEL", *STREAMS.values(), "bench:dead-letter")
+    redis("DEL", *STREAMS.values(), f"{PREFIX}:dead-letter")
 
 
 def truncate(table):
