@@ -87,6 +87,28 @@ class HostileDeadLettersAndStatsTest extends HostileSupport {
                         List.of("from", "to", "task_id", "agent_id", "workflow_id", "task_type", "status", "min_score",
                                 "max_score", "limit", "after", "split", "validation_fraction", "test_fraction",
                                 "split_seed", "redact"))),
+                new Property("analytics views and parameters", (hostile, i) -> {
+                    Hostile.Value value = hostile.value();
+                    String view = hostile.chance(0.2) ? value.encoded() : hostile.pick(List.of("agent_daily",
+                            "tool_daily", "task_outcomes_daily", "feedback_daily"));
+                    String name = hostile.parameterName(List.of("from", "to", "agent_id", "format"));
+                    Hostile.Value parameter = name.equals("from") || name.equals("to") ? hostile.dateValue() : value;
+                    return Request.get(parameter.family(), "/api/v1/analytics/" + view + "?agent_id=hostile-none&"
+                            + name + "=" + parameter.encoded(), EXPORT_TOKEN);
+                }),
+                new Property("retention run parameters", (hostile, i) -> {
+                    Hostile.Value value = hostile.value();
+                    // Retention takes no parameter: every one is refused before anything runs.
+                    return new Request(value.family(), "POST", "/api/v1/retention/run?"
+                            + hostile.parameterName(List.of("kind", "x")) + "=" + value.encoded(), INGEST_TOKEN,
+                            null, null, Map.of());
+                }),
+                new Property("redact on row exports", (hostile, i) -> {
+                    Hostile.Value value = hostile.value();
+                    return Request.get(value.family(), "/api/v1/export/" + hostile.pick(List.of("events", "messages",
+                            "tasks")) + "?limit=1&format=" + hostile.pick(List.of("jsonl", "csv", "parquet"))
+                            + "&redact=" + value.encoded(), EXPORT_TOKEN);
+                }),
                 new Property("stats parameters", (hostile, i) -> {
                     Hostile.Value value = hostile.value();
                     return Request.get(value.family(), "/api/v1/stats?" + hostile.parameterName(List.of("kind", "x"))
