@@ -49,6 +49,8 @@ public interface StoreConfig {
 
     Retention retention();
 
+    Analytics analytics();
+
     Redaction redaction();
 
     /** Stream keys, one per record kind, and the dead-letter stream. */
@@ -310,5 +312,16 @@ public interface StoreConfig {
                 case FEEDBACK -> feedback();
             };
         }
+    }
+
+    /** Analytics views (contract section 8). */
+    interface Analytics {
+        /**
+         * How often this replica folds the daily rollup of events and messages per agent
+         * ({@code agent_day_counts}, appended to by every write) into one row per day, agent and
+         * kind; the views are exact either way, folding keeps the rollup small and fast to read.
+         */
+        @WithDefault("1m")
+        Duration compactInterval();
     }
 }

@@ -2,6 +2,7 @@ package ai.trainingstore.analytics;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.containsString;
 
 import ai.trainingstore.support.StoreTestSupport;
@@ -85,6 +86,23 @@ class AnalyticsTest extends StoreTestSupport {
         assertThat(rows.get(1)).isEqualTo(json("{\"day\":\"" + DAY2 + "\",\"agent_id\":\"" + agent + "\",\"events\":2,"
                 + "\"tasks\":2,\"tasks_by_status\":{\"completed\":1,\"running\":1},\"tool_executions\":1,\"tool_errors\":0,"
                 + "\"messages\":1}"));
+    }
+
+    @Test
+    void theRollupBehindAgentDailyIsFoldedInTheBackgroundAndTheAnswerStaysTheSame() {
+        JsonNode before = view("agent_daily");
+        // A row stored and deleted again leaves +1 and -1 in the rollup (agent_day_counts, V7).
+        executeSql("INSERT INTO training_data.training_events (event_id, event_type, agent_id, payload, attributes,"
+                + " occurred_at, stream_entry_id) VALUES (?, 'analytics', ?, '{}', '{}', ?::timestamptz, '1-0')",
+                unique("gone"), agent, "2001-03-04T10:00:00Z");
+        executeSql("DELETE FROM training_data.training_events WHERE agent_id = ? AND event_id LIKE 'gone%'", agent);
+        assertThat(view("agent_daily")).isEqualTo(before);
+        // The compaction (every second in tests) folds it to one row per day, agent and kind.
+        await().atMost(TIMEOUT).untilAsserted(() -> assertThat(query("SELECT day, kind, records FROM"
+                + " training_data.agent_day_counts WHERE agent_id = ? ORDER BY day, kind", agent).toString())
+                .isEqualTo("[{day=2001-03-04, kind=events, records=3}, {day=2001-03-04, kind=messages, records=2},"
+                        + " {day=2001-03-05, kind=events, records=2}, {day=2001-03-05, kind=messages, records=1}]"));
+        assertThat(view("agent_daily")).isEqualTo(before);
     }
 
     @Test

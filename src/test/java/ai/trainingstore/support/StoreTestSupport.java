@@ -231,6 +231,19 @@ public abstract class StoreTestSupport {
         }
     }
 
+    /** Runs a statement that returns no rows (an insert, update or delete); the rows it changed. */
+    protected int executeSql(String sql, Object... parameters) {
+        try (Connection connection = database.getConnection();
+             PreparedStatement statement = connection.prepareStatement(sql)) {
+            for (int i = 0; i < parameters.length; i++) {
+                statement.setObject(i + 1, parameters[i]);
+            }
+            return statement.executeUpdate();
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     protected long count(String sql, Object... parameters) {
         return ((Number) query(sql, parameters).get(0).values().iterator().next()).longValue();
     }
