@@ -55,6 +55,8 @@ public class RetentionJob {
      */
     static final int LOCK_CLASS = 0x7472_6574;
     static final String LOCKED = "another replica holds the retention lock and is running retention";
+    /** A .partial archive file older than this was left by a crash: a batch writes its file in seconds. */
+    static final Duration ABANDONED_AFTER = Duration.ofHours(1);
 
     private final Pool pool;
     private final StoreConfig.Retention config;
@@ -102,9 +104,10 @@ public class RetentionJob {
         // Strictly older than the cutoff: a row exactly as old as the policy stays.
         Instant cutoff = now.minus(policy.get());
         long started = System.currentTimeMillis();
-        return Multi.createBy().repeating().uni(() -> batch(kind, cutoff))
-                .whilst(Batch::more)
-                .collect().asList()
+        return removeAbandonedPartials(kind)
+                .chain(removed -> Multi.createBy().repeating().uni(() -> batch(kind, cutoff))
+                        .whilst(Batch::more)
+                        .collect().asList())
                 .map(batches -> {
                     long deleted = batches.stream().mapToLong(Batch::deleted).sum();
                     long archived = batches.stream().mapToLong(Batch::archived).sum();
@@ -122,6 +125,25 @@ public class RetentionJob {
                 })
                 .onFailure().invoke(failure -> LOG.errorf("Retention of %s failed; its expired rows stay stored and"
                         + " are tried again on the next run: %s", kind.id(), LogText.safe(failure.getMessage())));
+    }
+
+    /**
+     * Clears what a crash left half-written in the kind's archive directory (see ArchiveWriter), by
+     * the files' real age (a run's {@code now} may be another instant).
+     */
+    private Uni<Integer> removeAbandonedPartials(RecordKind kind) {
+        if (archives.isEmpty()) {
+            return Uni.createFrom().item(0);
+        }
+        return Uni.createFrom().item(() -> archives.get().removeAbandonedPartials(kind,
+                        Instant.now().minus(ABANDONED_AFTER)))
+                .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
+                .invoke(removed -> {
+                    if (removed > 0) {
+                        LOG.infof("Retention removed %d unfinished %s archive files left by a crash (their rows were"
+                                + " kept and are archived again)", removed, kind.id());
+                    }
+                });
     }
 
     /** One batch in one transaction; see the class comment for its steps. */

@@ -17,6 +17,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -217,6 +218,29 @@ class RetentionTest extends StoreTestSupport {
         long deleted = reports.stream().mapToLong(report -> report.kinds().get("events").deleted()).sum();
         long archived = reports.stream().mapToLong(report -> report.kinds().get("events").archived()).sum();
         assertThat(deleted).isGreaterThanOrEqualTo(40).isEqualTo(archived);
+    }
+
+    @Test
+    void aRunRemovesHalfWrittenArchivesACrashLeftButNoneBeingWritten() throws IOException {
+        Path directory = Files.createDirectories(ARCHIVE.resolve(Kind.TASK.urlName()));
+        Path abandoned = Files.writeString(directory.resolve(".tasks_crashed.jsonl.gz.partial"), "cut");
+        Files.setLastModifiedTime(abandoned, FileTime.from(Instant.now().minus(Duration.ofHours(2))));
+        Path inProgress = Files.writeString(directory.resolve(".tasks_writing.jsonl.gz.partial"), "being written");
+        Path finished = Files.writeString(directory.resolve("tasks_kept.jsonl.gz"), "an archive");
+        Files.setLastModifiedTime(finished, FileTime.from(Instant.now().minus(Duration.ofDays(2))));
+
+        try {
+            run();
+
+            assertThat(abandoned).as("left by a crash over an hour ago").doesNotExist();
+            assertThat(inProgress).as("possibly another replica's write in progress").exists();
+            assertThat(finished).as("archives are never removed").exists();
+        } finally {
+            // Not real archives: the other tests read every archive file of the directory.
+            Files.deleteIfExists(abandoned);
+            Files.deleteIfExists(inProgress);
+            Files.deleteIfExists(finished);
+        }
     }
 
     @Test
