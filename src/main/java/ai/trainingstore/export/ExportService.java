@@ -38,6 +38,8 @@ import org.jboss.logging.Logger;
 public class ExportService {
 
     private static final Logger LOG = Logger.getLogger(ExportService.class);
+    /** Chunks of rows an export holds fetched but not yet encoded (two: one arriving, one waiting). */
+    static final int CHUNKS_FETCHED_AHEAD = 2;
 
     private final Pool pool;
     private final StoreConfig.Export config;
@@ -78,7 +80,7 @@ public class ExportService {
         }
         return inSlot(kind, () -> {
             RowEncoder encoder = RowEncoder.of(request.format(), columns, redact);
-            return bytes(encoded(query, encoder, kind, redact), request.gzip(), kind);
+            return bytes(encoded(query, encoder, kind), request.gzip(), kind);
         });
     }
 
@@ -141,11 +143,15 @@ public class ExportService {
      * The header, then the rows chunk by chunk. The header comes only once the query is prepared,
      * so a query PostgreSQL refuses fails the request before its first byte.
      */
-    private Multi<byte[]> encoded(ExportQuery query, RowEncoder encoder, String kind, Redaction redact) {
+    private Multi<byte[]> encoded(ExportQuery query, RowEncoder encoder, String kind) {
         return prepared(query.sql(), statement -> Multi.createBy().concatenating().streams(
                 Multi.createFrom().item(encoder::header),
-                onWorkerWhen(!redact.isNone(), statement.createStream(config.rowsPerChunk(), query.parameters()).toMulti()
-                        .group().intoLists().of(config.rowsPerChunk()))
+                statement.createStream(config.rowsPerChunk(), query.parameters()).toMulti()
+                        .group().intoLists().of(config.rowsPerChunk())
+                        // Encoding (and redaction) on a worker, never the event loop that runs the
+                        // cursor, with the next chunks fetched meanwhile: PostgreSQL and the encoder
+                        // work at the same time instead of taking turns. Bounded, so memory stays flat.
+                        .emitOn(Infrastructure.getDefaultWorkerPool(), CHUNKS_FETCHED_AHEAD)
                         .invoke(chunk -> written(kind, chunk.size()))
                         .map(encoder::encode)));
     }
