@@ -4,18 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.StringReader;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
+import ai.trainingstore.support.ScratchDatabase;
 import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -30,12 +28,6 @@ import org.postgresql.PGConnection;
  * database of its own on the suite's PostgreSQL server, dropped at the end whatever happens.
  */
 class AgentDayRollupTest {
-
-    private static final String SERVER = Optional.ofNullable(System.getenv("QUARKUS_DATASOURCE_JDBC_URL"))
-            .map(url -> url.substring(0, url.lastIndexOf('/') + 1))
-            .orElse("jdbc:postgresql://localhost:5432/");
-    private static final String USER = Optional.ofNullable(System.getenv("QUARKUS_DATASOURCE_USERNAME")).orElse("postgres");
-    private static final String PASSWORD = Optional.ofNullable(System.getenv("QUARKUS_DATASOURCE_PASSWORD")).orElse("");
 
     /** agent_daily as V4 computed it, straight from the tables: the answer the rollup must give. */
     private static final String PLAIN_AGENT_DAILY = """
@@ -62,22 +54,16 @@ class AgentDayRollupTest {
     private static final String ROLLUP_AGENT_DAILY =
             "SELECT * FROM training_data.agent_daily_between('-infinity', 'infinity', NULL)";
 
-    private final String database = "rollup_test_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+    private final ScratchDatabase database = new ScratchDatabase("rollup_test");
 
     @BeforeEach
     void createScratchDatabase() throws SQLException {
-        try (Connection connection = DriverManager.getConnection(SERVER + "postgres", USER, PASSWORD);
-             Statement statement = connection.createStatement()) {
-            statement.execute("CREATE DATABASE " + database);
-        }
+        database.create();
     }
 
     @AfterEach
     void dropScratchDatabase() throws SQLException {
-        try (Connection connection = DriverManager.getConnection(SERVER + "postgres", USER, PASSWORD);
-             Statement statement = connection.createStatement()) {
-            statement.execute("DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
-        }
+        database.drop();
     }
 
     @Test
@@ -279,14 +265,10 @@ class AgentDayRollupTest {
     }
 
     private Connection scratch() throws SQLException {
-        return DriverManager.getConnection(SERVER + database, USER, PASSWORD);
+        return database.connect();
     }
 
     private Flyway flyway(String target) {
-        var configuration = Flyway.configure()
-                .dataSource(SERVER + database, USER, PASSWORD)
-                .schemas("training_data")
-                .locations("classpath:db/migration");
-        return (target == null ? configuration : configuration.target(target)).load();
+        return database.flyway(target);
     }
 }

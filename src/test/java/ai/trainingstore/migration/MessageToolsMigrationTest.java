@@ -5,15 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Optional;
-import java.util.UUID;
+import ai.trainingstore.support.ScratchDatabase;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.MigrationInfo;
 import org.junit.jupiter.api.AfterAll;
@@ -30,12 +28,7 @@ import org.junit.jupiter.api.Test;
  */
 class MessageToolsMigrationTest {
 
-    private static final String SERVER = Optional.ofNullable(System.getenv("QUARKUS_DATASOURCE_JDBC_URL"))
-            .map(url -> url.substring(0, url.lastIndexOf('/') + 1))
-            .orElse("jdbc:postgresql://localhost:5432/");
-    private static final String USER = Optional.ofNullable(System.getenv("QUARKUS_DATASOURCE_USERNAME")).orElse("postgres");
-    private static final String PASSWORD = Optional.ofNullable(System.getenv("QUARKUS_DATASOURCE_PASSWORD")).orElse("");
-    private static final String DATABASE = "migration_test_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+    private static final ScratchDatabase DATABASE = new ScratchDatabase("migration_test");
 
     private static final String TOOLS = "[{\"type\": \"function\", \"function\": {\"name\": \"search\","
             + " \"description\": \"Search the code\", \"parameters\": {\"type\": \"object\","
@@ -65,26 +58,16 @@ class MessageToolsMigrationTest {
 
     @BeforeAll
     static void createScratchDatabase() throws SQLException {
-        try (Connection connection = DriverManager.getConnection(SERVER + "postgres", USER, PASSWORD);
-             Statement statement = connection.createStatement()) {
-            statement.execute("CREATE DATABASE " + DATABASE);
-        }
+        DATABASE.create();
     }
 
     @AfterAll
     static void dropScratchDatabase() throws SQLException {
-        try (Connection connection = DriverManager.getConnection(SERVER + "postgres", USER, PASSWORD);
-             Statement statement = connection.createStatement()) {
-            statement.execute("DROP DATABASE IF EXISTS " + DATABASE + " WITH (FORCE)");
-        }
+        DATABASE.drop();
     }
 
     private static Flyway flyway(String target) {
-        var configuration = Flyway.configure()
-                .dataSource(SERVER + DATABASE, USER, PASSWORD)
-                .schemas("training_data")
-                .locations("classpath:db/migration");
-        return (target == null ? configuration : configuration.target(target)).load();
+        return DATABASE.flyway(target);
     }
 
     @Test
@@ -143,7 +126,7 @@ class MessageToolsMigrationTest {
     }
 
     private static Connection scratch() throws SQLException {
-        return DriverManager.getConnection(SERVER + DATABASE, USER, PASSWORD);
+        return DATABASE.connect();
     }
 
     private static boolean columnExists(Connection connection, String table, String column) throws SQLException {
