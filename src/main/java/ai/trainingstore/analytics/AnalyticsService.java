@@ -4,10 +4,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.StreamWriteFeature;
 import com.fasterxml.jackson.core.io.schubfach.DoubleToDecimal;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.csv.CsvGenerator;
-import com.fasterxml.jackson.dataformat.csv.CsvMapper;
-import com.fasterxml.jackson.dataformat.csv.CsvSchema;
-import com.fasterxml.jackson.databind.SequenceWriter;
+import ai.trainingstore.export.CsvFields;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.vertx.mutiny.sqlclient.Pool;
@@ -75,23 +72,21 @@ public class AnalyticsService {
     }
 
     static byte[] csv(List<AnalyticsView.Column> columns, RowSet<Row> rows) {
-        CsvSchema.Builder named = CsvSchema.builder();
-        columns.forEach(column -> named.addColumn(column.name()));
-        CsvSchema schema = named.build().withHeader().withLineSeparator("\r\n").withoutComments().withNullValue("");
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        String[] values = new String[columns.size()];
-        try (SequenceWriter csv = new CsvMapper().writer(schema)
-                .with(CsvGenerator.Feature.ALWAYS_QUOTE_EMPTY_STRINGS).writeValues(out)) {
+        CsvFields csv = new CsvFields(out);
+        columns.forEach(column -> csv.field(column.name()));
+        csv.end();
+        try {
             for (Row row : rows) {
                 for (int i = 0; i < columns.size(); i++) {
-                    values[i] = row.getValue(i) == null ? null : switch (columns.get(i).type()) {
+                    csv.field(row.getValue(i) == null ? null : switch (columns.get(i).type()) {
                         case DAY, TEXT -> row.getString(i);
                         case INTEGER -> Long.toString(row.getLong(i));
                         case NUMBER -> DoubleToDecimal.toString(row.getDouble(i));
                         case JSON -> MAPPER.readTree(row.getString(i)).toString();
-                    };
+                    });
                 }
-                csv.write(values);
+                csv.end();
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
