@@ -248,13 +248,7 @@ class ConsoleTest extends StoreTestSupport {
         String command = browser.driver.findElement(By.id("ex-curl")).getText();
         assertThat(command).startsWith("curl ").contains("Bearer $TOKEN", "agent_id=" + agent, "limit=3", "-o events.jsonl");
         // The command reads the token from $TOKEN, as the page tells the user to set it.
-        ProcessBuilder run = new ProcessBuilder("bash", "-c", command).directory(work.toFile()).redirectErrorStream(true);
-        run.environment().put("TOKEN", TOKEN);
-        Process curl = run.start();
-        curl.getOutputStream().close();
-        String output = new String(curl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(curl.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        assertThat(curl.exitValue()).as("curl: " + output).isZero();
+        runCurl(command);
         List<String> exported = new ArrayList<>();
         for (String line : Files.readAllLines(work.resolve("events.jsonl"))) {
             exported.add(json(line).get("event_id").asText());
@@ -289,13 +283,7 @@ class ConsoleTest extends StoreTestSupport {
         assertThat(browser.driver.findElement(By.cssSelector("#ex-table tbody tr")).getText())
                 .contains("Which tests fail?", "None.");
 
-        ProcessBuilder run = new ProcessBuilder("bash", "-c", command).directory(work.toFile()).redirectErrorStream(true);
-        run.environment().put("TOKEN", TOKEN);
-        Process curl = run.start();
-        curl.getOutputStream().close();
-        String output = new String(curl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(curl.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        assertThat(curl.exitValue()).as("curl: " + output).isZero();
+        runCurl(command);
         List<String> lines = Files.readAllLines(work.resolve("conversations.jsonl"));
         assertThat(lines).hasSize(1);
         assertThat(json(lines.get(0)).get("messages").get(1).get("content").asText()).isEqualTo("None.");
@@ -373,7 +361,7 @@ class ConsoleTest extends StoreTestSupport {
     }
 
     @Test
-    void theAnalyticsPageChartsEachViewAndItsTableHasTheApisRows() throws IOException {
+    void theAnalyticsPageChartsEachViewAndItsTableHasTheApisRows() throws Exception {
         String agent = unique("analytics-console");
         String tool = unique("code_search");
         String hostileTool = unique("<img src=x onerror=alert(1)>");
@@ -425,6 +413,15 @@ class ConsoleTest extends StoreTestSupport {
         String curl = browser.driver.findElement(By.id("an-curl")).getText();
         assertThat(curl).startsWith("curl ").contains("Bearer $TOKEN", "/api/v1/analytics/agent_daily?from=" + range.get("from")
                 + "&to=" + range.get("to") + "&agent_id=" + agent);
+        // The page's curl command prints the same rows; its CSV download saves them as CSV.
+        assertThat(json(runCurl(curl))).isEqualTo(json(apiAnswer("agent_daily", range)));
+        browser.driver.findElement(By.id("an-download")).click();
+        Path saved = browser.downloads.resolve("agent_daily.csv");
+        await().atMost(TIMEOUT).until(() -> Files.exists(saved) && Files.size(saved) > 0);
+        Map<String, String> csv = new java.util.HashMap<>(range);
+        csv.put("format", "csv");
+        assertThat(Files.readString(saved)).isEqualTo(apiAnswer("agent_daily", csv));
+        script("window.scrollTo(0, 0)");
         browser.screenshot("console-analytics", 1280, 1150);
 
         chooseView("tool_daily");
@@ -442,6 +439,7 @@ class ConsoleTest extends StoreTestSupport {
         // Six days ago: one of two executions failed; the other tool ran on another day (a gap).
         assertThat(hover("tool-error-rate", 23, 30)).containsEntry("day", today.minusDays(6).toString())
                 .containsEntry(tool, "50.0 %").containsEntry(hostileTool, "–");
+        script("window.scrollTo(0, 0)");
         browser.screenshot("console-analytics-tools", 1280, 1500);
 
         chooseView("task_outcomes_daily");
@@ -462,6 +460,7 @@ class ConsoleTest extends StoreTestSupport {
                 .as("no horizontal scrolling of the analytics page at 400 px, long tool names included").isLessThanOrEqualTo(400));
         chooseView("agent_daily");
         awaitTableOf("agent_daily");
+        script("window.scrollTo(0, 0)");
         browser.screenshot("console-analytics-narrow", 400, 1400);
     }
 
@@ -530,6 +529,18 @@ class ConsoleTest extends StoreTestSupport {
         return shown;
     }
 
+    /** Runs a curl command a page shows, with TOKEN set as the page tells the user; answers what it printed. */
+    private String runCurl(String command) throws IOException, InterruptedException {
+        ProcessBuilder run = new ProcessBuilder("bash", "-c", command).directory(work.toFile()).redirectErrorStream(true);
+        run.environment().put("TOKEN", TOKEN);
+        Process curl = run.start();
+        curl.getOutputStream().close();
+        String output = new String(curl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(curl.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(curl.exitValue()).as("curl: " + output).isZero();
+        return output;
+    }
+
     private void chooseView(String view) {
         new org.openqa.selenium.support.ui.Select(browser.driver.findElement(By.id("an-view"))).selectByValue(view);
     }
@@ -547,15 +558,18 @@ class ConsoleTest extends StoreTestSupport {
 
     /** The API's JSON rows for the same call, each value as the page writes it. */
     private List<Map<String, String>> expectedRows(String view, Map<String, String> parameters) {
-        String body = given().auth().oauth2(TOKEN).queryParams(parameters).get("/api/v1/analytics/" + view)
-                .then().statusCode(200).extract().asString();
         List<Map<String, String>> rows = new ArrayList<>();
-        for (JsonNode row : json(body)) {
+        for (JsonNode row : json(apiAnswer(view, parameters))) {
             Map<String, String> shown = new java.util.LinkedHashMap<>();
             row.fields().forEachRemaining(field -> shown.put(field.getKey(), shownAs(field.getValue())));
             rows.add(shown);
         }
         return rows;
+    }
+
+    private String apiAnswer(String view, Map<String, String> parameters) {
+        return given().auth().oauth2(TOKEN).queryParams(parameters).get("/api/v1/analytics/" + view)
+                .then().statusCode(200).extract().asString();
     }
 
     /** A value as the console writes it: numbers as toLocaleString('en-US') (at most 3 decimals), null as a dash. */
