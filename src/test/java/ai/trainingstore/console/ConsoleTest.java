@@ -453,6 +453,16 @@ class ConsoleTest extends StoreTestSupport {
         assertThat(legendLabels("feedback-mean")).containsExactly("day", "tests_passed (task)");
         assertThat(hover("feedback-mean", 29 - 6, 30)).containsEntry("tests_passed (task)", "0.5");
 
+        // One day: one point. No start: the axis starts at the first day with rows (six days ago).
+        open("#/analytics?view=agent_daily&from=" + today.minusDays(3) + "&to=" + today.minusDays(2) + "&agent_id=" + agent);
+        awaitTableOf("agent_daily");
+        assertThat(shownRows()).hasSize(1);
+        assertThat(browser.driver.findElement(By.id("an-chart-activity")).getAttribute("data-points")).isEqualTo("1");
+        open("#/analytics?view=agent_daily&from=&to=" + today.plusDays(1) + "&agent_id=" + agent);
+        awaitTableOf("agent_daily");
+        assertThat(browser.driver.findElement(By.id("an-chart-activity")).getAttribute("data-points")).isEqualTo("7");
+        assertThat(hover("activity", 0, 7)).containsEntry("day", today.minusDays(6).toString()).containsEntry("events", "3");
+
         browser.size(400, 860);
         chooseView("tool_daily");
         awaitTableOf("tool_daily");
@@ -609,12 +619,20 @@ class ConsoleTest extends StoreTestSupport {
     }
 
     /** The legend's values with the mouse over day index of days (the x axis spans the days exactly). */
-    @SuppressWarnings("unchecked")
     private Map<String, String> hover(String chart, int index, int days) {
         WebElement plot = browser.driver.findElement(By.cssSelector("#an-chart-" + chart + " .u-over"));
         int width = plot.getRect().getWidth();
+        // Offsets are from the centre; the first and last day sit on the edges, so stay a pixel inside.
         int fromCentre = (int) Math.round(width * ((double) index / (days - 1) - 0.5));
+        fromCentre = Math.max(1 - width / 2, Math.min(width / 2 - 1, fromCentre));
         new org.openqa.selenium.interactions.Actions(browser.driver).moveToElement(plot, fromCentre, 0).perform();
+        // The legend follows the mouse on the next frame.
+        await().atMost(TIMEOUT).until(() -> !"–".equals(legendValues(chart).get("day")));
+        return legendValues(chart);
+    }
+
+    @SuppressWarnings("unchecked")
+    private Map<String, String> legendValues(String chart) {
         return (Map<String, String>) script("return Object.fromEntries([...document.querySelectorAll('#an-chart-" + chart
                 + " .u-legend .u-series')].map(row => [row.querySelector('.u-label').textContent,"
                 + " row.querySelector('.u-value').textContent]))");

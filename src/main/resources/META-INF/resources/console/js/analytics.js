@@ -8,7 +8,7 @@ import { COLORS, apiJson, busy, clearError, copyButton, curlCommand, downloadAs,
 
 const DAY_MS = 86400 * 1000;
 const DEFAULT_DAYS = 30;
-/** An open or very long range (days reach year 9999) is drawn over the days that have rows. */
+/** Days run to year 9999: an open range, or one longer than this, is drawn over the days with rows. */
 const MAX_AXIS_DAYS = 3660;
 /** Series per chart: more lines than this cannot be told apart; the table has every row. */
 const TOP_SERIES = 5;
@@ -54,7 +54,7 @@ export function render(main, params) {
     rows,
     el('section', { class: 'card', 'aria-labelledby': 'an-curl-heading' },
       el('h3', { id: 'an-curl-heading' }, 'The same rows with curl'),
-      el('p', { class: 'muted' }, 'Set TOKEN to your token first: TOKEN=...; add &format=csv for CSV.'),
+      el('p', { class: 'muted' }, 'Set TOKEN to your token first: TOKEN=... (format=csv in the URL answers CSV).'),
       curl, el('div', { class: 'actions' }, copyButton('an-copy', curl, curlStatus), download), curlStatus));
 
   let plots = [];
