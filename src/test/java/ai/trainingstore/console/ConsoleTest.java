@@ -458,6 +458,7 @@ class ConsoleTest extends StoreTestSupport {
         awaitTableOf("agent_daily");
         assertThat(shownRows()).hasSize(1);
         assertThat(browser.driver.findElement(By.id("an-chart-activity")).getAttribute("data-points")).isEqualTo("1");
+        assertThat(drawnAt("activity", "#0b5cad")).as("the day's point, in the middle").isBetween(0.4, 0.65);
         open("#/analytics?view=agent_daily&from=&to=" + today.plusDays(1) + "&agent_id=" + agent);
         awaitTableOf("agent_daily");
         assertThat(browser.driver.findElement(By.id("an-chart-activity")).getAttribute("data-points")).isEqualTo("7");
@@ -608,14 +609,28 @@ class ConsoleTest extends StoreTestSupport {
 
     /** How many of the chart canvas' pixels have the series colour exactly (a line drawn in it). */
     private long pixelsOf(String chart, String color) {
-        return ((Number) script("const canvas = document.querySelector('#an-chart-" + chart + " canvas');"
+        return ((Number) colouredPixels(chart, color).get("count")).longValue();
+    }
+
+    /** Where the series colour is drawn, on average, across the canvas: 0 its left edge, 1 its right. */
+    private double drawnAt(String chart, String color) {
+        Map<String, Object> found = colouredPixels(chart, color);
+        return ((Number) found.get("x")).doubleValue() / ((Number) found.get("count")).doubleValue()
+                / ((Number) found.get("width")).doubleValue();
+    }
+
+    @SuppressWarnings("unchecked")
+    private Map<String, Object> colouredPixels(String chart, String color) {
+        return (Map<String, Object>) script("const canvas = document.querySelector('#an-chart-" + chart + " canvas');"
                 + "const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;"
                 + "const [r, g, b] = [1, 3, 5].map(i => parseInt('" + color + "'.slice(i, i + 2), 16));"
-                + "let count = 0;"
+                + "let count = 0, x = 0;"
                 + "for (let i = 0; i < pixels.length; i += 4) {"
-                + "  if (pixels[i] === r && pixels[i + 1] === g && pixels[i + 2] === b && pixels[i + 3] === 255) count++;"
+                + "  if (pixels[i] === r && pixels[i + 1] === g && pixels[i + 2] === b && pixels[i + 3] === 255) {"
+                + "    count++; x += (i / 4) % canvas.width;"
+                + "  }"
                 + "}"
-                + "return count;")).longValue();
+                + "return { count, x, width: canvas.width };");
     }
 
     /** The legend's values with the mouse over day index of days (the x axis spans the days exactly). */

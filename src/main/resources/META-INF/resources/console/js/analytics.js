@@ -15,6 +15,12 @@ const TOP_SERIES = 5;
 /** Rows in the table; the download and the curl command give all of them. */
 const TABLE_ROWS = 1000;
 const CHART_HEIGHT = 260;
+/**
+ * Tick spacings of the day axis, in seconds: whole days, then months and years (uPlot aligns
+ * multiples of 30 and 365 days to calendar months and years). Its defaults include hours, which
+ * would label rows of whole days with times such as 8am.
+ */
+const DAY_TICKS = [1, 2, 3, 4, 7, 10, 15, 30, 60, 90, 120, 180, 365, 730, 1825, 3650].map(days => days * 86400);
 
 const VIEWS = {
   agent_daily: { label: 'Agent activity (agent_daily)', charts: agentCharts },
@@ -144,7 +150,8 @@ export function render(main, params) {
         + ': no chart to draw.'));
       return;
     }
-    status.textContent = formatNumber(found.length) + ' rows from ' + rangeText + agentText + '.';
+    status.textContent = formatNumber(found.length) + (found.length === 1 ? ' row' : ' rows') + ' from ' + rangeText
+      + agentText + '.';
     const days = axisDays(found, chosen.from, chosen.to);
     const specs = VIEWS[chosen.view].charts(found);
     const boxes = specs.map(spec => {
@@ -279,16 +286,25 @@ function plot(spec, days, box) {
     // Days are UTC days: labels in UTC, whatever the browser's time zone.
     tzDate: seconds => uPlot.tzDate(new Date(seconds * 1000), 'Etc/UTC'),
     scales: {
-      x: { time: true },
+      // uPlot widens a time axis of one point by 86,400 of its units, which with seconds is 1,000
+      // days: a day either side instead.
+      x: { time: true, range: (self, min, max) => self.data[0].length === 1
+        ? [self.data[0][0] - 86400, self.data[0][0] + 86400] : [min, max] },
       y: spec.fromZero ? { range: (self, min, max) => [0, Math.max(1, max ?? 0) * 1.1] } : {},
     },
-    axes: [{}, { label: spec.axis, size: 60 }],
+    axes: [{ incrs: DAY_TICKS }, { label: spec.axis, size: valueAxisWidth }],
     series: [
       { label: 'day', value: (self, seconds) => seconds == null ? '–' : new Date(seconds * 1000).toISOString().slice(0, 10) },
       ...spec.series.map(series => ({ label: series.label, stroke: series.color, width: 2, dash: series.dash,
         value: (self, value) => shown(value) })),
     ],
   }, data, box);
+}
+
+/** Room for the longest tick value (150,000 needs more than 1.5), so it never runs into the axis label. */
+function valueAxisWidth(self, values) {
+  const longest = (values || []).reduce((most, value) => Math.max(most, String(value).length), 0);
+  return Math.max(50, 16 + longest * 8);
 }
 
 function chartWidth(box) {
