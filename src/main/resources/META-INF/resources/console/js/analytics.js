@@ -112,7 +112,7 @@ export function render(main, params) {
 
   async function load() {
     const request = ++latestRequest;
-    const chosen = { view: view.value, from: from.value, to: to.value };
+    const chosen = { view: view.value, from: from.value, to: to.value, agents: agentIds() };
     status.textContent = 'Loading…';
     try {
       const found = await apiJson(path());
@@ -142,7 +142,7 @@ export function render(main, params) {
 
   function showRows(chosen, found) {
     clear();
-    const agentText = agentIds().length ? ' for ' + agentIds().join(', ') : ' for all agents';
+    const agentText = chosen.agents.length ? ' for ' + chosen.agents.join(', ') : ' for all agents';
     const rangeText = (chosen.from || 'the first day') + ' to ' + (chosen.to || 'the last day') + ' (left out)';
     if (found.length === 0) {
       status.textContent = 'No rows from ' + rangeText + agentText + '.';
@@ -204,13 +204,13 @@ function agentCharts(rows) {
 
 function toolCharts(rows) {
   const { keys: tools, count } = topKeys(rows, row => row.tool_name, row => row.executions);
-  const chosen = count > tools.length ? 'The ' + tools.length + ' of ' + count + ' tools with the most executions'
+  const toolsNote = count > tools.length ? 'The ' + tools.length + ' of ' + count + ' tools with the most executions'
     + ' in the range (the table has them all).' : 'Every tool in the range.';
   const perTool = valueOf => tools.map((tool, i) => ({ label: tool, color: color(i),
     values: dailySums(rows.filter(row => row.tool_name === tool), valueOf) }));
   return [
     { id: 'tool-executions', title: 'Executions', axis: 'executions', format: formatNumber, missing: 0, fromZero: true,
-      note: chosen, series: perTool(row => row.executions) },
+      note: toolsNote, series: perTool(row => row.executions) },
     { id: 'tool-error-rate', title: 'Error rate', axis: '% errors', format: value => value.toFixed(1) + ' %',
       missing: null, fromZero: true, note: 'Errors / executions: an error or a status of error or failed. A gap: no'
         + ' execution that day.', series: perTool(row => row.error_rate === null ? null : row.error_rate * 100) },
