@@ -9,13 +9,20 @@ import ai.trainingstore.support.StoreTestSupport;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
+import java.math.RoundingMode;
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.text.DecimalFormat;
+import java.text.DecimalFormatSymbols;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
@@ -241,13 +248,7 @@ class ConsoleTest extends StoreTestSupport {
         String command = browser.driver.findElement(By.id("ex-curl")).getText();
         assertThat(command).startsWith("curl ").contains("Bearer $TOKEN", "agent_id=" + agent, "limit=3", "-o events.jsonl");
         // The command reads the token from $TOKEN, as the page tells the user to set it.
-        ProcessBuilder run = new ProcessBuilder("bash", "-c", command).directory(work.toFile()).redirectErrorStream(true);
-        run.environment().put("TOKEN", TOKEN);
-        Process curl = run.start();
-        curl.getOutputStream().close();
-        String output = new String(curl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(curl.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        assertThat(curl.exitValue()).as("curl: " + output).isZero();
+        runCurl(command);
         List<String> exported = new ArrayList<>();
         for (String line : Files.readAllLines(work.resolve("events.jsonl"))) {
             exported.add(json(line).get("event_id").asText());
@@ -282,13 +283,7 @@ class ConsoleTest extends StoreTestSupport {
         assertThat(browser.driver.findElement(By.cssSelector("#ex-table tbody tr")).getText())
                 .contains("Which tests fail?", "None.");
 
-        ProcessBuilder run = new ProcessBuilder("bash", "-c", command).directory(work.toFile()).redirectErrorStream(true);
-        run.environment().put("TOKEN", TOKEN);
-        Process curl = run.start();
-        curl.getOutputStream().close();
-        String output = new String(curl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(curl.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        assertThat(curl.exitValue()).as("curl: " + output).isZero();
+        runCurl(command);
         List<String> lines = Files.readAllLines(work.resolve("conversations.jsonl"));
         assertThat(lines).hasSize(1);
         assertThat(json(lines.get(0)).get("messages").get(1).get("content").asText()).isEqualTo("None.");
@@ -329,7 +324,7 @@ class ConsoleTest extends StoreTestSupport {
     @Test
     void everyPageIsKeyboardReachableWithLabelledControls() {
         open("#/overview");
-        for (String page : List.of("overview", "dead-letters", "export", "conversations")) {
+        for (String page : List.of("overview", "dead-letters", "export", "conversations", "analytics")) {
             open("#/" + page);
             browser.wait.until(driver -> driver.findElements(By.cssSelector("#main button, #main input")).size() > 0);
             @SuppressWarnings("unchecked")
@@ -353,15 +348,155 @@ class ConsoleTest extends StoreTestSupport {
         keys.sendKeys(org.openqa.selenium.Keys.TAB).perform();
         assertThat(browser.driver.switchTo().activeElement().getText()).isEqualTo("Skip to content");
         List<String> focused = new ArrayList<>();
-        for (int i = 0; i < 5; i++) {
+        for (int i = 0; i < 6; i++) {
             keys.sendKeys(org.openqa.selenium.Keys.TAB).perform();
             focused.add(browser.driver.switchTo().activeElement().getText());
         }
-        assertThat(focused).containsSubsequence("Overview", "Dead letters", "Export builder", "Conversations");
+        assertThat(focused).containsSubsequence("Overview", "Dead letters", "Export builder", "Conversations",
+                "Analytics");
         keys.sendKeys(org.openqa.selenium.Keys.ENTER).perform();
-        browser.wait.until(driver -> "conversations".equals(driver.findElement(By.id("main")).getAttribute("data-page")));
+        browser.wait.until(driver -> "analytics".equals(driver.findElement(By.id("main")).getAttribute("data-page")));
         // Focus is visible: the focused link gets an outline.
         assertThat(browser.driver.switchTo().activeElement().getCssValue("outline-style")).isNotEqualTo("none");
+    }
+
+    @Test
+    void theAnalyticsPageChartsEachViewAndItsTableHasTheApisRows() throws Exception {
+        String agent = unique("analytics-console");
+        String tool = unique("code_search");
+        String hostileTool = unique("<img src=x onerror=alert(1)>");
+        LocalDate today = LocalDate.now(ZoneOffset.UTC);
+        // Six days before today, each with its own counts, so every series has a shape.
+        int[] eventsPerDay = {3, 5, 2, 6, 4, 7};
+        int[] executionsPerDay = {2, 3, 1, 4, 2, 3};
+        for (int back = 6; back >= 1; back--) {
+            int i = 6 - back;
+            String noon = today.minusDays(back) + "T12:00:00Z";
+            for (int n = 0; n < eventsPerDay[i]; n++) {
+                xadd(EVENTS, "event_type", "analytics_console", "agent_id", agent, "occurred_at", noon);
+            }
+            for (int n = 0; n < executionsPerDay[i]; n++) {
+                xadd(TOOL_EXECUTIONS, "execution_id", unique("exec"), "agent_id", agent, "tool_name", tool,
+                        "status", n == 0 && i % 2 == 0 ? "failed" : "ok", "duration_ms", String.valueOf(40 + 35 * n + 10 * i),
+                        "occurred_at", noon);
+            }
+            xadd(TASKS, "task_id", unique("task"), "agent_id", agent, "task_type", "codegen",
+                    "status", i % 3 == 2 ? "failed" : "completed", "occurred_at", noon);
+            xadd(MESSAGES, "conversation_id", unique("conv"), "agent_id", agent, "role", "user", "content", "hi",
+                    "occurred_at", noon);
+            xadd(FEEDBACK_STREAM, "target_kind", "task", "target_id", unique("target"), "name", "tests_passed",
+                    "value", String.valueOf(0.5 + i / 10.0), "agent_id", agent, "occurred_at", noon);
+        }
+        xadd(TOOL_EXECUTIONS, "execution_id", unique("exec"), "agent_id", agent, "tool_name", hostileTool,
+                "status", "error", "duration_ms", "7", "occurred_at", today.minusDays(2) + "T08:00:00Z");
+        awaitRows(27, "SELECT 1 FROM training_data.training_events WHERE agent_id = ?", agent);
+        awaitRows(16, "SELECT 1 FROM training_data.training_tool_executions WHERE agent_id = ?", agent);
+        awaitRows(6, "SELECT 1 FROM training_data.training_tasks WHERE agent_id = ?", agent);
+        awaitRows(6, "SELECT 1 FROM training_data.training_messages WHERE agent_id = ?", agent);
+        awaitRows(6, "SELECT 1 FROM training_data.training_feedback WHERE agent_id = ?", agent);
+
+        open("#/analytics?agent_id=" + agent);
+        // The default range: the last 30 days, today included (to is the first day left out).
+        assertThat(browser.driver.findElement(By.id("an-from")).getAttribute("value")).isEqualTo(today.minusDays(29).toString());
+        assertThat(browser.driver.findElement(By.id("an-to")).getAttribute("value")).isEqualTo(today.plusDays(1).toString());
+        Map<String, String> range = Map.of("from", today.minusDays(29).toString(), "to", today.plusDays(1).toString(),
+                "agent_id", agent);
+
+        awaitTableOf("agent_daily");
+        assertThat(shownRows()).isEqualTo(expectedRows("agent_daily", range)).hasSize(6);
+        assertThat(legendLabels("activity")).containsExactly("day", "events", "tasks", "tool_executions", "tool_errors", "messages");
+        assertThat(pixelsOf("activity", "#0b5cad")).as("the events line is drawn").isGreaterThan(50);
+        // Hovering a day shows that day's sums in the legend: three days ago had eventsPerDay[3].
+        Map<String, String> hovered = hover("activity", 26, 30);
+        assertThat(hovered).containsEntry("day", today.minusDays(3).toString()).containsEntry("events", "6")
+                .containsEntry("tool_executions", "4").containsEntry("messages", "1");
+        String curl = browser.driver.findElement(By.id("an-curl")).getText();
+        assertThat(curl).startsWith("curl ").contains("Bearer $TOKEN", "/api/v1/analytics/agent_daily?from=" + range.get("from")
+                + "&to=" + range.get("to") + "&agent_id=" + agent);
+        // The page's curl command prints the same rows; its CSV download saves them as CSV.
+        assertThat(json(runCurl(curl))).isEqualTo(json(apiAnswer("agent_daily", range)));
+        browser.driver.findElement(By.id("an-download")).click();
+        Path saved = browser.downloads.resolve("agent_daily.csv");
+        await().atMost(TIMEOUT).until(() -> Files.exists(saved) && Files.size(saved) > 0);
+        Map<String, String> csv = new java.util.HashMap<>(range);
+        csv.put("format", "csv");
+        assertThat(Files.readString(saved)).isEqualTo(apiAnswer("agent_daily", csv));
+        script("window.scrollTo(0, 0)");
+        browser.screenshot("console-analytics", 1280, 1150);
+
+        chooseView("tool_daily");
+        awaitTableOf("tool_daily");
+        assertThat(shownRows()).isEqualTo(expectedRows("tool_daily", range)).hasSize(7);
+        assertThat(legendLabels("tool-executions")).containsExactly("day", tool, hostileTool);
+        assertThat(legendLabels("tool-duration")).containsExactly("day", tool + " p50", tool + " p95",
+                hostileTool + " p50", hostileTool + " p95");
+        assertThat(browser.driver.findElement(By.id("an-chart-tool-error-rate")).getAttribute("data-series")).isEqualTo("2");
+        // The hostile name is text in the legend and the table, never an element.
+        assertThat(browser.driver.findElements(By.cssSelector("#an-table td[data-column='tool_name']")))
+                .extracting(WebElement::getText).contains(hostileTool);
+        assertThat(browser.driver.findElements(By.tagName("img"))).as("no element made from a tool name").isEmpty();
+        assertThat(pixelsOf("tool-executions", "#0b5cad")).isGreaterThan(50);
+        // Six days ago: one of two executions failed; the other tool ran on another day (a gap).
+        assertThat(hover("tool-error-rate", 23, 30)).containsEntry("day", today.minusDays(6).toString())
+                .containsEntry(tool, "50.0 %").containsEntry(hostileTool, "–");
+        script("window.scrollTo(0, 0)");
+        browser.screenshot("console-analytics-tools", 1280, 1500);
+
+        chooseView("task_outcomes_daily");
+        awaitTableOf("task_outcomes_daily");
+        assertThat(shownRows()).isEqualTo(expectedRows("task_outcomes_daily", range)).hasSize(6);
+        assertThat(legendLabels("task-status")).containsExactly("day", "completed", "failed");
+
+        chooseView("feedback_daily");
+        awaitTableOf("feedback_daily");
+        assertThat(shownRows()).isEqualTo(expectedRows("feedback_daily", range)).hasSize(6);
+        assertThat(legendLabels("feedback-mean")).containsExactly("day", "tests_passed (task)");
+        assertThat(hover("feedback-mean", 29 - 6, 30)).containsEntry("tests_passed (task)", "0.5");
+
+        // One day: one point. No start: the axis starts at the first day with rows (six days ago).
+        open("#/analytics?view=agent_daily&from=" + today.minusDays(3) + "&to=" + today.minusDays(2) + "&agent_id=" + agent);
+        awaitTableOf("agent_daily");
+        assertThat(shownRows()).hasSize(1);
+        assertThat(browser.driver.findElement(By.id("an-chart-activity")).getAttribute("data-points")).isEqualTo("1");
+        assertThat(drawnAt("activity", "#0b5cad")).as("the day's point, in the middle").isBetween(0.4, 0.65);
+        open("#/analytics?view=agent_daily&from=&to=" + today.plusDays(1) + "&agent_id=" + agent);
+        // The one-day chart was of the same view: wait for this one.
+        browser.wait.until(ExpectedConditions.attributeToBe(By.id("an-chart-activity"), "data-points", "7"));
+        assertThat(hover("activity", 0, 7)).containsEntry("day", today.minusDays(6).toString()).containsEntry("events", "3");
+
+        browser.size(400, 860);
+        chooseView("tool_daily");
+        awaitTableOf("tool_daily");
+        await().atMost(TIMEOUT).untilAsserted(() -> assertThat(pageWidth())
+                .as("no horizontal scrolling of the analytics page at 400 px, long tool names included").isLessThanOrEqualTo(400));
+        chooseView("agent_daily");
+        awaitTableOf("agent_daily");
+        script("window.scrollTo(0, 0)");
+        browser.screenshot("console-analytics-narrow", 400, 1400);
+    }
+
+    @Test
+    void theAnalyticsPageShowsTheApisErrorsAndSaysWhenARangeIsEmpty() {
+        String agent = unique("analytics-empty");
+        expectedErrors = message -> message.contains("/api/v1/analytics/") && (message.contains("400") || message.contains("403"));
+        String badRange = given().auth().oauth2(TOKEN).queryParam("from", "2026-03-10").queryParam("to", "2026-03-01")
+                .get("/api/v1/analytics/agent_daily").then().statusCode(400).extract().jsonPath().getString("error");
+        open("#/analytics?from=2026-03-10&to=2026-03-01");
+        browser.wait.until(ExpectedConditions.textToBe(By.id("error"), badRange));
+        assertThat(browser.driver.findElements(By.cssSelector("#an-table, #an-charts canvas"))).isEmpty();
+
+        open("#/analytics?view=tool_daily&from=2001-01-01&to=2001-02-01&agent_id=" + agent);
+        WebElement empty = browser.wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("an-empty")));
+        assertThat(empty.getText()).contains("Nothing was recorded", agent);
+        assertThat(browser.driver.findElement(By.id("error")).isDisplayed()).isFalse();
+        assertThat(browser.driver.findElement(By.id("an-status")).getText()).startsWith("No rows");
+
+        // A token without the export scope: the API's 403 text.
+        String forbidden = given().auth().oauth2("test-ingest-token").get("/api/v1/analytics/agent_daily").then()
+                .statusCode(403).extract().jsonPath().getString("error");
+        enterToken("test-ingest-token");
+        open("#/analytics?view=feedback_daily");
+        browser.wait.until(ExpectedConditions.textToBe(By.id("error"), forbidden));
     }
 
     // ---------------------------------------------------------------- helpers
@@ -402,6 +537,119 @@ class ConsoleTest extends StoreTestSupport {
             shown.put(kind, numbers);
         });
         return shown;
+    }
+
+    /** Runs a curl command a page shows, with TOKEN set as the page tells the user; answers what it printed. */
+    private String runCurl(String command) throws IOException, InterruptedException {
+        ProcessBuilder run = new ProcessBuilder("bash", "-c", command).directory(work.toFile()).redirectErrorStream(true);
+        run.environment().put("TOKEN", TOKEN);
+        Process curl = run.start();
+        curl.getOutputStream().close();
+        String output = new String(curl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(curl.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(curl.exitValue()).as("curl: " + output).isZero();
+        return output;
+    }
+
+    private void chooseView(String view) {
+        new org.openqa.selenium.support.ui.Select(browser.driver.findElement(By.id("an-view"))).selectByValue(view);
+    }
+
+    private void awaitTableOf(String view) {
+        browser.wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#an-table[data-view='" + view + "']")));
+    }
+
+    /** The analytics table's rows, each column's text by its name. */
+    @SuppressWarnings("unchecked")
+    private List<Map<String, String>> shownRows() {
+        return (List<Map<String, String>>) script("return [...document.querySelectorAll('#an-table tbody tr')].map(row =>"
+                + " Object.fromEntries([...row.cells].map(cell => [cell.dataset.column, cell.textContent])))");
+    }
+
+    /** The API's JSON rows for the same call, each value as the page writes it. */
+    private List<Map<String, String>> expectedRows(String view, Map<String, String> parameters) {
+        List<Map<String, String>> rows = new ArrayList<>();
+        for (JsonNode row : json(apiAnswer(view, parameters))) {
+            Map<String, String> shown = new java.util.LinkedHashMap<>();
+            row.fields().forEachRemaining(field -> shown.put(field.getKey(), shownAs(field.getValue())));
+            rows.add(shown);
+        }
+        return rows;
+    }
+
+    private String apiAnswer(String view, Map<String, String> parameters) {
+        return given().auth().oauth2(TOKEN).queryParams(parameters).get("/api/v1/analytics/" + view)
+                .then().statusCode(200).extract().asString();
+    }
+
+    /** A value as the console writes it: numbers as toLocaleString('en-US') (at most 3 decimals), null as a dash. */
+    private static String shownAs(JsonNode value) {
+        if (value.isNull()) {
+            return "–";
+        }
+        if (value.isNumber()) {
+            DecimalFormat format = new DecimalFormat("#,##0.###", DecimalFormatSymbols.getInstance(Locale.US));
+            format.setRoundingMode(RoundingMode.HALF_UP);
+            return format.format(value.decimalValue());
+        }
+        if (value.isObject()) {
+            List<String> entries = new ArrayList<>();
+            value.fields().forEachRemaining(entry -> entries.add(entry.getKey() + ": " + shownAs(entry.getValue())));
+            return String.join(", ", entries);
+        }
+        return value.asText();
+    }
+
+    @SuppressWarnings("unchecked")
+    private List<String> legendLabels(String chart) {
+        return (List<String>) script("return [...document.querySelectorAll('#an-chart-" + chart + " .u-legend .u-series"
+                + " .u-label')].map(label => label.textContent)");
+    }
+
+    /** How many of the chart canvas' pixels have the series colour exactly (a line drawn in it). */
+    private long pixelsOf(String chart, String color) {
+        return ((Number) colouredPixels(chart, color).get("count")).longValue();
+    }
+
+    /** Where the series colour is drawn, on average, across the canvas: 0 its left edge, 1 its right. */
+    private double drawnAt(String chart, String color) {
+        Map<String, Object> found = colouredPixels(chart, color);
+        return ((Number) found.get("x")).doubleValue() / ((Number) found.get("count")).doubleValue()
+                / ((Number) found.get("width")).doubleValue();
+    }
+
+    @SuppressWarnings("unchecked")
+    private Map<String, Object> colouredPixels(String chart, String color) {
+        return (Map<String, Object>) script("const canvas = document.querySelector('#an-chart-" + chart + " canvas');"
+                + "const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;"
+                + "const [r, g, b] = [1, 3, 5].map(i => parseInt('" + color + "'.slice(i, i + 2), 16));"
+                + "let count = 0, x = 0;"
+                + "for (let i = 0; i < pixels.length; i += 4) {"
+                + "  if (pixels[i] === r && pixels[i + 1] === g && pixels[i + 2] === b && pixels[i + 3] === 255) {"
+                + "    count++; x += (i / 4) % canvas.width;"
+                + "  }"
+                + "}"
+                + "return { count, x, width: canvas.width };");
+    }
+
+    /** The legend's values with the mouse over day index of days (the x axis spans the days exactly). */
+    private Map<String, String> hover(String chart, int index, int days) {
+        WebElement plot = browser.driver.findElement(By.cssSelector("#an-chart-" + chart + " .u-over"));
+        int width = plot.getRect().getWidth();
+        // Offsets are from the centre; the first and last day sit on the edges, so stay a pixel inside.
+        int fromCentre = (int) Math.round(width * ((double) index / (days - 1) - 0.5));
+        fromCentre = Math.max(1 - width / 2, Math.min(width / 2 - 1, fromCentre));
+        new org.openqa.selenium.interactions.Actions(browser.driver).moveToElement(plot, fromCentre, 0).perform();
+        // The legend follows the mouse on the next frame.
+        await().atMost(TIMEOUT).until(() -> !"–".equals(legendValues(chart).get("day")));
+        return legendValues(chart);
+    }
+
+    @SuppressWarnings("unchecked")
+    private Map<String, String> legendValues(String chart) {
+        return (Map<String, String>) script("return Object.fromEntries([...document.querySelectorAll('#an-chart-" + chart
+                + " .u-legend .u-series')].map(row => [row.querySelector('.u-label').textContent,"
+                + " row.querySelector('.u-value').textContent]))");
     }
 
     private int chartPoints() {

@@ -1,16 +1,18 @@
 // The console's shell: the token form, the page router (#/overview, #/dead-letters, #/export,
-// #/conversations, each with ?query parameters) and the error box.
+// #/conversations, #/analytics, each with ?query parameters) and the error box.
 import { clearError, forgetKinds, setToken, token } from './core.js';
 import * as overview from './overview.js';
 import * as deadLetters from './deadletters.js';
 import * as exportBuilder from './export.js';
 import * as conversations from './conversations.js';
+import * as analytics from './analytics.js';
 
 const PAGES = {
   'overview': overview,
   'dead-letters': deadLetters,
   'export': exportBuilder,
   'conversations': conversations,
+  'analytics': analytics,
 };
 
 let leave = null;

@@ -124,6 +124,44 @@ export function el(tag, attributes = {}, ...children) {
   return node;
 }
 
+/** A control with its label above it (the label's for= names the control's id). */
+export function field(id, label, control) {
+  return el('div', { class: 'field' }, el('label', { for: id }, label), control);
+}
+
+/** Series colours, the same on every chart of the console. */
+export const COLORS = ['#0b5cad', '#c2410c', '#15803d', '#7c3aed', '#b91c1c', '#0e7490', '#a16207'];
+
+/** The curl command of a GET of this API path, reading the token from $TOKEN as the pages tell. */
+export function curlCommand(path, outputFile) {
+  // encodeURIComponent leaves ' unescaped: escape it too, so the URL can sit in single quotes.
+  const url = location.origin + path.replace(/'/g, '%27');
+  return 'curl -fsS -H "Authorization: Bearer $TOKEN" \'' + url + '\'' + (outputFile ? ' -o ' + outputFile : '');
+}
+
+/** A button that copies a command's text, saying in status whether it could. */
+export function copyButton(id, source, status) {
+  return el('button', { type: 'button', class: 'secondary', id, on: { click: () => navigator.clipboard
+    .writeText(source.textContent)
+    .then(() => { status.textContent = 'Command copied.'; })
+    .catch(() => { status.textContent = 'Copying is not allowed here: select the command and copy it.'; }) } },
+  'Copy command');
+}
+
+/**
+ * Saves the answer of an API path as a file (fetched with the token, then saved from a Blob: for
+ * answers of many gigabytes the curl command, which streams to disk, is the way). Answers its size.
+ */
+export async function downloadAs(path, fileName) {
+  const blob = await (await api(path)).blob();
+  const link = el('a', { href: URL.createObjectURL(blob), download: fileName });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(link.href), 10000);
+  return blob.size;
+}
+
 export function formatNumber(value) {
   return value === null || value === undefined ? '–' : Number(value).toLocaleString('en-US');
 }

@@ -1,7 +1,8 @@
 // Export builder: kind, format, range, filters and limit; shows the equivalent curl command,
 // previews the first rows and downloads the export with the token (fetch, then a Blob: for
 // exports of many gigabytes use the curl command, which streams to disk).
-import { api, busy, clearError, el, exportPath, exportRows, showError, storeKinds } from './core.js';
+import { busy, clearError, copyButton, curlCommand, downloadAs, el, exportPath, exportRows, field, showError,
+  storeKinds } from './core.js';
 
 // Text columns to suggest per kind (the API accepts a filter on any text column of the kind and
 // answers 400 naming them for any other).
@@ -39,11 +40,11 @@ export function render(main, params) {
   const columns = el('datalist', { id: 'ex-columns' });
   const addFilter = el('button', { type: 'button', class: 'secondary', id: 'ex-add-filter' }, 'Add filter');
   const curl = el('pre', { id: 'ex-curl', tabindex: '0', 'aria-label': 'Equivalent curl command' });
-  const copy = el('button', { type: 'button', class: 'secondary', id: 'ex-copy' }, 'Copy command');
   const preview = el('button', { type: 'button', id: 'ex-preview' }, 'Preview rows');
   const download = el('button', { type: 'button', id: 'ex-download' }, 'Download');
   const status = el('p', { id: 'ex-status', class: 'muted', 'aria-live': 'polite' });
   const rows = el('div', { id: 'ex-rows', class: 'table-wrap' });
+  const copy = copyButton('ex-copy', curl, status);
 
   main.append(
     el('h2', {}, 'Export builder'),
@@ -67,15 +68,8 @@ export function render(main, params) {
   }
   kind.addEventListener('change', () => { fillColumns(); fillFormats(); update(); });
   addFilter.addEventListener('click', () => { addFilterRow('', ''); update(); });
-  copy.addEventListener('click', () => navigator.clipboard.writeText(curl.textContent)
-    .then(() => { status.textContent = 'Command copied.'; })
-    .catch(() => { status.textContent = 'Copying is not allowed here: select the command and copy it.'; }));
   preview.addEventListener('click', () => busy(preview, showPreview));
   download.addEventListener('click', () => busy(download, downloadFile));
-
-  function field(id, label, input) {
-    return el('div', { class: 'field' }, el('label', { for: id }, label), input);
-  }
 
   let filterCount = 0;
   function addFilterRow(column, value) {
@@ -133,9 +127,7 @@ export function render(main, params) {
   }
 
   function update() {
-    // encodeURIComponent leaves ' unescaped: escape it too, so the URL can sit in single quotes.
-    const url = location.origin + exportPath(kind.value, parameters()).replace(/'/g, '%27');
-    curl.textContent = 'curl -fsS -H "Authorization: Bearer $TOKEN" \'' + url + '\' -o ' + fileName();
+    curl.textContent = curlCommand(exportPath(kind.value, parameters()), fileName());
     const hash = '#/export?' + new URLSearchParams([['kind', kind.value], ...parameters()]);
     history.replaceState(null, '', hash);
   }
@@ -176,15 +168,9 @@ export function render(main, params) {
 
   async function downloadFile() {
     try {
-      const response = await api(exportPath(kind.value, parameters()));
-      const blob = await response.blob();
-      const link = el('a', { href: URL.createObjectURL(blob), download: fileName() });
-      document.body.append(link);
-      link.click();
-      link.remove();
-      setTimeout(() => URL.revokeObjectURL(link.href), 10000);
+      const size = await downloadAs(exportPath(kind.value, parameters()), fileName());
       clearError();
-      status.textContent = 'Downloaded ' + fileName() + ' (' + blob.size.toLocaleString('en-US') + ' bytes).';
+      status.textContent = 'Downloaded ' + fileName() + ' (' + size.toLocaleString('en-US') + ' bytes).';
     } catch (failure) {
       showError(failure);
     }

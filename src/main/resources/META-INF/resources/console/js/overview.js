@@ -2,7 +2,7 @@
 // refreshed every few seconds (?refresh=<seconds>), and the ingest rate of the last minutes,
 // computed from the change in rows between successive samples.
 import uPlot from '/webjars/uplot/dist/uPlot.esm.js';
-import { apiJson, clearError, el, formatNumber, showError } from './core.js';
+import { COLORS, apiJson, clearError, el, formatNumber, showError } from './core.js';
 
 const FIELDS = [
   ['rows', 'Rows stored'],
@@ -12,7 +12,6 @@ const FIELDS = [
   ['dead_letters', 'Dead letters'],
 ];
 const WINDOW_SECONDS = 600;
-const COLORS = ['#0b5cad', '#c2410c', '#15803d', '#7c3aed', '#b91c1c', '#0e7490', '#a16207'];
 
 export function render(main, params) {
   const refreshSeconds = Math.max(1, Number(params.get('refresh')) || 5);
