@@ -16,8 +16,11 @@ final class Hostile {
     /** The base seed of every property; each property mixes in its own name. */
     static final long BASE_SEED = Long.getLong("hostile.seed", 20261201L);
 
-    /** Tries per property; {@code -Dhostile.tries=...} changes it. */
-    static final int TRIES = Integer.getInteger("hostile.tries", 200);
+    /**
+     * Tries per property; {@code -Dhostile.tries=...} changes it. 60 in every build (the three
+     * property classes were over a third of the suite's time at 200); run 1000 before a release.
+     */
+    static final int TRIES = Integer.getInteger("hostile.tries", 60);
 
     /** A generated value: its family (for grouping failures) and its text as sent in a query. */
     record Value(String family, String encoded) {
