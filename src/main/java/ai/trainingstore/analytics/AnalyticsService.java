@@ -72,8 +72,7 @@ public class AnalyticsService {
     }
 
     static byte[] csv(List<AnalyticsView.Column> columns, RowSet<Row> rows) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        CsvFields csv = new CsvFields(out);
+        CsvFields csv = new CsvFields();
         columns.forEach(column -> csv.field(column.name()));
         csv.end();
         try {
@@ -91,6 +90,6 @@ public class AnalyticsService {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return out.toByteArray();
+        return csv.toByteArray();
     }
 }

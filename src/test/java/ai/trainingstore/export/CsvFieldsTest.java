@@ -28,25 +28,34 @@ class CsvFieldsTest {
     }
 
     @Test
+    void recordsLargerThanTheStartingBufferAreWhole() {
+        String big = "x\"y,".repeat(100_000);
+        CsvFields csv = new CsvFields();
+        csv.field(big).field("é" + big).end();
+        assertThat(new String(csv.toByteArray(), StandardCharsets.UTF_8))
+                .isEqualTo("\"" + big.replace("\"", "\"\"") + "\",\"é" + big.replace("\"", "\"\"") + "\"\r\n");
+    }
+
+    @Test
     void anyUnicodeIsWrittenAsUtf8AndReadsBackTheSame() throws IOException {
         List<String> values = List.of("emoji \uD83D\uDE00, \"quoted\"", "日本語", "\u0000nul", "tab\tend", "\"", ",", "\u2028");
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        CsvFields csv = new CsvFields(out);
+        CsvFields csv = new CsvFields();
         values.forEach(csv::field);
         csv.end();
         values.forEach(csv::field);
         csv.end();
         try (MappingIterator<List<String>> rows = new CsvMapper().enable(CsvParser.Feature.WRAP_AS_ARRAY)
-                .readerForListOf(String.class).readValues(out.toByteArray())) {
+                .readerForListOf(String.class).readValues(csv.toByteArray())) {
             assertThat(rows.readAll()).containsExactly(values, values);
         }
     }
 
     private static String record(String... values) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        CsvFields csv = new CsvFields(out);
+        CsvFields csv = new CsvFields();
         Arrays.stream(values).forEach(csv::field);
         csv.end();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        csv.drainTo(out);
         return out.toString(StandardCharsets.UTF_8);
     }
 }
