@@ -1,10 +1,13 @@
 package ai.trainingstore.store;
 
+import ai.trainingstore.config.StoreConfig;
 import ai.trainingstore.kind.Column;
 import ai.trainingstore.kind.RecordKind;
 import ai.trainingstore.record.DecodedRecord;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Tuple;
@@ -19,8 +22,12 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Writes one batch of one kind with a single statement. The statement commits on its own
- * (autocommit), so when the returned Uni succeeds every record of the batch is durable.
+ * Writes one batch of one kind in one transaction, so when the returned Uni succeeds every record
+ * of the batch is durable. Merged kinds, and every kind when {@code training-store.store.copy} is
+ * false, use the set-based statement on the reactive client (autocommit). Insert-once kinds use a
+ * binary COPY ({@link CopyWriter}); a batch holding an identity already stored makes the COPY fail
+ * as a whole (23505: a redelivery, a replay, another replica) and is then written with the
+ * statement, whose {@code ON CONFLICT DO NOTHING} keeps the stored row.
  */
 @ApplicationScoped
 public class RecordWriter {
@@ -28,12 +35,23 @@ public class RecordWriter {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Pool pool;
+    private final CopyWriter copyWriter;
+    private final boolean copy;
     private final Map<RecordKind, String> statements = new EnumMap<>(RecordKind.class);
+    private final Map<RecordKind, Counter> copyFallbacks = new EnumMap<>(RecordKind.class);
 
-    public RecordWriter(Pool pool) {
+    public RecordWriter(Pool pool, CopyWriter copyWriter, StoreConfig config, MeterRegistry registry) {
         this.pool = pool;
+        this.copyWriter = copyWriter;
+        this.copy = config.store().copy();
         for (RecordKind kind : RecordKind.values()) {
             statements.put(kind, WriteStatement.sql(kind));
+            if (!kind.merges()) {
+                copyFallbacks.put(kind, Counter.builder("training_store_copy_fallbacks_total")
+                        .description("Batches whose COPY met an identity already stored and were written with"
+                                + " INSERT ... ON CONFLICT DO NOTHING instead")
+                        .tag("kind", kind.id()).register(registry));
+            }
         }
     }
 
@@ -45,6 +63,17 @@ public class RecordWriter {
         if (folded.isEmpty()) {
             return Uni.createFrom().item(0);
         }
+        if (!copy || kind.merges()) {
+            return insert(kind, folded);
+        }
+        return copyWriter.copy(kind, folded)
+                .onFailure(CopyWriter::isDuplicateIdentity).recoverWithUni(duplicate -> {
+                    copyFallbacks.get(kind).increment();
+                    return insert(kind, folded);
+                });
+    }
+
+    private Uni<Integer> insert(RecordKind kind, List<StoreRecord> folded) {
         return pool.preparedQuery(statements.get(kind))
                 .execute(bind(kind, folded))
                 .map(rows -> rows.rowCount());
@@ -70,8 +99,11 @@ public class RecordWriter {
         return tuple;
     }
 
-    /** A record's value for one column: its field value, or the shared column or merge state it carries. */
-    private static Object valueOf(Column column, int field, StoreRecord record) {
+    /**
+     * A record's value for one column: its field value, or the shared column or merge state it
+     * carries. The statement binds it and {@link BinaryCopy} encodes it, so both store the same.
+     */
+    static Object valueOf(Column column, int field, StoreRecord record) {
         return switch (column.role()) {
             case FIELD -> record.values()[field];
             case ATTRIBUTES -> toJson(record.attributes());
