@@ -16,7 +16,7 @@ import java.util.stream.Collectors;
  * 1,000,000 event rows, the server reads it faster (bench/RESULTS.md), and nothing needs escaping.
  *
  * <p>Each value is sent in the binary form of its column's type in the table (text, jsonb, bigint,
- * double precision, timestamptz; {@code CopyColumnTypesTest} holds the tables to it): a mismatch
+ * double precision, timestamptz; {@code CopyPathTest} holds the tables to it): a mismatch
  * would make PostgreSQL refuse every row.
  */
 final class BinaryCopy {

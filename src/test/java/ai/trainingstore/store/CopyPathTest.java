@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import ai.trainingstore.kind.Column;
 import ai.trainingstore.kind.RecordKind;
 import ai.trainingstore.support.StoreTestSupport;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -56,6 +57,20 @@ class CopyPathTest extends StoreTestSupport {
 
             assertThat(copied).as("%s rows by COPY against by INSERT", kind.id()).hasSize(records.size())
                     .isEqualTo(inserted);
+        }
+    }
+
+    /** Binary COPY sends each value in the binary form of its kind's column type: the table must have that type. */
+    @Test
+    void everyCopiedColumnHasInTheTableTheTypeItsBinaryFormIsFor() {
+        for (RecordKind kind : List.of(RecordKind.EVENTS, RecordKind.MESSAGES)) {
+            for (Column column : kind.writtenColumns()) {
+                assertThat(query("SELECT format_type(atttypid, atttypmod) AS type FROM pg_attribute"
+                        + " WHERE attrelid = ?::regclass AND attname = ?", kind.qualifiedTable(), column.name()))
+                        .as("%s.%s", kind.table(), column.name())
+                        .containsExactly(Map.of("type", column.type().sqlType().replace("timestamptz",
+                                "timestamp with time zone")));
+            }
         }
     }
 
