@@ -4,6 +4,7 @@ import ai.trainingstore.config.StoreConfig;
 import ai.trainingstore.kind.RecordKind;
 import io.agroal.api.AgroalDataSource;
 import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.Startup;
 import io.smallrye.mutiny.Uni;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -47,6 +48,7 @@ import org.postgresql.jdbc.PgConnection;
  * up, and, if the worker is still blocked a grace period later (a server that no longer answers),
  * closing its socket; the pool then drops the dead connection.
  */
+@Startup // the pool-size warning belongs to start-up, not to the first batch
 @ApplicationScoped
 public class CopyWriter {
 

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.Startup;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Tuple;
@@ -29,6 +30,7 @@ import java.util.Map;
  * as a whole (23505: a redelivery, a replay, another replica) and is then written with the
  * statement, whose {@code ON CONFLICT DO NOTHING} keeps the stored row.
  */
+@Startup // its fallback counters exist from start-up, at 0, like every other series
 @ApplicationScoped
 public class RecordWriter {
 
@@ -47,7 +49,7 @@ public class RecordWriter {
         for (RecordKind kind : RecordKind.values()) {
             statements.put(kind, WriteStatement.sql(kind));
             if (!kind.merges()) {
-                copyFallbacks.put(kind, Counter.builder("training_store_copy_fallbacks_total")
+                copyFallbacks.put(kind, Counter.builder("training_store_copy_fallbacks")
                         .description("Batches whose COPY met an identity already stored and were written with"
                                 + " INSERT ... ON CONFLICT DO NOTHING instead")
                         .tag("kind", kind.id()).register(registry));

@@ -186,7 +186,7 @@ class CopyPathTest extends StoreTestSupport {
     }
 
     private double fallbacks() {
-        return registry.get("training_store_copy_fallbacks_total").tag("kind", "events").counter().count();
+        return registry.get("training_store_copy_fallbacks").tag("kind", "events").counter().count();
     }
 
     /** Every column of the rows but ingested_at (set at commit), JSON compared as stored (jsonb text). */
