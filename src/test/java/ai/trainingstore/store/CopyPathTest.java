@@ -20,7 +20,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
@@ -239,13 +238,4 @@ class CopyPathTest extends StoreTestSupport {
                 .getValue("quarkus.datasource.jdbc.url", String.class);
     }
 
-    /** Text that PostgreSQL cannot compress below the 2,704-byte btree row limit. */
-    private static String incompressible(int length) {
-        StringBuilder text = new StringBuilder(length);
-        Random random = new Random(7);
-        while (text.length() < length) {
-            text.append(Long.toString(random.nextLong(), 36));
-        }
-        return text.substring(0, length);
-    }
 }
