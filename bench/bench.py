@@ -399,7 +399,7 @@ def case_ingest_paths(n, runs, tmp, latency_seconds):
     5,000/s and the live heap before and after it, per path."""
     resp_path, csv_path = write_event_files(n, "e", tmp)
     rates = {path: [] for path in WRITE_PATHS}
-    copy_rates, peak_heap = [], {path: 0.0 for path in WRITE_PATHS}
+    copy_rates, peak_heap, loads = [], {path: 0.0 for path in WRITE_PATHS}, []
     for run in range(runs):
         for path, env in WRITE_PATHS.items():
             reset_streams()
@@ -411,7 +411,8 @@ def case_ingest_paths(n, runs, tmp, latency_seconds):
                     wait_rows("training_events", n)
             rates[path].append(n / ingest_seconds("training_events"))
             peak_heap[path] = max([peak_heap[path]] + [sample[1] for sample in samples])
-            log(f"ingest paths: {path} {rates[path][-1]:,.0f} rows/s")
+            loads.append(os.getloadavg()[0])
+            log(f"ingest paths: {path} {rates[path][-1]:,.0f} rows/s (load average {loads[-1]:.1f})")
         copy_rates.append(copy_baseline(csv_path, n))
         log(f"ingest paths: psql COPY {copy_rates[-1]:,.0f} rows/s")
     os.remove(resp_path)
@@ -419,11 +420,12 @@ def case_ingest_paths(n, runs, tmp, latency_seconds):
     for path, env in WRITE_PATHS.items():
         heap = []
         latency[path] = case_latency(5000, latency_seconds, env, heap) + tuple(heap)
-    return {path: median(rates[path]) for path in WRITE_PATHS}, rates, median(copy_rates), copy_rates, latency, peak_heap
+    return ({path: median(rates[path]) for path in WRITE_PATHS}, rates, median(copy_rates), copy_rates, latency,
+            peak_heap, loads)
 
 
 def ingest_paths_section(results, n, runs, quick):
-    rates, all_rates, copy_rate, copy_rates, latency, peak_heap = results
+    rates, all_rates, copy_rate, copy_rates, latency, peak_heap, loads = results
     lines = [f"## Ingest paths: binary COPY against INSERT ... ON CONFLICT (`--case ingest`)", "",
              f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, `bench/run.sh{' --quick' if quick else ''}"
              f" --case ingest`. Machine: {machine()}.", "",
@@ -432,7 +434,8 @@ def ingest_paths_section(results, n, runs, quick):
              " psql's COPY of the same rows interleaved run by run. Rows/s from the first commit to the last"
              " (ingested_at). Latency: 5,000 events/s published for"
              f" {'10' if quick else '60'} s, ingested_at - occurred_at; live heap after a full GC, idle before"
-             " and after the latency run.", "",
+             " and after the latency run. The machine's 1-minute load average at the end of each ingest run:"
+             f" {', '.join(f'{load:.1f}' for load in loads)} (2 cores; above 2, other work shared them).", "",
              "| path (training-store.store.copy) | events rows/s (runs) | vs psql COPY | latency at 5,000/s |"
              " live heap idle -> after | heap used peak (ingest) |", "|---|---|---|---|---|---|"]
     for path, setting in (("statement", "false"), ("copy", "true")):

@@ -60,7 +60,6 @@ public class CopyWriter {
     private final AgroalDataSource dataSource;
     private final Duration statementTimeout;
     private final Map<RecordKind, String> statements = new EnumMap<>(RecordKind.class);
-    private final int workerCount;
     private final ExecutorService workers;
     /** Physical connections whose session already has the statement timeout; weak: the pool may drop them. */
     private final Set<PgConnection> timeLimited = Collections.synchronizedSet(Collections.newSetFromMap(new WeakHashMap<>()));
@@ -77,18 +76,13 @@ public class CopyWriter {
         }
         int consumers = statements.size() * config.batch().consumersPerStream();
         int connections = dataSource.getConfiguration().connectionPoolConfiguration().maxSize();
-        this.workerCount = Math.max(1, Math.min(consumers, connections));
+        int workerCount = Math.max(1, Math.min(consumers, connections));
         if (config.store().copy() && connections < consumers) {
             LOG.warnf("quarkus.datasource.jdbc.max-size is %d but %d consumers may COPY at once: batches will"
                     + " wait for a connection; raise it to at least %d", connections, consumers, consumers);
         }
         this.workers = Executors.newFixedThreadPool(workerCount, named("copy-writer"));
         this.stopper = Executors.newSingleThreadScheduledExecutor(named("copy-stopper"));
-    }
-
-    /** Worker threads, for the README's sizing and the tests. */
-    int workerCount() {
-        return workerCount;
     }
 
     /**
