@@ -400,6 +400,7 @@ def case_ingest_paths(n, runs, tmp, latency_seconds):
     resp_path, csv_path = write_event_files(n, "e", tmp)
     rates = {path: [] for path in WRITE_PATHS}
     copy_rates, peak_heap, loads = [], {path: 0.0 for path in WRITE_PATHS}, []
+    cpu = {path: [] for path in WRITE_PATHS}
     for run in range(runs):
         for path, env in WRITE_PATHS.items():
             reset_streams()
@@ -409,6 +410,7 @@ def case_ingest_paths(n, runs, tmp, latency_seconds):
             with services(1, env) as started:
                 with started[0].sampling() as samples:
                     wait_rows("training_events", n)
+                cpu[path].append(cpu_seconds(started[0]) * 1e6 / n)
             rates[path].append(n / ingest_seconds("training_events"))
             peak_heap[path] = max([peak_heap[path]] + [sample[1] for sample in samples])
             loads.append(os.getloadavg()[0])
@@ -421,11 +423,28 @@ def case_ingest_paths(n, runs, tmp, latency_seconds):
         heap = []
         latency[path] = case_latency(5000, latency_seconds, env, heap) + tuple(heap)
     return ({path: median(rates[path]) for path in WRITE_PATHS}, rates, median(copy_rates), copy_rates, latency,
-            peak_heap, loads)
+            peak_heap, loads, {path: median(cpu[path]) for path in WRITE_PATHS})
+
+
+def cpu_seconds(service):
+    """CPU seconds (user + system) used so far by the service's JVM and by the PostgreSQL backends of
+    its connections: what a row costs the machine, whatever else shares the cores (unlike rows/s)."""
+    pids = [service.process.pid] + [int(pid) for pid in psql(
+        "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        " AND backend_type = 'client backend'").split()]
+    total = 0.0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except OSError:
+            pass  # a backend that ended meanwhile
+    return total
 
 
 def ingest_paths_section(results, n, runs, quick):
-    rates, all_rates, copy_rate, copy_rates, latency, peak_heap, loads = results
+    rates, all_rates, copy_rate, copy_rates, latency, peak_heap, loads, cpu = results
     lines = [f"## Ingest paths: binary COPY against INSERT ... ON CONFLICT (`--case ingest`)", "",
              f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, `bench/run.sh{' --quick' if quick else ''}"
              f" --case ingest`. Machine: {machine()}.", "",
@@ -436,15 +455,19 @@ def ingest_paths_section(results, n, runs, quick):
              f" {'10' if quick else '60'} s, ingested_at - occurred_at; live heap after a full GC, idle before"
              " and after the latency run. The machine's 1-minute load average at the end of each ingest run:"
              f" {', '.join(f'{load:.1f}' for load in loads)} (2 cores; above 2, other work shared them).", "",
-             "| path (training-store.store.copy) | events rows/s (runs) | vs psql COPY | latency at 5,000/s |"
-             " live heap idle -> after | heap used peak (ingest) |", "|---|---|---|---|---|---|"]
+             "CPU a row: user + system CPU of the service's JVM and of the PostgreSQL backends of its connections"
+             " over the whole run (start-up included), divided by the rows; psql's COPY keeps about one core busy,"
+             " that is about 1,000,000 / its rows/s µs a row.", "",
+             "| path (training-store.store.copy) | events rows/s (runs) | vs psql COPY | CPU a row (JVM + its backends) |"
+             " latency at 5,000/s | live heap idle -> after | heap used peak (ingest) |",
+             "|---|---|---|---|---|---|---|"]
     for path, setting in (("statement", "false"), ("copy", "true")):
         p50, p99, worst, achieved, idle, after = latency[path]
         lines.append(f"| {path} ({setting}) | {rates[path]:,.0f} ({', '.join(f'{r:,.0f}' for r in all_rates[path])})"
-                     f" | {rates[path] / copy_rate:.2f} | p50 {p50:.1f} ms, p99 {p99:.1f} ms, max {worst:.0f} ms"
+                     f" | {rates[path] / copy_rate:.2f} | {cpu[path]:.1f} µs | p50 {p50:.1f} ms, p99 {p99:.1f} ms, max {worst:.0f} ms"
                      f" ({achieved:,.0f}/s) | {idle:.0f} -> {after:.0f} MiB | {peak_heap[path]:.0f} MiB |")
     lines.append(f"| psql `\\copy` (reference) | {copy_rate:,.0f} ({', '.join(f'{r:,.0f}' for r in copy_rates)})"
-                 " | 1.00 | - | - | - |")
+                 f" | 1.00 | ~{1e6 / copy_rate:.0f} µs (one core) | - | - | - |")
     return "\n".join(lines) + "\n"
 
 

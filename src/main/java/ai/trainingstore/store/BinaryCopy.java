@@ -4,7 +4,6 @@ import ai.trainingstore.kind.Column;
 import ai.trainingstore.kind.RecordKind;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.time.OffsetDateTime;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -87,7 +86,7 @@ final class BinaryCopy {
             }
             case TIMESTAMP -> {
                 out.int32(8);
-                out.int64(postgresMicros(((OffsetDateTime) value).toInstant()));
+                out.int64(postgresMicros((Instant) value));
             }
             case VERSIONS -> throw new IllegalArgumentException("merge state is never copied: " + column.name());
         }
