@@ -10,7 +10,9 @@ touches the store's data. Prints a table and writes it to bench/RESULTS.md.
 
 Both modes end with the conversations dataset case (100,000 conversations of 10 messages, 1,000,000
 messages; --quick 5,000), loaded straight into PostgreSQL. `--case datasets` runs only that case and
-replaces the "Datasets" section of the results file, keeping the rest.
+replaces the "Datasets" section of the results file, keeping the rest. `--case ingest` runs only the
+events ingest and latency, by the COPY path and by the statement path (training-store.store.copy),
+and replaces its own section, "Ingest paths".
 """
 import argparse
 import json
@@ -344,11 +346,16 @@ def case_merged(n, ids, runs, tmp, extra_env=None):
     return median(rates)
 
 
-def case_latency(rate, seconds):
-    """Publishes at a steady rate from this process; latency = ingested_at - occurred_at (set at publish)."""
+def case_latency(rate, seconds, extra_env=None, live_heap=None):
+    """Publishes at a steady rate from this process; latency = ingested_at - occurred_at (set at publish).
+
+    With a `live_heap` list, appends the service's live heap (MiB after a full GC) idle before
+    publishing and once everything is stored: whether the heap stays flat under steady load."""
     reset_streams()
     truncate("training_events")
-    with services(1):
+    with services(1, extra_env) as started:
+        if live_heap is not None:
+            live_heap.append(started[0].live_heap())
         sock = socket.create_connection(("localhost", 6379))
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         reader = threading.Thread(target=drain, args=(sock,), daemon=True)
@@ -371,6 +378,8 @@ def case_latency(rate, seconds):
                 time.sleep(sleep)
         wait_rows("training_events", sent, where="event_type = 'latency_probe'")
         sock.close()
+        if live_heap is not None:
+            live_heap.append(started[0].live_heap())
     row = psql("SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY ms), percentile_cont(0.99) WITHIN GROUP"
                " (ORDER BY ms), max(ms), count(*) FROM (SELECT extract(epoch FROM ingested_at - occurred_at) * 1000"
                " AS ms FROM training_data.training_events WHERE event_type = 'latency_probe') l")
@@ -378,6 +387,88 @@ def case_latency(rate, seconds):
     achieved = count / seconds
     log(f"latency: {count:,.0f} events at {achieved:,.0f}/s: p50 {p50:.1f} ms, p99 {p99:.1f} ms, max {worst:.1f} ms")
     return p50, p99, worst, achieved
+
+
+# training-store.store.copy: insert-once kinds by binary COPY (default) or by INSERT ... ON CONFLICT.
+WRITE_PATHS = {"statement": {"TRAINING_STORE_STORE_COPY": "false"}, "copy": {"TRAINING_STORE_STORE_COPY": "true"}}
+
+
+def case_ingest_paths(n, runs, tmp, latency_seconds):
+    """--case ingest: events ingested by the COPY path and by the statement path, and psql's COPY of
+    the same rows, runs interleaved so that both paths meet the same machine; then latency at
+    5,000/s and the live heap before and after it, per path."""
+    resp_path, csv_path = write_event_files(n, "e", tmp)
+    rates = {path: [] for path in WRITE_PATHS}
+    copy_rates, peak_heap, loads = [], {path: 0.0 for path in WRITE_PATHS}, []
+    cpu = {path: [] for path in WRITE_PATHS}
+    for run in range(runs):
+        for path, env in WRITE_PATHS.items():
+            reset_streams()
+            truncate("training_events")
+            publish(resp_path)
+            log(f"ingest paths: {n:,} events waiting; {path} path, run {run + 1}/{runs}")
+            with services(1, env) as started:
+                with started[0].sampling() as samples:
+                    wait_rows("training_events", n)
+                cpu[path].append(cpu_seconds(started[0]) * 1e6 / n)
+            rates[path].append(n / ingest_seconds("training_events"))
+            peak_heap[path] = max([peak_heap[path]] + [sample[1] for sample in samples])
+            loads.append(os.getloadavg()[0])
+            log(f"ingest paths: {path} {rates[path][-1]:,.0f} rows/s (load average {loads[-1]:.1f})")
+        copy_rates.append(copy_baseline(csv_path, n))
+        log(f"ingest paths: psql COPY {copy_rates[-1]:,.0f} rows/s")
+    os.remove(resp_path)
+    latency = {}
+    for path, env in WRITE_PATHS.items():
+        heap = []
+        latency[path] = case_latency(5000, latency_seconds, env, heap) + tuple(heap)
+    return ({path: median(rates[path]) for path in WRITE_PATHS}, rates, median(copy_rates), copy_rates, latency,
+            peak_heap, loads, {path: median(cpu[path]) for path in WRITE_PATHS})
+
+
+def cpu_seconds(service):
+    """CPU seconds (user + system) used so far by the service's JVM and by the PostgreSQL backends of
+    its connections: what a row costs the machine, whatever else shares the cores (unlike rows/s)."""
+    pids = [service.process.pid] + [int(pid) for pid in psql(
+        "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        " AND backend_type = 'client backend'").split()]
+    total = 0.0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except OSError:
+            pass  # a backend that ended meanwhile
+    return total
+
+
+def ingest_paths_section(results, n, runs, quick):
+    rates, all_rates, copy_rate, copy_rates, latency, peak_heap, loads, cpu = results
+    lines = [f"## Ingest paths: binary COPY against INSERT ... ON CONFLICT (`--case ingest`)", "",
+             f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, `bench/run.sh{' --quick' if quick else ''}"
+             f" --case ingest`. Machine: {machine()}.", "",
+             f"{n:,} events published before the service starts (1 instance, defaults: 2 consumers per stream,"
+             f" batches of 1,000), {'median of ' + str(runs) + ' runs' if runs > 1 else 'one run'}, the paths and"
+             " psql's COPY of the same rows interleaved run by run. Rows/s from the first commit to the last"
+             " (ingested_at). Latency: 5,000 events/s published for"
+             f" {'10' if quick else '60'} s, ingested_at - occurred_at; live heap after a full GC, idle before"
+             " and after the latency run. The machine's 1-minute load average at the end of each ingest run:"
+             f" {', '.join(f'{load:.1f}' for load in loads)} (2 cores; above 2, other work shared them).", "",
+             "CPU a row: user + system CPU of the service's JVM and of the PostgreSQL backends of its connections"
+             " over the whole run (start-up included), divided by the rows; psql's COPY keeps about one core busy,"
+             " that is about 1,000,000 / its rows/s µs a row.", "",
+             "| path (training-store.store.copy) | events rows/s (runs) | vs psql COPY | CPU a row (JVM + its backends) |"
+             " latency at 5,000/s | live heap idle -> after | heap used peak (ingest) |",
+             "|---|---|---|---|---|---|---|"]
+    for path, setting in (("statement", "false"), ("copy", "true")):
+        p50, p99, worst, achieved, idle, after = latency[path]
+        lines.append(f"| {path} ({setting}) | {rates[path]:,.0f} ({', '.join(f'{r:,.0f}' for r in all_rates[path])})"
+                     f" | {rates[path] / copy_rate:.2f} | {cpu[path]:.1f} µs | p50 {p50:.1f} ms, p99 {p99:.1f} ms, max {worst:.0f} ms"
+                     f" ({achieved:,.0f}/s) | {idle:.0f} -> {after:.0f} MiB | {peak_heap[path]:.0f} MiB |")
+    lines.append(f"| psql `\\copy` (reference) | {copy_rate:,.0f} ({', '.join(f'{r:,.0f}' for r in copy_rates)})"
+                 f" | 1.00 | ~{1e6 / copy_rate:.0f} µs (one core) | - | - | - |")
+    return "\n".join(lines) + "\n"
 
 
 def drain(sock):
@@ -835,7 +926,7 @@ def machine():
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="100,000 rows, one run: a smoke test")
-    parser.add_argument("--case", choices=("all", "datasets"), default="all",
+    parser.add_argument("--case", choices=("all", "datasets", "ingest"), default="all",
                         help="datasets: only the conversations dataset case; its section of the results file is"
                              " replaced, the rest kept")
     parser.add_argument("--resp-events", nargs=3, metavar=("N", "STREAM", "TAG"),
@@ -868,6 +959,22 @@ def main():
         previous = results_file.read_text() if results_file.exists() else "# Benchmark results\n"
         kept = previous.split("\n## Datasets", 1)[0].rstrip("\n")
         results_file.write_text(kept + "\n\n" + section)
+        return 0
+    if args.case == "ingest":
+        with tempfile.TemporaryDirectory() as tmp:
+            section = ingest_paths_section(case_ingest_paths(n, runs, tmp, 10 if args.quick else 60), n, runs,
+                                           args.quick)
+        print("\n" + section)
+        previous = results_file.read_text() if results_file.exists() else "# Benchmark results\n"
+        title = "\n## Ingest paths"
+        if title in previous:
+            start = previous.index(title)
+            end = previous.find("\n## ", start + 1)
+            previous = previous[:start] + previous[end if end >= 0 else len(previous):]
+        first_section = previous.find("\n## ")
+        at = first_section if first_section >= 0 else len(previous)
+        results_file.write_text(previous[:at].rstrip("\n") + "\n\n" + section + previous[at:])
+        reset_streams()
         return 0
     rows = []
     with tempfile.TemporaryDirectory() as tmp:

@@ -53,6 +53,8 @@ public interface StoreConfig {
 
     Redaction redaction();
 
+    Store store();
+
     /** Stream keys, one per record kind, and the dead-letter stream. */
     interface Streams {
         @WithDefault("training:events")
@@ -197,6 +199,19 @@ public interface StoreConfig {
 
     enum ParquetCompression {
         ZSTD, SNAPPY, UNCOMPRESSED
+    }
+
+    /** How batches are written into PostgreSQL. */
+    interface Store {
+        /**
+         * Insert-once kinds (events, messages) are written with a binary COPY over JDBC on a worker
+         * pool, falling back to {@code INSERT ... ON CONFLICT DO NOTHING} for a batch that holds an
+         * identity already stored; false writes them with that statement always (the reactive
+         * client, as merged kinds are). The pool is quarkus.datasource.jdbc.max-size: keep it at
+         * least 2 x batch.consumers-per-stream.
+         */
+        @WithDefault("true")
+        boolean copy();
     }
 
     interface Redaction {

@@ -2,7 +2,10 @@ package ai.trainingstore.store;
 
 import ai.trainingstore.text.LogText;
 import io.vertx.pgclient.PgException;
+import java.sql.SQLException;
 import java.util.Set;
+import org.postgresql.util.PSQLException;
+import org.postgresql.util.ServerErrorMessage;
 
 /**
  * Tells a failure caused by the records themselves from one caused by the database being out of
@@ -17,21 +20,41 @@ public final class WriteFailures {
     private WriteFailures() {
     }
 
+    /**
+     * Whether PostgreSQL refused the write because of its data. Both clients carry its SQLSTATE:
+     * the reactive client's {@code PgException} (statements) and pgjdbc's {@code PSQLException}
+     * (COPY); pgjdbc's own connection failures carry class 08, a pool timeout none: outages.
+     */
     public static boolean isCausedByData(Throwable failure) {
         for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
-            if (cause instanceof PgException pg && pg.getSqlState() != null && pg.getSqlState().length() >= 2) {
-                return DATA_ERROR_CLASSES.contains(pg.getSqlState().substring(0, 2));
+            String sqlState = sqlState(cause);
+            if (sqlState != null && sqlState.length() >= 2) {
+                return DATA_ERROR_CLASSES.contains(sqlState.substring(0, 2));
             }
         }
         return false;
     }
 
+    private static String sqlState(Throwable failure) {
+        if (failure instanceof PgException pg) {
+            return pg.getSqlState();
+        }
+        return failure instanceof SQLException sql ? sql.getSQLState() : null;
+    }
+
     public static String describe(Throwable failure) {
         if (failure instanceof PgException pg) {
-            String detail = pg.getDetail() == null ? "" : " (" + pg.getDetail() + ")";
-            return LogText.safe("PostgreSQL refused the record: " + pg.getErrorMessage() + detail + " [SQLSTATE "
-                    + pg.getSqlState() + "]");
+            return refused(pg.getErrorMessage(), pg.getDetail(), pg.getSqlState());
+        }
+        if (failure instanceof PSQLException psql && psql.getServerErrorMessage() != null) {
+            ServerErrorMessage server = psql.getServerErrorMessage();
+            return refused(server.getMessage(), server.getDetail(), psql.getSQLState());
         }
         return LogText.safe(String.valueOf(failure.getMessage()));
+    }
+
+    private static String refused(String message, String detail, String sqlState) {
+        return LogText.safe("PostgreSQL refused the record: " + message + (detail == null ? "" : " (" + detail + ")")
+                + " [SQLSTATE " + sqlState + "]");
     }
 }

@@ -42,14 +42,4 @@ class PoisonEntryTest extends StoreTestSupport {
                 .isZero();
         await().atMost(TIMEOUT).until(() -> pendingIds(EVENTS).stream().noneMatch(poison::equals));
     }
-
-    /** Text that PostgreSQL cannot compress below the 2,704-byte btree row limit. */
-    private static String incompressible(int length) {
-        StringBuilder text = new StringBuilder(length);
-        java.util.Random random = new java.util.Random(7);
-        while (text.length() < length) {
-            text.append(Long.toString(random.nextLong(), 36));
-        }
-        return text.substring(0, length);
-    }
 }

@@ -32,7 +32,9 @@ import java.util.concurrent.TimeUnit;
  */
 final class FaultScenario implements AutoCloseable {
 
-    static final String JDBC_URL = System.getProperty("fault.jdbc.url", "jdbc:postgresql://localhost:5432/postgres");
+    /** The database the services started here use: the same setting they read, else the machine's default. */
+    static final String JDBC_URL = System.getProperty("fault.jdbc.url", System.getenv().getOrDefault(
+            "QUARKUS_DATASOURCE_JDBC_URL", "jdbc:postgresql://localhost:5432/postgres"));
     static final String TASK_STATUSES[] = {"queued", "running", "tool_call", "reviewing", "completed"};
 
     private final String prefix;

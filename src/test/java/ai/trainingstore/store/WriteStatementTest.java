@@ -125,10 +125,11 @@ class WriteStatementTest {
             greatest.add("greatest(t.field_versions" + slot + ", excluded.field_versions" + slot + ")");
         }
         expected.add("field_versions = ARRAY[" + String.join(", ", greatest) + "]");
-        expected.add("attributes = training_data.merge_attributes(t.attributes, t.attribute_versions,"
-                + " excluded.attributes, excluded.attribute_versions)");
-        expected.add("attribute_versions = training_data.merge_versions(t.attribute_versions,"
-                + " excluded.attribute_versions)");
+        expected.add("attributes = CASE WHEN excluded.attributes = '{}' THEN t.attributes"
+                + " ELSE training_data.merge_attributes(t.attributes, t.attribute_versions,"
+                + " excluded.attributes, excluded.attribute_versions) END");
+        expected.add("attribute_versions = CASE WHEN excluded.attribute_versions = '{}' THEN t.attribute_versions"
+                + " ELSE training_data.merge_versions(t.attribute_versions, excluded.attribute_versions) END");
         expected.add("occurred_at = CASE WHEN excluded.version > t.version THEN excluded.occurred_at"
                 + " ELSE t.occurred_at END");
         expected.add("stream_entry_id = CASE WHEN excluded.version > t.version THEN excluded.stream_entry_id"

@@ -156,6 +156,16 @@ public abstract class StoreTestSupport {
         return streams().xadd(stream, fields(fieldsAndValues));
     }
 
+    /** Text that PostgreSQL cannot compress below the 2,704-byte btree row limit: a record it refuses (54000). */
+    protected static String incompressible(int length) {
+        StringBuilder text = new StringBuilder(length);
+        java.util.Random random = new java.util.Random(7);
+        while (text.length() < length) {
+            text.append(Long.toString(random.nextLong(), 36));
+        }
+        return text.substring(0, length);
+    }
+
     protected static String unique(String prefix) {
         return prefix + "-" + UUID.randomUUID();
     }
