@@ -286,9 +286,13 @@ def ingest_seconds(table):
 # ---------------------------------------------------------------- cases
 
 def copy_baseline(csv_path, n):
-    """COPY of the same rows into a fresh table with the same indexes, as psql \\copy does it."""
+    """COPY of the same rows into a fresh table of the same shape, as psql \\copy does it: the same
+    indexes and the same statement trigger that counts events for agent_daily (migration V7)."""
     psql("DROP SCHEMA IF EXISTS bench_copy CASCADE; CREATE SCHEMA bench_copy;"
-         " CREATE TABLE bench_copy.training_events (LIKE training_data.training_events INCLUDING ALL)")
+         " CREATE TABLE bench_copy.training_events (LIKE training_data.training_events INCLUDING ALL);"
+         " CREATE TRIGGER events_counted_in AFTER INSERT ON bench_copy.training_events"
+         " REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT"
+         " EXECUTE FUNCTION training_data.count_agent_days('events')")
     start = time.time()
     sh("psql", "-h", "localhost", "-U", "postgres", "-d", DB, "-qX", "-v", "ON_ERROR_STOP=1", "-c",
        f"\\copy bench_copy.training_events ({','.join(EVENT_COLUMNS)}) FROM '{csv_path}' WITH (FORMAT csv)")
