@@ -113,6 +113,12 @@ public class CopyWriter {
         });
     }
 
+    /** Connection exception (class 08), or the server shutting down or restarting (57P01..57P03). */
+    private static boolean isConnectionLost(SQLException failure) {
+        String state = failure.getSQLState();
+        return state != null && (state.startsWith("08") || state.startsWith("57P0"));
+    }
+
     /** Whether a COPY failed because an identity of the batch is already stored (or in the batch twice). */
     static boolean isDuplicateIdentity(Throwable failure) {
         return failure instanceof SQLException sql && UNIQUE_VIOLATION.equals(sql.getSQLState());
@@ -160,6 +166,7 @@ public class CopyWriter {
          */
         private int copyAndCommit() throws SQLException {
             BinaryCopy.Bytes input = BinaryCopy.encode(kind, records);
+            boolean connectionLost = false;
             try (Connection connection = dataSource.getConnection()) {
                 PgConnection physical = connection.unwrap(PgConnection.class);
                 hold(physical);
@@ -174,8 +181,19 @@ public class CopyWriter {
                             copy.cancelCopy();
                         }
                     }
+                } catch (SQLException failure) {
+                    connectionLost = physical.isClosed() || isConnectionLost(failure);
+                    throw failure;
                 } finally {
                     release();
+                }
+            } finally {
+                if (connectionLost) {
+                    // PostgreSQL restarted or the connection was cut: the pool does not see errors raised
+                    // below its wrapper, so have it validate its idle connections now and drop the dead
+                    // ones (in the background: the consumer's back-off gives it time) rather than lend
+                    // them one by one to the next batches, each failing and backing off.
+                    dataSource.flush(AgroalDataSource.FlushMode.INVALID);
                 }
             }
         }

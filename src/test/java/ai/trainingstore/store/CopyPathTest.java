@@ -151,6 +151,41 @@ class CopyPathTest extends StoreTestSupport {
     }
 
     @Test
+    void afterItsConnectionsAreCutACopyGoesThroughAgainAtOnce() throws SQLException {
+        String tag = unique("cut");
+        List<StoreRecord> first = List.of(StoreRecords.flat(RecordKind.EVENTS, "1700000000000-1", "event_id", tag + "-1",
+                "event_type", "x", "agent_id", tag));
+        List<StoreRecord> second = List.of(StoreRecords.flat(RecordKind.EVENTS, "1700000000000-2", "event_id", tag + "-2",
+                "event_type", "x", "agent_id", tag));
+        copyWriter.copy(RecordKind.EVENTS, first).await().atMost(Duration.ofSeconds(30));
+        // Like a PostgreSQL restart, for this database's pooled JDBC connections only (the pool keeps
+        // them as idle), from a connection of its own so that every pooled one is dead.
+        try (Connection own = DriverManager.getConnection(jdbcUrl(), "postgres", "");
+             PreparedStatement cut = own.prepareStatement("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                     + " WHERE datname = current_database() AND application_name = 'PostgreSQL JDBC Driver'"
+                     + " AND pid <> pg_backend_pid()")) {
+            cut.executeQuery().close();
+        }
+
+        // As the consumer does: retry after the first back-off (retry-min, 200 ms) while it is an outage.
+        List<Throwable> failures = new ArrayList<>();
+        Integer stored = null;
+        while (stored == null && failures.size() < 3) {
+            try {
+                stored = copyWriter.copy(RecordKind.EVENTS, second).await().atMost(Duration.ofSeconds(30));
+            } catch (RuntimeException failure) {
+                failures.add(unwrap(failure));
+                assertThat(WriteFailures.isCausedByData(unwrap(failure))).as("a cut connection is an outage: %s", failure)
+                        .isFalse();
+                await().pollDelay(Duration.ofMillis(200)).until(() -> true);
+            }
+        }
+        assertThat(stored).as("stored after %s", failures).isEqualTo(1);
+        assertThat(failures).as("the pool drops its dead connections after the first failure, not one by one")
+                .hasSizeLessThanOrEqualTo(2);
+    }
+
+    @Test
     void copyFailuresAreClassifiedLikeTheStatementsOnes() {
         String tag = unique("classified");
         StoreRecord record = StoreRecords.flat(RecordKind.EVENTS, "1700000000000-1", "event_id", tag,
