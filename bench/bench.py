@@ -927,12 +927,25 @@ def machine():
     return f"{cpu}, {cores} cores, {mem} GiB; PostgreSQL {pg}; {redis('INFO', 'server').splitlines()[1]}; {platform.python_version()}"
 
 
+def replace_section(results_file, title, section):
+    """Puts the section first in the results file, in place of an older one with the same title."""
+    previous = results_file.read_text() if results_file.exists() else "# Benchmark results\n"
+    if title in previous:
+        start = previous.index(title)
+        end = previous.find("\n## ", start + 1)
+        previous = previous[:start] + previous[end if end >= 0 else len(previous):]
+    first_section = previous.find("\n## ")
+    at = first_section if first_section >= 0 else len(previous)
+    results_file.write_text(previous[:at].rstrip("\n") + "\n\n" + section + previous[at:])
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="100,000 rows, one run: a smoke test")
-    parser.add_argument("--case", choices=("all", "datasets", "ingest"), default="all",
+    parser.add_argument("--case", choices=("all", "datasets", "ingest", "export-merged"), default="all",
                         help="datasets: only the conversations dataset case; its section of the results file is"
-                             " replaced, the rest kept")
+                             " replaced, the rest kept; ingest: the two write paths; export-merged: task updates"
+                             " (merged kind) and the exports, each against psql, in a section of their own")
     parser.add_argument("--resp-events", nargs=3, metavar=("N", "STREAM", "TAG"),
                         help="only write N XADD commands for STREAM to stdout (for redis-cli --pipe)")
     args = parser.parse_args()
@@ -969,15 +982,31 @@ def main():
             section = ingest_paths_section(case_ingest_paths(n, runs, tmp, 10 if args.quick else 60), n, runs,
                                            args.quick)
         print("\n" + section)
-        previous = results_file.read_text() if results_file.exists() else "# Benchmark results\n"
-        title = "\n## Ingest paths"
-        if title in previous:
-            start = previous.index(title)
-            end = previous.find("\n## ", start + 1)
-            previous = previous[:start] + previous[end if end >= 0 else len(previous):]
-        first_section = previous.find("\n## ")
-        at = first_section if first_section >= 0 else len(previous)
-        results_file.write_text(previous[:at].rstrip("\n") + "\n\n" + section + previous[at:])
+        replace_section(results_file, "\n## Ingest paths", section)
+        reset_streams()
+        return 0
+    if args.case == "export-merged":
+        with tempfile.TemporaryDirectory() as tmp:
+            ingest, copy_rate, _, _ = case_ingest(n, runs, tmp)
+            merged = case_merged(n, n // 10, runs, tmp)
+            exports, _ = case_export(n, runs)
+        lines = [f"## Merged updates and exports (`--case export-merged`)", "",
+                 f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, `bench/run.sh{' --quick' if args.quick else ''}"
+                 f" --case export-merged`, {n:,} rows, median of {runs}, load average {os.getloadavg()[0]:.1f} at the"
+                 f" end. Machine: {machine()}.", "",
+                 "| case | store | reference (same run) | ratio |", "|---|---|---|---|",
+                 f"| ingest events (defaults) | {ingest[1]:,.0f} rows/s | psql COPY {copy_rate:,.0f} rows/s |"
+                 f" {ingest[1] / copy_rate:.2f} |",
+                 f"| task updates (merge; defaults) | {merged:,.0f} updates/s | psql COPY {copy_rate:,.0f} rows/s |"
+                 f" {merged / copy_rate:.2f} |"]
+        for label in ("API jsonl", "API csv", "API jsonl gzip", "API csv gzip"):
+            base = exports["psql csv"] if "csv" in label else exports["psql row_to_json"]
+            lines.append(f"| export {label[4:]} | {exports[label][0]:,.0f} rows/s, {exports[label][1]:.0f} MB/s |"
+                         f" psql {'csv' if 'csv' in label else 'row_to_json'} {base[0]:,.0f} rows/s |"
+                         f" {exports[label][0] / base[0]:.2f} |")
+        section = "\n".join(lines) + "\n"
+        print("\n" + section)
+        replace_section(results_file, "\n## Merged updates and exports", section)
         reset_streams()
         return 0
     rows = []

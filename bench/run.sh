@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmarks: bench/run.sh [--quick] [--case datasets|ingest|python|lifecycle|parquet|redaction|trajectories]. See bench/bench.py, bench/http_ingest.py and
+# Benchmarks: bench/run.sh [--quick] [--case datasets|ingest|export-merged|python|lifecycle|parquet|redaction|trajectories]. See bench/bench.py, bench/http_ingest.py and
 # the README's Performance section.
 set -euo pipefail
 cd "$(dirname "$0")/.."
