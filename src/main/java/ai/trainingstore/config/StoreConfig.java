@@ -55,6 +55,51 @@ public interface StoreConfig {
 
     Store store();
 
+    Memory memory();
+
+    /**
+     * The memory budget (docs/memory.md): everything the service reads into its heap is bounded by
+     * bytes, not only by a count of rows or entries, so rows and entries that are each within the
+     * limits can never exhaust the heap together. Defaults fit a 384 MiB heap under full load
+     * (12 consumers, every export slot busy, analytics and retention running).
+     */
+    interface Memory {
+        /**
+         * Bytes of stream entries all the consumers of this replica hold at once (read, parsed,
+         * being written), shared between them: a consumer reads fewer entries when they are large,
+         * and waits when the others hold the rest.
+         */
+        @WithDefault("25165824")
+        @Min(65536)
+        long ingestBytes();
+
+        /**
+         * Most bytes of stream entries in one consumer's batch (at least delivery.max-entry-bytes,
+         * so every valid entry fits in a batch of its own).
+         */
+        @WithDefault("4194304")
+        @Min(65536)
+        long batchBytes();
+
+        /**
+         * Bytes of rows one export, dataset or version build fetches from PostgreSQL at a time (the
+         * size of a row is known before it is fetched); a single row larger than this is fetched
+         * on its own.
+         */
+        @WithDefault("4194304")
+        @Min(65536)
+        long fetchBytes();
+
+        /**
+         * Largest conversation (messages, tool results, feedback) or task (with its messages and
+         * tool executions) a dataset assembles in memory, in stored bytes; a larger one is left out
+         * with reason {@code too_large}.
+         */
+        @WithDefault("8388608")
+        @Min(65536)
+        long assemblyBytes();
+    }
+
     /** Stream keys, one per record kind, and the dead-letter stream. */
     interface Streams {
         @WithDefault("training:events")
