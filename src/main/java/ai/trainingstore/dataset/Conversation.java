@@ -26,7 +26,11 @@ final class Conversation {
 
     /** Why a conversation is left out; when several apply, the first in this order counts. */
     enum SkipReason {
-        NO_ASSISTANT_MESSAGE, ORPHAN_TOOL_RESULT, UNANSWERED_TOOL_CALL, BAD_ARGUMENTS, MISSING_CONTENT;
+        NO_ASSISTANT_MESSAGE, ORPHAN_TOOL_RESULT, UNANSWERED_TOOL_CALL, BAD_ARGUMENTS, MISSING_CONTENT,
+        /** More stored bytes than memory.assembly-bytes: never held whole. */
+        TOO_LARGE,
+        /** A stored value its line cannot be written with (say JSON nested past every trainer's parser). */
+        BAD_RECORD;
 
         String id() {
             return name().toLowerCase(java.util.Locale.ROOT);
@@ -57,31 +61,70 @@ final class Conversation {
     final Map<String, JsonNode> feedback;
     final Instant firstOccurredAt;
     final Instant lastOccurredAt;
+    private final boolean callsTools;
 
-    private Conversation(String id, List<Message> messages, List<ObjectNode> tools, SkipReason skipped,
-                         List<MessageRow> rows) {
+    private Conversation(String id, List<Message> messages, List<ObjectNode> tools, SkipReason skipped, Facts facts) {
         this.id = id;
         this.messages = messages;
         this.tools = tools;
         this.skipped = skipped;
-        this.agentIds = new LinkedHashSet<>();
-        this.taskIds = new LinkedHashSet<>();
-        this.taskStatuses = new LinkedHashSet<>();
-        this.feedback = new LinkedHashMap<>();
-        Instant first = rows.get(0).occurredAt();
-        Instant last = first;
-        for (MessageRow row : rows) {
-            addIfPresent(agentIds, row.agentId());
-            addIfPresent(taskIds, row.taskId());
-            addIfPresent(taskStatuses, row.taskStatus());
-            row.taskFeedback().properties().forEach(entry -> feedback.putIfAbsent(entry.getKey(), entry.getValue()));
-            first = row.occurredAt().isBefore(first) ? row.occurredAt() : first;
-            last = row.occurredAt().isAfter(last) ? row.occurredAt() : last;
-        }
+        this.agentIds = facts.agentIds;
+        this.taskIds = facts.taskIds;
+        this.taskStatuses = facts.taskStatuses;
         // The conversation's own feedback wins over its task's.
-        rows.get(0).conversationFeedback().properties().forEach(entry -> feedback.put(entry.getKey(), entry.getValue()));
-        this.firstOccurredAt = first;
-        this.lastOccurredAt = last;
+        this.feedback = new LinkedHashMap<>(facts.taskFeedback);
+        this.feedback.putAll(facts.conversationFeedback);
+        this.firstOccurredAt = facts.first;
+        this.lastOccurredAt = facts.last;
+        this.callsTools = facts.callsTools;
+    }
+
+    /**
+     * What the filters read of a conversation, gathered row by row: from the rows it is assembled
+     * from, or from the rows of one too large to hold, which pass by one at a time.
+     */
+    static final class Facts {
+        /** Distinct values kept per set: filters stay exact below it, memory flat above it. */
+        private static final int MOST_VALUES = 10_000;
+
+        final Set<String> agentIds = new LinkedHashSet<>();
+        final Set<String> taskIds = new LinkedHashSet<>();
+        final Set<String> taskStatuses = new LinkedHashSet<>();
+        final Map<String, JsonNode> taskFeedback = new LinkedHashMap<>();
+        final Map<String, JsonNode> conversationFeedback = new LinkedHashMap<>();
+        Instant first;
+        Instant last;
+        boolean callsTools;
+
+        void add(MessageRow row) {
+            add(row.agentId(), row.taskId(), row.taskStatus(), row.occurredAt(), row.toolCalls().isArray()
+                    && !row.toolCalls().isEmpty() && "assistant".equals(row.role()));
+            row.taskFeedback().properties().forEach(entry -> taskFeedback.putIfAbsent(entry.getKey(), entry.getValue()));
+            if (conversationFeedback.isEmpty()) {
+                row.conversationFeedback().properties().forEach(entry -> conversationFeedback.put(entry.getKey(),
+                        entry.getValue()));
+            }
+        }
+
+        void add(String agentId, String taskId, String taskStatus, Instant occurredAt, boolean calls) {
+            addIfPresent(agentIds, agentId);
+            addIfPresent(taskIds, taskId);
+            addIfPresent(taskStatuses, taskStatus);
+            first = first == null || occurredAt.isBefore(first) ? occurredAt : first;
+            last = last == null || occurredAt.isAfter(last) ? occurredAt : last;
+            callsTools |= calls;
+        }
+
+        private static void addIfPresent(Set<String> set, String value) {
+            if (value != null && set.size() < MOST_VALUES) {
+                set.add(value);
+            }
+        }
+    }
+
+    /** A conversation left out whole, with what its rows told about it. */
+    static Conversation skipped(String id, SkipReason reason, Facts facts) {
+        return new Conversation(id, List.of(), List.of(), reason, facts);
     }
 
     boolean isEmitted() {
@@ -90,6 +133,11 @@ final class Conversation {
 
     long toolCallCount() {
         return messages.stream().mapToLong(message -> message.toolCalls().size()).sum();
+    }
+
+    /** Whether a stored assistant message of it calls tools (has_tools), known also when it is left out. */
+    boolean callsTools() {
+        return callsTools;
     }
 
     /** The feedback value of a name, when there is one with a value. */
@@ -102,8 +150,10 @@ final class Conversation {
         List<Message> stored = rows.stream().map(Conversation::message).toList();
         List<Message> withResults = withExecutionResults(stored, rows);
         List<Message> messages = upToLastAssistant(withResults);
+        Facts facts = new Facts();
+        rows.forEach(facts::add);
         return new Conversation(rows.get(0).conversationId(), messages, tools(rows, messages),
-                skipReason(messages), rows);
+                skipReason(messages), facts);
     }
 
     private static Message message(MessageRow row) {
@@ -323,11 +373,5 @@ final class Conversation {
             case ARRAY -> "array";
             default -> "null";
         };
-    }
-
-    private static void addIfPresent(Set<String> set, String value) {
-        if (value != null) {
-            set.add(value);
-        }
     }
 }

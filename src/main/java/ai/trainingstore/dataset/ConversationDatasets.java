@@ -1,6 +1,8 @@
 package ai.trainingstore.dataset;
 
 import ai.trainingstore.dataset.SplitRule.Split;
+import ai.trainingstore.config.StoreConfig;
+import ai.trainingstore.export.BoundedQuery;
 import ai.trainingstore.export.ExportMetrics;
 import ai.trainingstore.export.ExportService;
 import ai.trainingstore.redact.Redaction;
@@ -8,6 +10,9 @@ import ai.trainingstore.redact.RedactionPolicy;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.core.buffer.Buffer;
+import io.vertx.mutiny.sqlclient.Row;
+import ai.trainingstore.text.LogText;
+import org.jboss.logging.Logger;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -24,25 +29,27 @@ import java.util.Optional;
 @ApplicationScoped
 public class ConversationDatasets {
 
+    private static final Logger LOG = Logger.getLogger(ConversationDatasets.class);
+
     private final ExportService exports;
     private final RedactionPolicy redaction;
+    private final long assemblyBytes;
 
-    public ConversationDatasets(ExportService exports, RedactionPolicy redaction) {
+    public ConversationDatasets(ExportService exports, RedactionPolicy redaction, StoreConfig config) {
         this.exports = exports;
         this.redaction = redaction;
+        this.assemblyBytes = config.memory().assemblyBytes();
     }
 
     /** The JSONL lines of the dataset. */
     public Multi<Buffer> export(ConversationRequest request) {
-        ConversationQuery query = ConversationQuery.of(request);
         Redaction redact = redaction.effective(request.redact());
         return exports.inSlot(ExportMetrics.CONVERSATIONS, () -> {
-            Multi<byte[]> lines = ExportService.onWorkerWhen(!redact.isNone(), conversations(query))
-                    .select().where(conversation -> matches(request, conversation))
-                    .select().where(Conversation::isEmitted)
-                    .select().where(conversation -> inRequestedSplit(request, conversation))
+            Multi<byte[]> lines = lines(request, redact)
+                    .select().where(Line::isEmitted)
+                    .select().where(line -> inRequestedSplit(request, line.conversation()))
                     .select().first(request.limit().orElse(Long.MAX_VALUE))
-                    .map(conversation -> line(request, conversation, redact))
+                    .map(Line::bytes)
                     .group().intoLists().of(JsonLines.PER_CHUNK)
                     .invoke(chunk -> exports.written(ExportMetrics.CONVERSATIONS, chunk.size()))
                     .map(JsonLines::joined);
@@ -52,55 +59,98 @@ public class ConversationDatasets {
 
     /** What {@link #export} would emit, counted: the same filters, split and limit. */
     public Uni<DatasetSummary> summary(ConversationRequest request) {
-        ConversationQuery query = ConversationQuery.of(request);
         long limit = request.limit().orElse(Long.MAX_VALUE);
         Redaction redact = redaction.effective(request.redact());
-        return exports.inSlot(ExportMetrics.CONVERSATIONS, () -> ExportService.onWorkerWhen(!redact.isNone(),
-                                conversations(query))
-                        .select().where(conversation -> matches(request, conversation)))
-                .collect().in(DatasetSummary.Builder::new, (summary, conversation) -> {
+        return exports.inSlot(ExportMetrics.CONVERSATIONS, () -> lines(request, redact))
+                .collect().in(DatasetSummary.Builder::new, (summary, line) -> {
                     if (summary.emitted() >= limit) {
                         return; // the export has stopped here: nothing after it is counted, splits included
                     }
+                    Conversation conversation = line.conversation();
                     Split split = request.splitRule().of(conversation.id);
-                    if (conversation.isEmitted()) {
+                    if (line.isEmitted()) {
                         summary.split(split);
                     }
                     if (!inRequestedSplit(request, conversation)) {
                         return;
                     }
-                    if (conversation.isEmitted()) {
+                    if (line.isEmitted()) {
                         summary.emitted(conversation.messages.size(), conversation.toolCallCount(),
-                                tokenEstimate(line(request, conversation, redact)));
+                                tokenEstimate(line.bytes()));
                     } else {
-                        summary.skipped(conversation.skipped.id());
+                        summary.skipped(line.skipped().id());
                     }
                 })
                 .map(DatasetSummary.Builder::build);
     }
 
-    /** Rows grouped by conversation, in order; one conversation at a time in memory. */
-    private Multi<Conversation> conversations(ConversationQuery query) {
+    /**
+     * A conversation that matches the request's filters, with its line when it is emitted; a
+     * conversation whose line cannot be written is left out as {@code bad_record}, never failing
+     * the answer for everyone.
+     */
+    private record Line(Conversation conversation, byte[] bytes, Conversation.SkipReason skipped) {
+
+        boolean isEmitted() {
+            return skipped == null;
+        }
+    }
+
+    /** The matching conversations in order, each with its line (built on a worker when redacting). */
+    private Multi<Line> lines(ConversationRequest request, Redaction redact) {
+        return ExportService.onWorkerWhen(!redact.isNone(), conversations(ConversationQuery.of(request)))
+                .select().where(conversation -> matches(request, conversation))
+                .map(conversation -> {
+                    if (!conversation.isEmitted()) {
+                        return new Line(conversation, null, conversation.skipped);
+                    }
+                    try {
+                        return new Line(conversation, line(request, conversation, redact), null);
+                    } catch (RuntimeException e) {
+                        LOG.warnf("Conversation %s left out of the dataset (bad_record): %s",
+                                LogText.safe(conversation.id), LogText.safe(e.getMessage()));
+                        return new Line(conversation, null, Conversation.SkipReason.BAD_RECORD);
+                    }
+                });
+    }
+
+    /**
+     * Rows grouped by conversation, in order; one conversation at a time in memory, and none over
+     * memory.assembly-bytes: such a one is read through row by row and left out as too_large.
+     */
+    private Multi<Conversation> conversations(BoundedQuery query) {
         return Multi.createFrom().deferred(() -> {
-            List<List<MessageRow>> open = new ArrayList<>(List.of(new ArrayList<>()));
-            Multi<Conversation> ended = exports.rows(query.sql(), query.parameters())
-                    .map(MessageRow::of)
-                    .map(row -> {
-                        List<MessageRow> current = open.get(0);
-                        if (current.isEmpty() || current.get(0).conversationId().equals(row.conversationId())) {
-                            current.add(row);
-                            return Optional.<Conversation>empty();
-                        }
-                        Conversation done = Conversation.assemble(current);
-                        open.set(0, new ArrayList<>(List.of(row)));
-                        return Optional.of(done);
-                    })
-                    .select().where(Optional::isPresent)
-                    .map(Optional::get);
-            Multi<Conversation> last = Multi.createFrom().deferred(() -> open.get(0).isEmpty()
-                    ? Multi.createFrom().empty() : Multi.createFrom().item(Conversation.assemble(open.get(0))));
-            return Multi.createBy().concatenating().streams(ended, last);
+            Conversation.Facts[] passing = {new Conversation.Facts()};
+            return exports.groups(query, assemblyBytes, row -> passing[0].add(row.getString("agent_id"),
+                            row.getString("task_id"), row.getString("task_status"),
+                            row.getOffsetDateTime("occurred_at").toInstant(), callsTools(row)))
+                    .map(group -> {
+                        Conversation.Facts facts = passing[0];
+                        passing[0] = new Conversation.Facts();
+                        return group.tooLarge() ? Conversation.skipped(group.key(), Conversation.SkipReason.TOO_LARGE, facts)
+                                : assembled(group.key(), group.rows());
+                    });
         });
+    }
+
+    /** One conversation from its rows; stored values that cannot be read make it a bad_record. */
+    private static Conversation assembled(String id, List<Row> rows) {
+        try {
+            return Conversation.assemble(rows.stream().map(MessageRow::of).toList());
+        } catch (RuntimeException e) {
+            LOG.warnf("Conversation %s left out of the dataset (bad_record): %s", LogText.safe(id),
+                    LogText.safe(e.getMessage()));
+            Conversation.Facts facts = new Conversation.Facts();
+            rows.forEach(row -> facts.add(row.getString("agent_id"), row.getString("task_id"),
+                    row.getString("task_status"), row.getOffsetDateTime("occurred_at").toInstant(), callsTools(row)));
+            return Conversation.skipped(id, Conversation.SkipReason.BAD_RECORD, facts);
+        }
+    }
+
+    /** An assistant row with a non-empty array of calls, told without parsing it. */
+    private static boolean callsTools(Row row) {
+        String calls = row.getString("tool_calls");
+        return "assistant".equals(row.getString("role")) && calls != null && calls.startsWith("[") && !calls.equals("[]");
     }
 
     private static boolean inRequestedSplit(ConversationRequest request, Conversation conversation) {
@@ -125,7 +175,7 @@ public class ConversationDatasets {
                 && request.taskStatuses().stream().noneMatch(conversation.taskStatuses::contains)) {
             return false;
         }
-        if (request.hasTools().isPresent() && request.hasTools().get() != (conversation.toolCallCount() > 0)) {
+        if (request.hasTools().isPresent() && request.hasTools().get() != conversation.callsTools()) {
             return false;
         }
         return DatasetParameters.withinScores(conversation::score, request.minScores(), request.maxScores());

@@ -1,5 +1,10 @@
 package ai.trainingstore.dataset;
 
+import ai.trainingstore.export.BoundedQuery;
+import ai.trainingstore.export.ByteSizes;
+import ai.trainingstore.kind.Column;
+import java.util.Set;
+
 import ai.trainingstore.kind.RecordKind;
 import io.vertx.mutiny.sqlclient.Tuple;
 import java.util.ArrayList;
@@ -12,14 +17,26 @@ import java.util.List;
  * tool executions its calls name, and the feedback on its conversation and task. Rows arrive
  * grouped by conversation, so each line is written as soon as its conversation ends.
  */
-record ConversationQuery(String sql, Tuple parameters) {
+final class ConversationQuery {
 
     private static final String MESSAGES = RecordKind.MESSAGES.qualifiedTable();
     private static final String TASKS = RecordKind.TASKS.qualifiedTable();
     private static final String EXECUTIONS = RecordKind.TOOL_EXECUTIONS.qualifiedTable();
     private static final String FEEDBACK = RecordKind.FEEDBACK.qualifiedTable();
+    /** The message columns a row carries (the sizes query measures them). */
+    private static final List<Column> MESSAGE_COLUMNS = RecordKind.MESSAGES.columns().stream()
+            .filter(column -> Set.of("conversation_id", "message_id", "role", "content", "name", "tool_calls",
+                    "tool_call_id", "tools", "agent_id", "task_id").contains(column.name()))
+            .toList();
 
-    static ConversationQuery of(ConversationRequest request) {
+    private ConversationQuery() {
+    }
+
+    /**
+     * The rows, and the sizes query beside them: each message's stored bytes with those of the
+     * executions and feedback its row carries, and its conversation id as the group key.
+     */
+    static BoundedQuery of(ConversationRequest request) {
         List<String> conditions = new ArrayList<>();
         Tuple parameters = Tuple.tuple();
         request.after().ifPresent(after -> {
@@ -35,24 +52,41 @@ record ConversationQuery(String sql, Tuple parameters) {
         // of the query's time otherwise.
         boolean taskStatus = request.metadata() || !request.taskStatuses().isEmpty();
         boolean feedback = request.metadata() || !request.minScores().isEmpty() || !request.maxScores().isEmpty();
-        String sql = "SELECT m.conversation_id, m.message_id, m.role, m.content, m.name, m.tool_calls::text AS tool_calls,"
+        String executions = " FROM " + EXECUTIONS + " e"
+                + " WHERE e.execution_id IN (SELECT c ->> 'id' FROM jsonb_array_elements(m.tool_calls) AS c)"
+                + " AND (e.output_result IS NOT NULL OR e.error IS NOT NULL)"
+                // Rule 2: one agent's tool output never lands in another's data.
+                + " AND (e.agent_id IS NULL OR m.agent_id IS NULL OR e.agent_id = m.agent_id)";
+        String callsTools = "m.role = 'assistant' AND jsonb_typeof(m.tool_calls) = 'array'";
+        String rows = "SELECT m.conversation_id, m.message_id, m.role, m.content, m.name, m.tool_calls::text AS tool_calls,"
                 + " m.tool_call_id, m.tools::text AS tools, m.agent_id, m.task_id, m.occurred_at,"
                 + (taskStatus ? " t.status AS task_status," : " NULL::text AS task_status,")
-                + " CASE WHEN m.role = 'assistant' AND jsonb_typeof(m.tool_calls) = 'array' THEN"
-                + " (SELECT jsonb_object_agg(e.execution_id, jsonb_build_object('output_result', e.output_result,"
-                + " 'error', e.error))::text FROM " + EXECUTIONS + " e"
-                + " WHERE e.execution_id IN (SELECT c ->> 'id' FROM jsonb_array_elements(m.tool_calls) AS c)"
-                + " AND (e.output_result IS NOT NULL OR e.error IS NOT NULL)) END AS executions,"
+                + " CASE WHEN " + callsTools + " THEN (SELECT jsonb_object_agg(e.execution_id,"
+                + " jsonb_build_object('output_result', e.output_result, 'error', e.error))::text" + executions
+                + ") END AS executions,"
                 + (feedback ? " " + feedback("'conversation'", "m.conversation_id") + " AS conversation_feedback,"
                         + " CASE WHEN m.task_id IS NOT NULL THEN " + feedback("'task'", "m.task_id") + " END AS task_feedback"
                         : " NULL::text AS conversation_feedback, NULL::text AS task_feedback")
-                + " FROM " + MESSAGES + " m" + (taskStatus ? " LEFT JOIN " + TASKS + " t ON t.task_id = m.task_id" : "")
-                + (conditions.isEmpty() ? "" : " WHERE " + String.join(" AND ", conditions))
+                + " FROM " + MESSAGES + " m" + (taskStatus ? " LEFT JOIN " + TASKS + " t ON t.task_id = m.task_id" : "");
+        // The task join matches one row at most (task_id is the key), so the sizes need not join it.
+        String sizes = "SELECT (" + ByteSizes.row(MESSAGE_COLUMNS, "m")
+                + " + coalesce(CASE WHEN " + callsTools + " THEN (SELECT sum(" + ByteSizes.jsonb("e.output_result")
+                + " + " + ByteSizes.text("e.error") + " + " + ByteSizes.text("e.execution_id") + " + 64)" + executions
+                + ") END, 0)"
+                + (feedback ? " + " + feedbackBytes("'conversation'", "m.conversation_id")
+                        + " + CASE WHEN m.task_id IS NOT NULL THEN " + feedbackBytes("'task'", "m.task_id") + " ELSE 0 END"
+                        : "")
+                + ")::int8, m.conversation_id FROM " + MESSAGES + " m";
+        String where = (conditions.isEmpty() ? "" : " WHERE " + String.join(" AND ", conditions))
                 + " ORDER BY m.conversation_id COLLATE \"C\", m.seq, m.occurred_at, m.message_id";
-        return new ConversationQuery(sql, parameters);
+        return new BoundedQuery(rows + where, sizes + where, parameters);
     }
 
     private static String feedback(String targetKind, String targetId) {
         return Feedback.lookup(FEEDBACK, targetKind, targetId);
+    }
+
+    private static String feedbackBytes(String targetKind, String targetId) {
+        return Feedback.lookupBytes(FEEDBACK, targetKind, targetId);
     }
 }

@@ -24,6 +24,12 @@ final class Feedback {
                 + " WHERE f.target_kind = " + targetKind + " AND f.target_id = " + targetId + ")";
     }
 
+    /** An upper bound of the bytes {@link #lookup} answers: every record counted, newest or not. */
+    static String lookupBytes(String table, String targetKind, String targetId) {
+        return "coalesce((SELECT sum(octet_length(f.name) + coalesce(octet_length(f.label), 0) + 48) FROM " + table
+                + " f WHERE f.target_kind = " + targetKind + " AND f.target_id = " + targetId + "), 0)";
+    }
+
     /** The value of a name, when it has one. */
     static Optional<Double> score(Map<String, JsonNode> feedback, String name) {
         JsonNode scored = feedback.get(name);

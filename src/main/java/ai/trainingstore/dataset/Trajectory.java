@@ -51,7 +51,7 @@ final class Trajectory {
 
     /** A message of a task. */
     record Message(String taskId, String messageId, String role, String content, List<ToolCall> toolCalls,
-                   String toolCallId, Instant occurredAt) {
+                   String toolCallId, String agentId, Instant occurredAt) {
 
         static Message of(Row row) {
             List<ToolCall> calls = new ArrayList<>();
@@ -60,19 +60,24 @@ final class Trajectory {
                 stored.forEach(call -> calls.add(Conversation.toolCall(call)));
             }
             return new Message(row.getString("task_id"), row.getString("message_id"), row.getString("role"),
-                    row.getString("content"), calls, row.getString("tool_call_id"),
+                    row.getString("content"), calls, row.getString("tool_call_id"), row.getString("agent_id"),
                     row.getOffsetDateTime("occurred_at").toInstant());
         }
     }
 
     /** A tool execution: of a task, or named by a call of one of its messages. */
     record Execution(String id, String taskId, String toolName, JsonNode inputParams, JsonNode outputResult,
-                     String error, Instant occurredAt) {
+                     String error, String agentId, Instant occurredAt) {
 
         static Execution of(Row row) {
             return new Execution(row.getString("execution_id"), row.getString("task_id"), row.getString("tool_name"),
                     MessageRow.json(row.getString("input_params")), MessageRow.json(row.getString("output_result")), row.getString("error"),
-                    row.getOffsetDateTime("occurred_at").toInstant());
+                    row.getString("agent_id"), row.getOffsetDateTime("occurred_at").toInstant());
+        }
+
+        /** Contract 6.1 rule 2: one agent's tool output never lands in another's data. */
+        boolean answers(Message caller) {
+            return agentId == null || caller.agentId() == null || agentId.equals(caller.agentId());
         }
 
         boolean hasResult() {
@@ -85,7 +90,7 @@ final class Trajectory {
     }
 
     /** A step that made calls, and its calls. */
-    private record StepCalls(ObjectNode step, List<ToolCall> calls) {
+    private record StepCalls(ObjectNode step, Message message, List<ToolCall> calls) {
     }
 
     private Trajectory() {
@@ -123,7 +128,7 @@ final class Trajectory {
             ObjectNode step = messageStep(message, redaction);
             steps.add(step);
             if (!message.toolCalls().isEmpty()) {
-                callsOfSteps.add(new StepCalls(step, message.toolCalls()));
+                callsOfSteps.add(new StepCalls(step, message, message.toolCalls()));
                 message.toolCalls().stream().filter(call -> call.id() != null)
                         .forEach(call -> stepOfCall.putIfAbsent(call.id(), step));
             }
@@ -139,7 +144,7 @@ final class Trajectory {
                 Execution execution = call.id() == null ? null : byId.get(call.id());
                 if (answers != null) {
                     answers.forEach(content -> results.add(result(call.id(), content)));
-                } else if (execution != null && execution.hasResult()) {
+                } else if (execution != null && execution.hasResult() && execution.answers(stepCalls.message())) {
                     results.add(result(call.id(), redaction.text(execution.result())));
                 }
             }

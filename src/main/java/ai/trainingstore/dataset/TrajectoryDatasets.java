@@ -1,5 +1,6 @@
 package ai.trainingstore.dataset;
 
+import ai.trainingstore.config.StoreConfig;
 import ai.trainingstore.dataset.Trajectory.Execution;
 import ai.trainingstore.dataset.Trajectory.Message;
 import ai.trainingstore.dataset.Trajectory.Task;
@@ -8,6 +9,7 @@ import ai.trainingstore.export.ExportService;
 import ai.trainingstore.export.RowEncoder;
 import ai.trainingstore.redact.Redaction;
 import ai.trainingstore.redact.RedactionPolicy;
+import ai.trainingstore.text.LogText;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
@@ -18,52 +20,73 @@ import io.vertx.mutiny.sqlclient.RowSet;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+import org.jboss.logging.Logger;
 
 /**
- * The trajectories dataset: tasks stream from a cursor; the filters decided on the task (scores,
- * split, limit) are applied as they pass; then a few tasks at a time get their messages and tool
- * executions with one query each and are written as ATIF lines. Backpressure runs end to end: the
- * next tasks are read only when the client has taken the previous chunk, so memory holds a few
- * tasks and one chunk whatever the size. Streams hold one of the export slots, like row exports.
+ * The trajectories dataset: tasks stream from a cursor in chunks bounded by bytes; the filters
+ * decided on the task (scores, split, limit) are applied as they pass; then the stored bytes of
+ * each task's messages and tool executions are asked first, a task over memory.assembly-bytes is
+ * left out (too_large), and the others get their messages and executions a few tasks at a time
+ * (within memory.fetch-bytes) and are written as ATIF lines. Backpressure runs end to end, so
+ * memory holds a chunk of tasks and one group of them whatever the size. Streams hold one of the
+ * export slots, like row exports.
  */
 @ApplicationScoped
 public class TrajectoryDatasets {
 
-    /** Tasks whose messages and executions are read together: one round trip per table per group. */
+    private static final Logger LOG = Logger.getLogger(TrajectoryDatasets.class);
+    /** Most tasks whose messages and executions are read together: one round trip per table per group. */
     private static final int TASKS_PER_LOOKUP = 50;
+    /** What a task row's own size is counted with (its line is built from the row). */
+    private static final int TASK_OVERHEAD = 256;
 
     private final ExportService exports;
+    private final ExportMetrics metrics;
     private final Pool pool;
     private final RedactionPolicy redaction;
+    private final StoreConfig.Memory memory;
 
-    public TrajectoryDatasets(ExportService exports, Pool pool, RedactionPolicy redaction) {
+    public TrajectoryDatasets(ExportService exports, ExportMetrics metrics, Pool pool, RedactionPolicy redaction,
+                              StoreConfig config) {
         this.exports = exports;
+        this.metrics = metrics;
         this.pool = pool;
         this.redaction = redaction;
+        this.memory = config.memory();
+    }
+
+    /** A task that passed the filters, with the stored bytes of everything its line is built from. */
+    private static final class Sized {
+        final Task task;
+        long bytes;
+
+        Sized(Task task) {
+            this.task = task;
+            this.bytes = task.rowJson().length() + TASK_OVERHEAD;
+        }
     }
 
     /** The ATIF lines of the dataset. */
     public Multi<Buffer> export(TrajectoryRequest request) {
-        TrajectoryQuery query = TrajectoryQuery.of(request);
         Redaction redact = redaction.effective(request.redact());
         return exports.inSlot(ExportMetrics.TRAJECTORIES, () -> {
             Multi<byte[]> lines = Multi.createFrom().deferred(() -> {
                 RowEncoder taskEncoder = RowEncoder.jsonl(TrajectoryQuery.TASK_COLUMNS, redact);
-                // Redacting the task rows is CPU work: then each row is handed to a worker thread.
-                return ExportService.onWorkerWhen(!redact.isNone(), exports.rows(query.sql(), query.parameters()))
-                        .map(row -> Task.of(row, taskEncoder))
-                        .select().where(task -> DatasetParameters.withinScores(task::score, request.minScores(),
-                                request.maxScores()))
-                        .select().where(task -> request.split()
-                                .map(split -> split == request.splitRule().of(task.id())).orElse(true))
-                        .select().first(request.limit().orElse(Long.MAX_VALUE))
-                        .group().intoLists().of(TASKS_PER_LOOKUP)
-                        .onItem().transformToUniAndConcatenate(tasks -> lines(tasks, redact))
+                AtomicLong wanted = new AtomicLong(request.limit().orElse(Long.MAX_VALUE));
+                // Redacting the task rows is CPU work: then each chunk is handed to a worker thread.
+                return ExportService.onWorkerWhen(!redact.isNone(), exports.chunks(TrajectoryQuery.of(request)))
+                        // Stops once the limit is reached: the chunk after it is the last one read.
+                        .select().first(chunk -> wanted.get() > 0)
+                        .map(chunk -> selected(request, chunk, taskEncoder, wanted))
+                        .onItem().transformToMultiAndConcatenate(tasks -> lines(tasks, redact))
+                        .select().where(chunk -> !chunk.isEmpty())
                         .invoke(chunk -> exports.written(ExportMetrics.TRAJECTORIES, chunk.size()))
                         .map(JsonLines::joined);
             });
@@ -71,41 +94,181 @@ public class TrajectoryDatasets {
         });
     }
 
-    /** The lines of some tasks, in their order. */
-    private Uni<List<byte[]>> lines(List<Task> tasks, Redaction redact) {
-        String[] taskIds = tasks.stream().map(Task::id).toArray(String[]::new);
+    /** The tasks of a chunk that pass the filters decided on the task, up to the limit. */
+    private static List<Task> selected(TrajectoryRequest request, List<Row> chunk, RowEncoder encoder, AtomicLong wanted) {
+        List<Task> tasks = new ArrayList<>();
+        for (Row row : chunk) {
+            if (wanted.get() <= 0) {
+                break;
+            }
+            Task task = Task.of(row, encoder);
+            boolean within = DatasetParameters.withinScores(task::score, request.minScores(), request.maxScores())
+                    && request.split().map(split -> split == request.splitRule().of(task.id())).orElse(true);
+            if (within) {
+                tasks.add(task);
+                wanted.decrementAndGet();
+            }
+        }
+        return tasks;
+    }
+
+    /**
+     * The lines of a chunk of tasks, in their order, a group of lines at a time: sizes first, then
+     * the tasks that fit, read a group at a time as the client takes the lines.
+     */
+    private Multi<List<byte[]>> lines(List<Task> tasks, Redaction redact) {
+        if (tasks.isEmpty()) {
+            return Multi.createFrom().empty();
+        }
+        Map<String, Sized> byId = new LinkedHashMap<>();
+        tasks.forEach(task -> byId.put(task.id(), new Sized(task)));
+        Tuple ids = Tuple.tuple().addArrayOfString(byId.keySet().toArray(String[]::new));
+        return addBytes(TrajectoryQuery.MESSAGE_BYTES_OF_TASKS, ids, byId)
+                .chain(() -> addBytes(TrajectoryQuery.EXECUTION_BYTES_OF_TASKS, ids, byId))
+                .onItem().transformToMulti(ignored -> Multi.createFrom().iterable(groups(withinBudget(byId.values())))
+                        .onItem().transformToUniAndConcatenate(group -> groupLines(group, redact)));
+    }
+
+    /** Adds to each task the bytes a sizes query answers for it ({@code task_id, bytes}). */
+    private Uni<Void> addBytes(String sql, Tuple ids, Map<String, Sized> byId) {
+        return pool.preparedQuery(sql).execute(ids).invoke(rows -> rows.forEach(row -> {
+            Sized sized = byId.get(row.getString(0));
+            if (sized != null) {
+                sized.bytes += row.getLong(1);
+            }
+        })).replaceWithVoid();
+    }
+
+    /** The tasks within memory.assembly-bytes; the others are left out as too_large. */
+    private List<Sized> withinBudget(Iterable<Sized> tasks) {
+        List<Sized> kept = new ArrayList<>();
+        for (Sized sized : tasks) {
+            if (sized.bytes > memory.assemblyBytes()) {
+                leftOut(sized.task, "too_large", sized.bytes + " stored bytes, over training-store.memory.assembly-bytes ("
+                        + memory.assemblyBytes() + ")");
+            } else {
+                kept.add(sized);
+            }
+        }
+        return kept;
+    }
+
+    /** Consecutive tasks whose bytes together stay within memory.fetch-bytes (one larger task alone). */
+    private List<List<Sized>> groups(List<Sized> tasks) {
+        List<List<Sized>> groups = new ArrayList<>();
+        List<Sized> group = new ArrayList<>();
+        long bytes = 0;
+        for (Sized sized : tasks) {
+            if (!group.isEmpty() && (group.size() == TASKS_PER_LOOKUP || bytes + sized.bytes > memory.fetchBytes())) {
+                groups.add(group);
+                group = new ArrayList<>();
+                bytes = 0;
+            }
+            group.add(sized);
+            bytes += sized.bytes;
+        }
+        if (!group.isEmpty()) {
+            groups.add(group);
+        }
+        return groups;
+    }
+
+    /**
+     * One group's lines: its messages, then the bytes of the executions their calls name in other
+     * tasks (a task that those make too large is left out), then the executions.
+     */
+    private Uni<List<byte[]>> groupLines(List<Sized> group, Redaction redact) {
+        String[] taskIds = group.stream().map(sized -> sized.task.id()).toArray(String[]::new);
         return pool.preparedQuery(TrajectoryQuery.MESSAGES_OF_TASKS).execute(Tuple.tuple().addArrayOfString(taskIds))
                 .chain(messageRows -> {
                     Map<String, List<Message>> messages = new LinkedHashMap<>();
-                    Set<String> callIds = new LinkedHashSet<>();
+                    Map<String, Set<String>> callsOfTask = new HashMap<>();
+                    Set<String> failed = new LinkedHashSet<>();
                     for (Row row : messageRows) {
-                        Message message = Message.of(row);
-                        messages.computeIfAbsent(message.taskId(), id -> new ArrayList<>()).add(message);
-                        message.toolCalls().stream().filter(call -> call.id() != null)
-                                .forEach(call -> callIds.add(call.id()));
+                        String taskId = row.getString("task_id");
+                        try {
+                            Message message = Message.of(row);
+                            messages.computeIfAbsent(taskId, id -> new ArrayList<>()).add(message);
+                            message.toolCalls().stream().filter(call -> call.id() != null).forEach(call ->
+                                    callsOfTask.computeIfAbsent(taskId, id -> new LinkedHashSet<>()).add(call.id()));
+                        } catch (RuntimeException e) {
+                            failed.add(taskId);
+                            LOG.debugf(e, "Task %s: message unreadable", LogText.safe(taskId));
+                        }
                     }
-                    return pool.preparedQuery(TrajectoryQuery.EXECUTIONS_OF_TASKS)
-                            .execute(Tuple.tuple().addArrayOfString(taskIds).addArrayOfString(callIds.toArray(String[]::new)))
-                            // Assembly and redaction are CPU work: on a worker thread, off the event loop.
-                            .emitOn(Infrastructure.getDefaultWorkerPool())
-                            .map(executionRows -> lines(tasks, messages, executionRows, redact));
+                    Set<String> callIds = new LinkedHashSet<>();
+                    callsOfTask.values().forEach(callIds::addAll);
+                    Tuple named = Tuple.tuple().addArrayOfString(taskIds).addArrayOfString(callIds.toArray(String[]::new));
+                    return pool.preparedQuery(TrajectoryQuery.NAMED_EXECUTION_BYTES).execute(named).chain(sizes -> {
+                        Map<String, Long> namedBytes = new HashMap<>();
+                        sizes.forEach(row -> namedBytes.put(row.getString(0), row.getLong(1)));
+                        List<Sized> kept = new ArrayList<>();
+                        for (Sized sized : group) {
+                            long bytes = sized.bytes + callsOfTask.getOrDefault(sized.task.id(), Set.of()).stream()
+                                    .mapToLong(id -> namedBytes.getOrDefault(id, 0L)).sum();
+                            if (failed.contains(sized.task.id())) {
+                                leftOut(sized.task, "bad_record", "a stored message could not be read");
+                            } else if (bytes > memory.assemblyBytes()) {
+                                leftOut(sized.task, "too_large", bytes + " stored bytes with the executions its calls name,"
+                                        + " over training-store.memory.assembly-bytes (" + memory.assemblyBytes() + ")");
+                            } else {
+                                kept.add(sized);
+                            }
+                        }
+                        if (kept.isEmpty()) {
+                            return Uni.createFrom().item(List.<byte[]>of());
+                        }
+                        String[] keptIds = kept.stream().map(sized -> sized.task.id()).toArray(String[]::new);
+                        String[] keptCalls = kept.stream()
+                                .flatMap(sized -> callsOfTask.getOrDefault(sized.task.id(), Set.of()).stream())
+                                .distinct().toArray(String[]::new);
+                        return pool.preparedQuery(TrajectoryQuery.EXECUTIONS_OF_TASKS)
+                                .execute(Tuple.tuple().addArrayOfString(keptIds).addArrayOfString(keptCalls))
+                                // Assembly and redaction are CPU work: on a worker thread, off the event loop.
+                                .emitOn(Infrastructure.getDefaultWorkerPool())
+                                .map(executionRows -> lines(kept, messages, executionRows, redact));
+                    });
                 });
     }
 
-    private static List<byte[]> lines(List<Task> tasks, Map<String, List<Message>> messages, RowSet<Row> executionRows,
-                                      Redaction redact) {
+    private List<byte[]> lines(List<Sized> tasks, Map<String, List<Message>> messages, RowSet<Row> executionRows,
+                               Redaction redact) {
         List<Execution> executions = new ArrayList<>();
-        executionRows.forEach(row -> executions.add(Execution.of(row)));
+        // An execution that cannot be read costs the lines of the tasks it belongs to or is named by.
+        Set<String> unreadable = new LinkedHashSet<>();
+        for (Row row : executionRows) {
+            try {
+                executions.add(Execution.of(row));
+            } catch (RuntimeException e) {
+                unreadable.add(row.getString("execution_id"));
+                unreadable.add("task:" + row.getString("task_id"));
+            }
+        }
         List<byte[]> lines = new ArrayList<>(tasks.size());
-        for (Task task : tasks) {
+        for (Sized sized : tasks) {
+            Task task = sized.task;
             List<Message> own = messages.getOrDefault(task.id(), List.of());
             Set<String> named = new LinkedHashSet<>();
             own.forEach(message -> message.toolCalls().forEach(call -> named.add(call.id())));
             List<Execution> relevant = executions.stream()
                     .filter(execution -> task.id().equals(execution.taskId()) || named.contains(execution.id()))
                     .toList();
-            lines.add(JsonLines.line(Trajectory.of(task, own, relevant, redact)));
+            try {
+                if (unreadable.contains("task:" + task.id()) || named.stream().anyMatch(unreadable::contains)) {
+                    throw new IllegalStateException("a stored tool execution of it could not be read");
+                }
+                lines.add(JsonLines.line(Trajectory.of(task, own, relevant, redact)));
+            } catch (RuntimeException e) {
+                // One bad stored record costs its own line, never the answer for everyone.
+                leftOut(task, "bad_record", e.getMessage());
+            }
         }
         return lines;
+    }
+
+    private void leftOut(Task task, String reason, String detail) {
+        metrics.lineLeftOut(ExportMetrics.TRAJECTORIES, reason);
+        LOG.warnf("Task %s left out of the trajectories dataset (%s): %s", LogText.safe(task.id()), reason,
+                LogText.safe(detail));
     }
 }

@@ -1,5 +1,8 @@
 package ai.trainingstore.dataset;
 
+import ai.trainingstore.export.BoundedQuery;
+import ai.trainingstore.export.ByteSizes;
+
 import ai.trainingstore.export.RowEncoder;
 import ai.trainingstore.kind.Column;
 import ai.trainingstore.kind.RecordKind;
@@ -15,7 +18,7 @@ import java.util.Map;
  * column and the task's feedback. The messages and tool executions of a few tasks at a time are
  * then read with one query each, so memory holds those tasks and nothing more.
  */
-record TrajectoryQuery(String sql, Tuple parameters) {
+final class TrajectoryQuery {
 
     static final List<Column> TASK_COLUMNS = RecordKind.TASKS.exportedColumns();
 
@@ -26,17 +29,41 @@ record TrajectoryQuery(String sql, Tuple parameters) {
 
     /** The messages of some tasks ($1), each task's in the order of contract section 6.1. */
     static final String MESSAGES_OF_TASKS = "SELECT m.task_id, m.message_id, m.role, m.content, m.name,"
-            + " m.tool_calls::text AS tool_calls, m.tool_call_id, m.occurred_at FROM " + MESSAGES + " m"
+            + " m.tool_calls::text AS tool_calls, m.tool_call_id, m.agent_id, m.occurred_at FROM " + MESSAGES + " m"
             + " WHERE m.task_id = ANY($1::text[]) ORDER BY m.task_id, m.seq, m.occurred_at, m.message_id";
 
     /** The tool executions of some tasks ($1) and those the calls of their messages name ($2). */
     static final String EXECUTIONS_OF_TASKS = "SELECT e.execution_id, e.task_id, e.tool_name,"
-            + " e.input_params::text AS input_params, e.output_result::text AS output_result, e.error, e.occurred_at"
+            + " e.input_params::text AS input_params, e.output_result::text AS output_result, e.error, e.agent_id, e.occurred_at"
             + " FROM " + EXECUTIONS + " e WHERE e.task_id = ANY($1::text[]) OR e.execution_id = ANY($2::text[])"
             + " ORDER BY e.occurred_at, e.execution_id";
 
+    /** Per task of $1: the stored bytes of its messages as {@link #MESSAGES_OF_TASKS} reads them. */
+    static final String MESSAGE_BYTES_OF_TASKS = "SELECT m.task_id, sum(" + ByteSizes.row(
+            columns(RecordKind.MESSAGES, "task_id", "message_id", "role", "content", "name", "tool_calls", "tool_call_id",
+                    "agent_id"), "m") + ")::int8 FROM " + MESSAGES + " m WHERE m.task_id = ANY($1::text[]) GROUP BY m.task_id";
+
+    private static final String EXECUTION_BYTES = ByteSizes.row(columns(RecordKind.TOOL_EXECUTIONS, "execution_id",
+            "task_id", "tool_name", "input_params", "output_result", "error", "agent_id"), "e");
+
+    /** Per task of $1: the stored bytes of its own tool executions. */
+    static final String EXECUTION_BYTES_OF_TASKS = "SELECT e.task_id, sum(" + EXECUTION_BYTES + ")::int8 FROM "
+            + EXECUTIONS + " e WHERE e.task_id = ANY($1::text[]) GROUP BY e.task_id";
+
+    /** The bytes of each execution of $2 (named by calls) that is not one of the tasks' of $1. */
+    static final String NAMED_EXECUTION_BYTES = "SELECT e.execution_id, " + EXECUTION_BYTES + " FROM " + EXECUTIONS
+            + " e WHERE e.execution_id = ANY($2::text[]) AND (e.task_id IS NULL OR NOT e.task_id = ANY($1::text[]))";
+
+    private TrajectoryQuery() {
+    }
+
+    private static List<Column> columns(RecordKind kind, String... names) {
+        List<String> wanted = List.of(names);
+        return kind.columns().stream().filter(column -> wanted.contains(column.name())).toList();
+    }
+
     /** The tasks of a request; the exported columns come first, in order, then {@code feedback}. */
-    static TrajectoryQuery of(TrajectoryRequest request) {
+    static BoundedQuery of(TrajectoryRequest request) {
         List<String> conditions = new ArrayList<>();
         Tuple parameters = Tuple.tuple();
         request.after().ifPresent(after -> {
@@ -56,9 +83,7 @@ record TrajectoryQuery(String sql, Tuple parameters) {
             // The column name is one of TrajectoryRequest.TASK_FILTERS, never text from the request.
             conditions.add("t." + filter.getKey() + " = ANY($" + parameters.size() + "::text[])");
         }
-        StringBuilder sql = new StringBuilder("SELECT ").append(RowEncoder.selectList(TASK_COLUMNS, "t"))
-                .append(", ").append(Feedback.lookup(FEEDBACK, "'task'", "t.task_id")).append(" AS feedback")
-                .append(" FROM ").append(TASKS).append(" t");
+        StringBuilder sql = new StringBuilder(" FROM ").append(TASKS).append(" t");
         if (!conditions.isEmpty()) {
             sql.append(" WHERE ").append(String.join(" AND ", conditions));
         }
@@ -71,6 +96,9 @@ record TrajectoryQuery(String sql, Tuple parameters) {
                 sql.append(" LIMIT $").append(parameters.size());
             });
         }
-        return new TrajectoryQuery(sql.toString(), parameters);
+        return new BoundedQuery("SELECT " + RowEncoder.selectList(TASK_COLUMNS, "t") + ", "
+                + Feedback.lookup(FEEDBACK, "'task'", "t.task_id") + " AS feedback" + sql,
+                "SELECT " + ByteSizes.row(TASK_COLUMNS, "t") + " + " + Feedback.lookupBytes(FEEDBACK, "'task'", "t.task_id")
+                        + sql, parameters);
     }
 }

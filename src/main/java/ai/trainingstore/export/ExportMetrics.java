@@ -2,6 +2,7 @@ package ai.trainingstore.export;
 
 import ai.trainingstore.kind.RecordKind;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -26,8 +27,13 @@ public class ExportMetrics {
 
     private final MeterRegistry registry;
 
+    private final DistributionSummary fetchBytes;
+
     public ExportMetrics(MeterRegistry registry) {
         this.registry = registry;
+        this.fetchBytes = DistributionSummary.builder("training_store_export_fetch_bytes")
+                .description("Bytes of rows fetched at a time by exports and datasets, as PostgreSQL measured them")
+                .baseUnit("bytes").register(registry);
         for (String export : EXPORTS) {
             started(export);
             failed(export);
@@ -52,6 +58,21 @@ public class ExportMetrics {
     /** An export refused with 429 because {@code export.max-concurrent} exports were running. */
     public void exportRefused() {
         refused().increment();
+    }
+
+    /**
+     * A dataset line left out because of what was stored (too_large, bad_record): the summary
+     * counts them for conversations; for trajectories this is where they show.
+     */
+    public void lineLeftOut(String dataset, String reason) {
+        Counter.builder("training_store_dataset_lines_left_out")
+                .description("Dataset lines left out because of what was stored, by reason")
+                .tag("dataset", dataset).tag("reason", reason).register(registry).increment();
+    }
+
+    /** The bytes of rows one fetch of an export or dataset asked PostgreSQL for (memory.fetch-bytes bounds it). */
+    void fetched(long bytes) {
+        fetchBytes.record(bytes);
     }
 
     void runningGauge(Supplier<Number> running) {

@@ -13,9 +13,13 @@ import java.util.Map;
  * rows in {@code (occurred_at, identity)} order, which the {@code (occurred_at, identity)} index
  * of each table serves, so a range or a resumed export starts where it should without sorting.
  */
-record ExportQuery(String sql, Tuple parameters) {
+final class ExportQuery {
 
-    static ExportQuery of(ExportRequest request, List<Column> columns) {
+    private ExportQuery() {
+    }
+
+
+    static BoundedQuery of(ExportRequest request, List<Column> columns) {
         String identity = request.kind().identity();
         List<String> conditions = new ArrayList<>();
         Tuple parameters = Tuple.tuple();
@@ -38,9 +42,7 @@ record ExportQuery(String sql, Tuple parameters) {
             conditions.add("(occurred_at, " + identity + ") > ($" + (parameters.size() - 1) + ", $"
                     + parameters.size() + ")");
         });
-        StringBuilder sql = new StringBuilder("SELECT ")
-                .append(RowEncoder.selectList(columns, null))
-                .append(" FROM ").append(request.kind().qualifiedTable());
+        StringBuilder sql = new StringBuilder(" FROM ").append(request.kind().qualifiedTable());
         if (!conditions.isEmpty()) {
             sql.append(" WHERE ").append(String.join(" AND ", conditions));
         }
@@ -49,6 +51,7 @@ record ExportQuery(String sql, Tuple parameters) {
             parameters.addLong(limit);
             sql.append(" LIMIT $").append(parameters.size());
         });
-        return new ExportQuery(sql.toString(), parameters);
+        return new BoundedQuery("SELECT " + RowEncoder.selectList(columns, null) + sql,
+                "SELECT " + ByteSizes.row(columns, null) + sql, parameters);
     }
 }

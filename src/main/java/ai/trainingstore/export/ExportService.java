@@ -12,14 +12,13 @@ import io.smallrye.mutiny.Uni;
 import ai.trainingstore.text.LogText;
 import io.vertx.mutiny.core.buffer.Buffer;
 import io.vertx.mutiny.sqlclient.Pool;
-import io.vertx.mutiny.sqlclient.PreparedStatement;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Transaction;
-import io.vertx.mutiny.sqlclient.Tuple;
 import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.concurrent.Semaphore;
@@ -43,6 +42,7 @@ public class ExportService {
 
     private final Pool pool;
     private final StoreConfig.Export config;
+    private final StoreConfig.Memory memory;
     private final Semaphore running;
     private final ExportMetrics metrics;
     private final RedactionPolicy redaction;
@@ -51,6 +51,7 @@ public class ExportService {
         this.pool = pool;
         this.redaction = redaction;
         this.config = config.export();
+        this.memory = config.memory();
         this.running = new Semaphore(this.config.maxConcurrent());
         this.metrics = metrics;
         metrics.runningGauge(() -> this.config.maxConcurrent() - running.availablePermits());
@@ -72,7 +73,7 @@ public class ExportService {
      */
     public Multi<Buffer> export(ExportRequest request) {
         List<Column> columns = request.kind().exportedColumns();
-        ExportQuery query = ExportQuery.of(request, columns);
+        BoundedQuery query = ExportQuery.of(request, columns);
         String kind = request.kind().id();
         Redaction redact = redaction.effective(request.redact());
         if (request.format() == ExportRequest.Format.PARQUET) {
@@ -132,28 +133,48 @@ public class ExportService {
     }
 
     /**
-     * The rows of a query from a server-side cursor in a read-only transaction, fetched
-     * {@code rows-per-chunk} at a time as downstream asks for them.
+     * The rows of a query in chunks bounded by bytes ({@code memory.fetch-bytes}, or one larger
+     * row) and by {@code rows-per-chunk}, from a server-side cursor in a read-only transaction,
+     * fetched as downstream asks for them.
      */
-    public Multi<Row> rows(String sql, Tuple parameters) {
-        return prepared(sql, statement -> statement.createStream(config.rowsPerChunk(), parameters).toMulti());
+    public Multi<List<Row>> chunks(BoundedQuery query) {
+        return bounded(query, cursor -> Multi.createBy().repeating().uni(cursor::nextChunk).until(List::isEmpty));
+    }
+
+    /**
+     * The rows of a grouped query (its sizes query selects each row's group key second), a group
+     * at a time: a group over {@code maxGroupBytes} comes without its rows, which are read through
+     * and handed one at a time to {@code skipped}. Memory holds one group and one chunk.
+     */
+    public Multi<RowGroup> groups(BoundedQuery query, long maxGroupBytes, Consumer<Row> skipped) {
+        return bounded(query, cursor -> Multi.createBy().repeating()
+                .uni(() -> cursor.nextGroup(maxGroupBytes, skipped)).until(group -> group == RowGroup.END));
+    }
+
+    private <T> Multi<T> bounded(BoundedQuery query, Function<BoundedCursor, Multi<T>> body) {
+        return Multi.createFrom().resourceFromUni(this::openSession, session -> session.connection()
+                        .prepare(query.sizesSql())
+                        .chain(sizes -> session.connection().prepare(query.rowsSql())
+                                .map(rows -> new BoundedCursor(sizes.cursor(query.parameters()),
+                                        rows.cursor(query.parameters()), memory.fetchBytes(), config.rowsPerChunk(), metrics::fetched)))
+                        .onItem().transformToMulti(body))
+                .withFinalizer(this::closeSession);
     }
 
     /**
      * The header, then the rows chunk by chunk. The header comes only once the query is prepared,
      * so a query PostgreSQL refuses fails the request before its first byte.
      */
-    private Multi<byte[]> encoded(ExportQuery query, RowEncoder encoder, String kind) {
-        return prepared(query.sql(), statement -> Multi.createBy().concatenating().streams(
+    private Multi<byte[]> encoded(BoundedQuery query, RowEncoder encoder, String kind) {
+        return Multi.createBy().concatenating().streams(
                 Multi.createFrom().item(encoder::header),
-                statement.createStream(config.rowsPerChunk(), query.parameters()).toMulti()
-                        .group().intoLists().of(config.rowsPerChunk())
+                chunks(query)
                         // Encoding (and redaction) on a worker, never the event loop that runs the
                         // cursor, with the next chunks fetched meanwhile: PostgreSQL and the encoder
                         // work at the same time instead of taking turns. Bounded, so memory stays flat.
                         .emitOn(Infrastructure.getDefaultWorkerPool(), CHUNKS_FETCHED_AHEAD)
                         .invoke(chunk -> written(kind, chunk.size()))
-                        .map(encoder::encode)));
+                        .map(encoder::encode));
     }
 
     /**
@@ -163,11 +184,10 @@ public class ExportService {
      * refuses fails the request before its first byte; a failure later leaves the file without
      * its footer.
      */
-    private Multi<byte[]> parquet(ExportQuery query, List<Column> columns, String kind, Redaction redact) {
-        return prepared(query.sql(), statement -> {
+    private Multi<byte[]> parquet(BoundedQuery query, List<Column> columns, String kind, Redaction redact) {
+        return Multi.createFrom().deferred(() -> {
             ParquetEncoder encoder = ParquetEncoder.open(kind, columns, config.parquet(), redact);
-            Multi<List<byte[]>> rowGroups = statement.createStream(config.rowsPerChunk(), query.parameters()).toMulti()
-                    .group().intoLists().of(config.rowsPerChunk())
+            Multi<List<byte[]>> rowGroups = chunks(query)
                     .invoke(chunk -> written(kind, chunk.size()))
                     .onItem().transformToUniAndConcatenate(chunk -> onWorker(() -> encoder.encode(chunk)));
             return Multi.createBy().concatenating()
@@ -189,13 +209,6 @@ public class ExportService {
     public static <T> Multi<T> onWorkerWhen(boolean offload, Multi<T> items) {
         return !offload ? items : items.onItem().transformToUniAndConcatenate(item -> Uni.createFrom().item(item)
                 .emitOn(Infrastructure.getDefaultWorkerPool()));
-    }
-
-    /** A statement prepared on a connection of its own, in a read-only transaction that ends with the stream. */
-    private <T> Multi<T> prepared(String sql, Function<PreparedStatement, Multi<T>> body) {
-        return Multi.createFrom().resourceFromUni(this::openSession,
-                        session -> session.connection().prepare(sql).onItem().transformToMulti(body))
-                .withFinalizer(this::closeSession);
     }
 
     private Uni<Session> openSession() {

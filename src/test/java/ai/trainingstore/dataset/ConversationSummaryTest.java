@@ -69,8 +69,8 @@ class ConversationSummaryTest extends DatasetTestSupport {
                     messages.add(message(c, "assistant", "").seq(2).agent(agent)
                             .calls(call(c + "-a", "search", "{\"q\":\"a\"}"), call(c + "-b", "search", "{\"q\":\"b\"}")));
                     messages.add(message(c, "assistant", "found " + padding).seq(3).agent(agent));
-                    executions.add(execution(c + "-a", "search").json("output_result", "{\"hits\":[1,2," + i + "]}"));
-                    executions.add(execution(c + "-b", "search").put("error", "timeout"));
+                    executions.add(execution(c + "-a", "search").agent(agent).json("output_result", "{\"hits\":[1,2," + i + "]}"));
+                    executions.add(execution(c + "-b", "search").agent(agent).put("error", "timeout"));
                     conversations.add(new Built(c, null, true, agent));
                 }
                 case 3, 11, 15 -> { // a trailing user message, dropped
@@ -87,7 +87,7 @@ class ConversationSummaryTest extends DatasetTestSupport {
                     messages.add(message(c, "user", "u").seq(1).agent(agent));
                     messages.add(message(c, "assistant", "").seq(2).agent(agent).calls(call(c + "-1", "f", "{}")));
                     messages.add(message(c, "assistant", "a").seq(3).agent(agent));
-                    executions.add(execution(c + "-1", "f").json("output_result", TextNode.valueOf("")));
+                    executions.add(execution(c + "-1", "f").agent(agent).json("output_result", TextNode.valueOf("")));
                     conversations.add(new Built(c, "missing_content", true, agent));
                 }
                 case 5 -> {
