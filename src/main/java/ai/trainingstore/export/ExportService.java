@@ -211,8 +211,13 @@ public class ExportService {
                 .emitOn(Infrastructure.getDefaultWorkerPool()));
     }
 
+    /**
+     * A read-only transaction with one snapshot for all its statements (REPEATABLE READ): the sizes
+     * cursor and the rows cursor must see the same rows, whatever commits between their starts.
+     */
     private Uni<Session> openSession() {
         return pool.getConnection().chain(connection -> connection.begin()
+                .call(() -> connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").execute())
                 .map(transaction -> new Session(connection, transaction))
                 .onFailure().call(connection::close));
     }
