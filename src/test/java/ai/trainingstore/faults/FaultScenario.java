@@ -190,7 +190,7 @@ public final class FaultScenario implements AutoCloseable {
                 + " AND occurred_at - first_occurred_at = interval '4 seconds'");
     }
 
-    long pending(String kind) {
+    public long pending(String kind) {
         Response summary = command(Request.cmd(Command.XPENDING).arg(stream(kind)).arg(group()));
         return summary == null ? 0 : summary.get(0).toLong();
     }
