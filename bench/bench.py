@@ -148,7 +148,7 @@ class Service:
             "QUARKUS_DATASOURCE_JDBC_URL": f"jdbc:postgresql://localhost:5432/{DB}",
             "TRAINING_STORE_GROUP": PREFIX,
             "TRAINING_STORE_CONSUMER_NAME": name,
-            "TRAINING_STORE_TOKENS": f"{TOKEN}:export+ingest",
+            "TRAINING_STORE_TOKENS": f"{TOKEN}:export+ingest+admin",
             "TRAINING_STORE_STREAMS_DEAD_LETTER": f"{PREFIX}:dead-letter",
             "QUARKUS_LOG_CATEGORY__AI_TRAININGSTORE__LEVEL": "WARN",
         })

@@ -37,8 +37,8 @@ public class ApiErrors {
     public Response unauthorized() {
         if (!tokens.anyConfigured()) {
             return withChallenge(error(401, "No API token is configured, so the API refuses every request:"
-                    + " set TRAINING_STORE_TOKENS to <token>:<scopes>[,...] with scopes export, ingest or"
-                    + " export+ingest (for example from a Kubernetes Secret) and restart."));
+                    + " set TRAINING_STORE_TOKENS to <token>:<scopes>[,...] with scopes export, ingest and"
+                    + " admin joined with '+' (for example from a Kubernetes Secret) and restart."));
         }
         return withChallenge(error(401, "Missing or unknown token: send Authorization: Bearer <token> with a token"
                 + " from TRAINING_STORE_TOKENS."));

@@ -17,7 +17,9 @@ import org.jboss.logging.Logger;
 /**
  * Checks every request before any resource sees it, so that what the HTTP layer refuses gets the
  * same JSON error body as the API's own errors: a URI, headers or body over the limits, a query
- * string that is not valid percent-encoded UTF-8. The HTTP codec's own limits
+ * string that is not valid percent-encoded UTF-8, a path with an encoded '/' or '\' ({@code %2F},
+ * {@code %5C}: the static files would decode it and serve {@code /console%2F} as {@code /console/}
+ * outside the routes that add the console's security headers). The HTTP codec's own limits
  * ({@code quarkus.http.limits.max-initial-line-length}, {@code max-header-size}) are set well above
  * these, so a request is refused here, with a reason, long before the codec drops it bare.
  * A failure no resource turned into a response (a route's 404, an exception below REST) is
@@ -78,6 +80,12 @@ public class HttpGuard {
             return refuse(request, 413, "The request body is " + length + " bytes, over the limit of "
                     + maxBodyBytes + " (training-store.ingest.max-request-bytes): send fewer records per request.");
         }
+        String encodedSeparator = encodedSeparator(request.path());
+        if (encodedSeparator != null) {
+            return refuse(request, 400, "The path holds an encoded '" + encodedSeparator + "' (%"
+                    + (encodedSeparator.equals("/") ? "2F" : "5C") + "): write '/' as it is, and no '\\' at all"
+                    + " (the console is at /console/).");
+        }
         String query = request.query();
         if (query != null) {
             String problem = percentEncodingProblem(query);
@@ -87,6 +95,15 @@ public class HttpGuard {
             }
         }
         return null;
+    }
+
+    /** The separator a raw path hides percent-encoded ({@code %2F}, {@code %5C}, any case), or null. */
+    static String encodedSeparator(String rawPath) {
+        if (rawPath == null) {
+            return null;
+        }
+        String upper = rawPath.toUpperCase(java.util.Locale.ROOT);
+        return upper.contains("%2F") ? "/" : upper.contains("%5C") ? "\\" : null;
     }
 
     /** Why the query string does not decode as percent-encoded UTF-8, or null when it does. */

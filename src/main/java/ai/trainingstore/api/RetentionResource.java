@@ -15,7 +15,7 @@ import jakarta.ws.rs.core.UriInfo;
 import java.time.Instant;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 
-/** {@code POST /api/v1/retention/run} (scope {@code ingest}): runs retention now (contract section 8). */
+/** {@code POST /api/v1/retention/run} (scope {@code admin}: it deletes rows): runs retention now (contract section 8). */
 @Path("/api/v1/retention")
 public class RetentionResource {
 
@@ -28,7 +28,7 @@ public class RetentionResource {
     @POST
     @Path("/run")
     @Produces(MediaType.APPLICATION_JSON)
-    @RolesAllowed(ApiTokens.INGEST)
+    @RolesAllowed(ApiTokens.ADMIN)
     @Operation(summary = "Run retention now",
             description = "Deletes, per kind with a policy (training-store.retention.<kind>), the rows whose occurred_at"
                     + " is older than the policy, archiving them first when training-store.retention.archive-dir is"

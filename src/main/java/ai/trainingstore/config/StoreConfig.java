@@ -31,7 +31,8 @@ public interface StoreConfig {
 
     /**
      * API tokens: a comma-separated list of {@code <token>:<scopes>}, scopes {@code export},
-     * {@code ingest} or {@code export+ingest}. Without any, the API refuses every request.
+     * {@code ingest} and {@code admin} joined with {@code +}. An unknown scope stops start-up.
+     * Without any, the API refuses every request.
      */
     Optional<String> tokens();
 

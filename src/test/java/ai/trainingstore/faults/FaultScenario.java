@@ -30,10 +30,10 @@ import java.util.concurrent.TimeUnit;
  * that XADDs known records, and the SQL that counts what arrived. Events are counted by id; task
  * updates carry increasing {@code occurred_at} per task, so the expected merged row is known.
  */
-final class FaultScenario implements AutoCloseable {
+public final class FaultScenario implements AutoCloseable {
 
     /** The database the services started here use: the same setting they read, else the machine's default. */
-    static final String JDBC_URL = System.getProperty("fault.jdbc.url", System.getenv().getOrDefault(
+    public static final String JDBC_URL = System.getProperty("fault.jdbc.url", System.getenv().getOrDefault(
             "QUARKUS_DATASOURCE_JDBC_URL", "jdbc:postgresql://localhost:5432/postgres"));
     static final String TASK_STATUSES[] = {"queued", "running", "tool_call", "reviewing", "completed"};
 
@@ -46,7 +46,7 @@ final class FaultScenario implements AutoCloseable {
     private final Map<String, Integer> updatesPerTask = new HashMap<>();
 
     /** A scenario on the machine's Redis (localhost:6379). */
-    FaultScenario() {
+    public FaultScenario() {
         this("fault-" + UUID.randomUUID().toString().substring(0, 8),
                 new RedisOptions().setConnectionString("redis://localhost:6379"), Map.of());
     }
@@ -61,19 +61,19 @@ final class FaultScenario implements AutoCloseable {
         this.redisEnvironment = Map.copyOf(redisEnvironment);
     }
 
-    String prefix() {
+    public String prefix() {
         return prefix;
     }
 
-    String stream(String kind) {
+    public String stream(String kind) {
         return prefix + ":" + kind;
     }
 
-    String group() {
+    public String group() {
         return prefix + "-group";
     }
 
-    Map<String, String> serviceEnvironment() {
+    public Map<String, String> serviceEnvironment() {
         Map<String, String> environment = new HashMap<>();
         environment.put("TRAINING_STORE_STREAMS_EVENTS", stream("events"));
         environment.put("TRAINING_STORE_STREAMS_TASKS", stream("tasks"));
@@ -142,7 +142,7 @@ final class FaultScenario implements AutoCloseable {
      * Sends the requests pipelined, 500 at a time. On a cluster every chunk must name keys of one
      * hash slot (one stream), as agents' pipelines do.
      */
-    void publish(List<Request> requests) {
+    public void publish(List<Request> requests) {
         for (int from = 0; from < requests.size(); from += 500) {
             List<Request> chunk = requests.subList(from, Math.min(from + 500, requests.size()));
             try {
@@ -190,17 +190,17 @@ final class FaultScenario implements AutoCloseable {
                 + " AND occurred_at - first_occurred_at = interval '4 seconds'");
     }
 
-    long pending(String kind) {
+    public long pending(String kind) {
         Response summary = command(Request.cmd(Command.XPENDING).arg(stream(kind)).arg(group()));
         return summary == null ? 0 : summary.get(0).toLong();
     }
 
-    long length(String stream) {
+    public long length(String stream) {
         Response length = command(Request.cmd(Command.XLEN).arg(stream));
         return length == null ? 0 : length.toLong();
     }
 
-    Response command(Request request) {
+    public Response command(Request request) {
         try {
             return redis.send(request).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         } catch (Exception e) {

@@ -52,7 +52,7 @@ class RetentionKilledIT {
             publish(scenario, prefix + "-old-", OLD, Instant.parse("1975-03-01T00:00:00Z"));
             publish(scenario, prefix + "-young-", YOUNG, Instant.now());
             Map<String, String> retention = Map.of(
-                    "TRAINING_STORE_TOKENS", TOKEN + ":ingest",
+                    "TRAINING_STORE_TOKENS", TOKEN + ":admin",
                     "TRAINING_STORE_RETENTION_EVENTS", "18250d",
                     "TRAINING_STORE_RETENTION_SCHEDULED", "false",
                     "TRAINING_STORE_RETENTION_BATCH_SIZE", "100",

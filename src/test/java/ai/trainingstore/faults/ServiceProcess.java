@@ -10,26 +10,31 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.concurrent.TimeUnit;
 
 /**
  * The packaged service ({@code target/quarkus-app/quarkus-run.jar}) run as a separate process, so a
  * test can kill it with SIGKILL, stop it with SIGTERM, or run two of them in one group. Each test
- * gives it its own stream keys and group, so runs never share state.
+ * gives it its own stream keys and group, so runs never share state. Public for the other suites
+ * that run the packaged service (memory/), which set their own JVM options.
  */
-final class ServiceProcess implements AutoCloseable {
+public final class ServiceProcess implements AutoCloseable {
 
     private static final Path JAR = Path.of("target", "quarkus-app", "quarkus-run.jar");
 
     private final String consumerName;
     private final int port;
     private final Map<String, String> environment = new HashMap<>();
+    private final List<String> jvmOptions = new ArrayList<>(List.of("-Xmx256m"));
     private final Path log;
     private Process process;
 
-    ServiceProcess(FaultScenario scenario, String consumerName) {
+    public ServiceProcess(FaultScenario scenario, String consumerName) {
         this.consumerName = consumerName;
         this.port = freePort();
         this.log = Path.of("target", "fault-logs", scenario.prefix().replace(':', '_') + "-" + consumerName + ".log");
@@ -38,18 +43,39 @@ final class ServiceProcess implements AutoCloseable {
         environment.putAll(scenario.serviceEnvironment());
     }
 
-    ServiceProcess with(String name, String value) {
+    public ServiceProcess with(String name, String value) {
         environment.put(name, value);
         return this;
     }
 
-    ServiceProcess start() {
+    /** Replaces the JVM options (by default {@code -Xmx256m}), e.g. a heap limit and the image's exit flag. */
+    public ServiceProcess jvmOptions(String... options) {
+        jvmOptions.clear();
+        jvmOptions.addAll(List.of(options));
+        return this;
+    }
+
+    /** Starts the service and waits until it is live. */
+    public ServiceProcess start() {
+        launch();
+        await("service " + consumerName + " started").atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(200))
+                .until(() -> httpStatus("/q/health/live") == 200);
+        return this;
+    }
+
+    /** Starts the process without waiting for it (for a start-up that must fail). */
+    public ServiceProcess launch() {
         if (!Files.exists(JAR)) {
             throw new IllegalStateException(JAR + " is missing: fault tests run after packaging (./mvnw verify)");
         }
         try {
             Files.createDirectories(log.getParent());
-            ProcessBuilder builder = new ProcessBuilder(javaBinary(), "-Xmx256m", "-jar", JAR.toString())
+            List<String> command = new ArrayList<>();
+            command.add(javaBinary());
+            command.addAll(jvmOptions);
+            command.addAll(List.of("-jar", JAR.toString()));
+            ProcessBuilder builder = new ProcessBuilder(command)
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
             builder.environment().putAll(environment);
@@ -57,20 +83,42 @@ final class ServiceProcess implements AutoCloseable {
         } catch (IOException e) {
             throw new IllegalStateException("Could not start the service", e);
         }
-        await("service " + consumerName + " started").atMost(Duration.ofSeconds(60))
-                .pollInterval(Duration.ofMillis(200))
-                .until(() -> httpStatus("/q/health/live") == 200);
         return this;
     }
 
+    /** Waits for the process to exit by itself; its exit code, or empty when it still runs. */
+    public OptionalInt awaitExit(Duration atMost) throws InterruptedException {
+        return process.waitFor(atMost.toMillis(), TimeUnit.MILLISECONDS)
+                ? OptionalInt.of(process.exitValue()) : OptionalInt.empty();
+    }
+
+    /** The process id, for jcmd and the like. */
+    public long pid() {
+        return process.pid();
+    }
+
+    /** Where the process' output goes. */
+    public Path log() {
+        return log;
+    }
+
+    /** Everything the process printed so far. */
+    public String logText() {
+        try {
+            return Files.exists(log) ? Files.readString(log) : "";
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** SIGKILL: no shutdown hook runs, batches in flight stay pending. */
-    void kill() throws InterruptedException {
+    public void kill() throws InterruptedException {
         process.destroyForcibly();
         process.waitFor(30, TimeUnit.SECONDS);
     }
 
     /** SIGTERM; returns how long the process took to exit. */
-    Duration terminate(Duration atMost) throws InterruptedException {
+    public Duration terminate(Duration atMost) throws InterruptedException {
         long start = System.nanoTime();
         process.destroy();
         if (!process.waitFor(atMost.toMillis(), TimeUnit.MILLISECONDS)) {
@@ -79,25 +127,25 @@ final class ServiceProcess implements AutoCloseable {
         return Duration.ofNanos(System.nanoTime() - start);
     }
 
-    boolean isAlive() {
+    public boolean isAlive() {
         return process != null && process.isAlive();
     }
 
-    int exitValue() {
+    public int exitValue() {
         return process.exitValue();
     }
 
-    String consumerName() {
+    public String consumerName() {
         return consumerName;
     }
 
     /** The HTTP port this instance listens on. */
-    int port() {
+    public int port() {
         return port;
     }
 
     /** HTTP status of a GET on this instance, or -1 when it does not answer. */
-    int httpStatus(String path) {
+    public int httpStatus(String path) {
         try {
             HttpURLConnection connection = (HttpURLConnection) URI.create("http://localhost:" + port + path)
                     .toURL().openConnection();
@@ -112,7 +160,7 @@ final class ServiceProcess implements AutoCloseable {
     }
 
     /** The value of one Prometheus sample line starting with {@code prefix}, or 0 when absent. */
-    double metric(String prefix) {
+    public double metric(String prefix) {
         try {
             HttpURLConnection connection = (HttpURLConnection) URI.create("http://localhost:" + port + "/q/metrics")
                     .toURL().openConnection();

@@ -100,7 +100,7 @@ class HostileDeadLettersAndStatsTest extends HostileSupport {
                     Hostile.Value value = hostile.value();
                     // Retention takes no parameter: every one is refused before anything runs.
                     return new Request(value.family(), "POST", "/api/v1/retention/run?"
-                            + hostile.parameterName(List.of("kind", "x")) + "=" + value.encoded(), INGEST_TOKEN,
+                            + hostile.parameterName(List.of("kind", "x")) + "=" + value.encoded(), ADMIN_TOKEN,
                             null, null, Map.of());
                 }),
                 new Property("redact on row exports", (hostile, i) -> {

@@ -42,6 +42,7 @@ abstract class HostileSupport extends StoreTestSupport {
     static final String EXPORT_TOKEN = "test-export-token";
     static final String INGEST_TOKEN = "test-ingest-token";
     static final String ALL_TOKEN = "test-all-token";
+    static final String ADMIN_TOKEN = "test-admin-token";
 
     /**
      * The kinds the service serves, found from the database catalogue (a table

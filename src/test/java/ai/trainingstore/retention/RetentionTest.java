@@ -244,10 +244,14 @@ class RetentionTest extends StoreTestSupport {
     }
 
     @Test
-    void theRunEndpointNeedsTheIngestScopeAndAnswersPerKind() {
-        given().auth().oauth2("test-export-token").post("/api/v1/retention/run").then().statusCode(403);
+    void theRunEndpointNeedsTheAdminScopeAndAnswersPerKind() {
+        // Contract 5: only admin destroys; agents hold ingest tokens in numbers, readers export ones.
+        for (String notAdmin : List.of("test-export-token", "test-ingest-token", "test-all-token")) {
+            given().auth().oauth2(notAdmin).post("/api/v1/retention/run").then().statusCode(403)
+                    .contentType("application/json");
+        }
         given().post("/api/v1/retention/run").then().statusCode(401);
-        given().auth().oauth2("test-ingest-token").queryParam("kind", "events").post("/api/v1/retention/run")
+        given().auth().oauth2("test-admin-token").queryParam("kind", "events").post("/api/v1/retention/run")
                 .then().statusCode(400).contentType("application/json")
                 .body("error", org.hamcrest.Matchers.containsString("Unknown parameter 'kind'"));
 
@@ -257,7 +261,7 @@ class RetentionTest extends StoreTestSupport {
         awaitRows(2, "SELECT 1 FROM training_data.training_events WHERE event_id LIKE ?", prefix + "%");
 
         // Now minus 50 years: the old event goes, the new one stays.
-        var body = given().auth().oauth2("test-ingest-token").post("/api/v1/retention/run")
+        var body = given().auth().oauth2("test-admin-token").post("/api/v1/retention/run")
                 .then().statusCode(200).contentType("application/json").extract().jsonPath();
         assertThat(body.getString("kinds.events.policy")).isEqualTo("P18250D");
         assertThat(body.getLong("kinds.events.deleted")).isGreaterThanOrEqualTo(1);

@@ -12,8 +12,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Unit test of token parsing ({@code training-store.tokens}, contract section 5): a
- * comma-separated list of {@code <token>:<scopes>} with scopes {@code export}, {@code ingest} or
- * {@code export+ingest}; a presented token gets its scopes and a label, never the token; a
+ * comma-separated list of {@code <token>:<scopes>} with scopes {@code export}, {@code ingest} and
+ * {@code admin} joined with {@code +}; a presented token gets its scopes and a label, never the token; a
  * malformed list refuses to start, with a message that never shows a token.
  */
 class ApiTokensTest {
@@ -41,6 +41,15 @@ class ApiTokensTest {
         assertThat(tokens.lookUp("Zr7uu1")).contains(new ApiTokens.Grant("token-2", Set.of("export")));
         assertThat(tokens.lookUp("w9")).contains(new ApiTokens.Grant("token-3", Set.of("ingest")));
         assertThat(tokens.lookUp("both").orElseThrow().scopes()).containsExactlyInAnyOrder(ApiTokens.EXPORT, ApiTokens.INGEST);
+    }
+
+    @Test
+    void adminIsAScopeOfItsOwnOrBesideTheOthers() {
+        ApiTokens tokens = tokens("op:admin,lead:export+ingest+admin,agent:ingest");
+        assertThat(tokens.lookUp("op")).contains(new ApiTokens.Grant("token-1", Set.of(ApiTokens.ADMIN)));
+        assertThat(tokens.lookUp("lead").orElseThrow().scopes())
+                .containsExactlyInAnyOrder(ApiTokens.EXPORT, ApiTokens.INGEST, ApiTokens.ADMIN);
+        assertThat(tokens.lookUp("agent").orElseThrow().scopes()).doesNotContain(ApiTokens.ADMIN);
     }
 
     @Test
@@ -78,20 +87,24 @@ class ApiTokensTest {
 
     @Test
     void aMalformedEntryRefusesToStartWithoutShowingAToken() {
-        List<String> malformed = List.of("s3cr3t", "s3cr3t:", ":export", "s3cr3t:admin", "s3cr3t:Export",
-                "s3cr3t:export+admin", "s3cr3t:+export", "s3cr3t:export ingest", "s3cr3t:read");
+        List<String> malformed = List.of("s3cr3t", "s3cr3t:", ":export", "s3cr3t:Admin", "s3cr3t:Export",
+                "s3cr3t:export+delete", "s3cr3t:+export", "s3cr3t:export+", "s3cr3t:export ingest", "s3cr3t:read",
+                "s3cr3t:admin:read", "export:s3cr3t", "ingest+admin:s3cr3t");
         for (String entry : malformed) {
             assertThatThrownBy(() -> tokens("good1:export," + entry)).as(entry)
                     .isInstanceOf(IllegalArgumentException.class)
-                    .message().contains("training-store.tokens").contains("entry 2").doesNotContain("s3cr3t")
+                    .message().contains("training-store.tokens").contains("TRAINING_STORE_TOKENS").contains("entry 2")
+                    .doesNotContain("s3cr3t")
                     .doesNotContain("good1");
         }
     }
 
     @Test
     void aScopeNamedTwiceIsRefusedWithoutShowingTheToken() {
-        assertThatThrownBy(() -> tokens("s3cr3t:export+export")).isInstanceOf(IllegalArgumentException.class)
-                .message().doesNotContain("s3cr3t");
+        for (String twice : List.of("s3cr3t:export+export", "s3cr3t:admin+ingest+admin")) {
+            assertThatThrownBy(() -> tokens(twice)).as(twice).isInstanceOf(IllegalArgumentException.class)
+                    .message().contains("entry 1").contains("repeated").doesNotContain("s3cr3t");
+        }
     }
 
     @Test
