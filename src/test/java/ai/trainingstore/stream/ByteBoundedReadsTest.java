@@ -232,8 +232,11 @@ class ByteBoundedReadsTest extends StoreTestSupport {
     @Test
     void aSingleEntryOnAnIdleStreamIsStoredWithinTheIdleWait() {
         List<Long> latencies = new ArrayList<>();
+        java.util.Random random = new java.util.Random();
         for (int i = 0; i < 5; i++) {
-            await().pollDelay(Duration.ofSeconds(5)).until(() -> true);
+            // Idle for a random time past the full back-off, so the entry lands anywhere in a 2 s poll interval.
+            Duration idle = Duration.ofMillis(5_000 + random.nextInt(3_000));
+            await().pollDelay(idle).atMost(idle.plusSeconds(1)).until(() -> true);
             String agent = unique("idle");
             long start = System.nanoTime();
             streams().xadd(WORKFLOWS, Kind.WORKFLOW.minimalEntry(agent));
