@@ -146,8 +146,9 @@ public interface StoreConfig {
         int size();
 
         /**
-         * How long one read waits for new entries (XREADGROUP BLOCK). An entry that arrives is
-         * returned at once; this only bounds how often an idle consumer wakes up.
+         * Longest pause of an idle consumer between two looks for new entries: it backs off from
+         * 25 ms to this (a blocking read would fetch an entry of unknown size), so this bounds how
+         * long an entry on an idle stream waits before it is read.
          */
         @WithDefault("2s")
         Duration block();

@@ -116,6 +116,12 @@ public class DeadLetterReplay {
                     "Its source stream '" + sourceStream + "' is not one of the store's streams"
                             + " (training-store.streams.*): it cannot be replayed."));
         }
+        if (entry.containsKey(DeadLetters.CUT_FROM_BYTES)) {
+            return Uni.createFrom().item(new Outcome(deadLetter.id(), sourceStream, null, String.format(
+                    "The entry was %s bytes, too large to hold, and only the start of its fields was kept: it cannot"
+                            + " be replayed. Publish the record again in smaller parts.",
+                    entry.get(DeadLetters.CUT_FROM_BYTES))));
+        }
         Map<String, String> fields = new LinkedHashMap<>(DeadLetters.originalFields(entry));
         ParsedEntry parsed = parser.parse(kind.get(), sourceStream, sourceId, fields);
         if (!parsed.isAccepted()) {

@@ -14,8 +14,9 @@ import java.util.Set;
 /**
  * Copies entries that cannot be stored to the dead-letter stream: {@code source_stream},
  * {@code source_id}, {@code error} (a sentence a person can act on), {@code error_code},
- * {@code delivery_count} (for entries that hit the delivery limit), then the entry's original
- * fields. An original field named like one of those (a task's own {@code error}, say) is kept as
+ * {@code delivery_count} (for entries that hit the delivery limit), {@code cut_from_bytes} (for an
+ * entry too large to hold: its real size; each of its fields is cut, so it can never be replayed),
+ * then the entry's original fields. An original field named like one of those (a task's own {@code error}, say) is kept as
  * {@code original.<name>} so that nothing is overwritten.
  */
 @ApplicationScoped
@@ -26,9 +27,10 @@ public class DeadLetters {
     public static final String ERROR = "error";
     public static final String ERROR_CODE = "error_code";
     public static final String DELIVERY_COUNT = "delivery_count";
+    public static final String CUT_FROM_BYTES = "cut_from_bytes";
     public static final String ORIGINAL_PREFIX = "original.";
     private static final Set<String> OWN_FIELDS = Set.of(SOURCE_STREAM, SOURCE_ID, ERROR, ERROR_CODE,
-            DELIVERY_COUNT);
+            DELIVERY_COUNT, CUT_FROM_BYTES);
 
     private final ReactiveStreamCommands<String, String, String> streams;
     private final String deadLetterStream;
@@ -38,8 +40,16 @@ public class DeadLetters {
         this.deadLetterStream = config.streams().deadLetter();
     }
 
-    /** @param deliveryCount how often the entry was delivered; 0 when it was refused on sight */
-    public record DeadLetter(String sourceId, Map<String, String> fields, Rejection rejection, int deliveryCount) {
+    /**
+     * @param deliveryCount how often the entry was delivered; 0 when it was refused on sight
+     * @param cutFromBytes  the entry's real size when {@code fields} are cut (too large to hold); 0 when whole
+     */
+    public record DeadLetter(String sourceId, Map<String, String> fields, Rejection rejection, int deliveryCount,
+                             long cutFromBytes) {
+
+        public DeadLetter(String sourceId, Map<String, String> fields, Rejection rejection, int deliveryCount) {
+            this(sourceId, fields, rejection, deliveryCount, 0);
+        }
     }
 
     /** Adds every dead letter to the stream; succeeds only once all of them are added. */
@@ -74,6 +84,9 @@ public class DeadLetters {
         entry.put(ERROR_CODE, deadLetter.rejection().reason().code());
         if (deadLetter.deliveryCount() > 0) {
             entry.put(DELIVERY_COUNT, Integer.toString(deadLetter.deliveryCount()));
+        }
+        if (deadLetter.cutFromBytes() > 0) {
+            entry.put(CUT_FROM_BYTES, Long.toString(deadLetter.cutFromBytes()));
         }
         if (deadLetter.fields() != null) {
             deadLetter.fields().forEach((name, value) ->

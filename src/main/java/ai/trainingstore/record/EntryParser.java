@@ -115,11 +115,16 @@ public class EntryParser {
             bytes += utf8Length(field.getKey()) + utf8Length(field.getValue());
         }
         if (bytes > maxEntryBytes) {
-            throw new InvalidEntryException(Reason.TOO_LARGE, String.format(
-                    "The entry is %,d bytes, over the limit of %,d bytes (training-store.delivery.max-entry-bytes):"
-                            + " split the record, or store large content elsewhere and send a reference.",
-                    bytes, maxEntryBytes));
+            throw new InvalidEntryException(Reason.TOO_LARGE, tooLarge(bytes, maxEntryBytes).message());
         }
+    }
+
+    /** Why an entry of {@code bytes} (field names and values, UTF-8) over {@code limit} is refused. */
+    public static Rejection tooLarge(long bytes, int limit) {
+        return new Rejection(Reason.TOO_LARGE, String.format(
+                "The entry is %,d bytes, over the limit of %,d bytes (training-store.delivery.max-entry-bytes):"
+                        + " split the record, or store large content elsewhere and send a reference.",
+                bytes, limit));
     }
 
     private void readFlatField(RecordBuilder record, String name, String value) throws InvalidEntryException {

@@ -2,6 +2,7 @@ package ai.trainingstore.stream;
 
 import ai.trainingstore.deadletter.DeadLetters.DeadLetter;
 import ai.trainingstore.record.DecodedRecord;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -23,6 +24,10 @@ final class Batch {
     final Set<String> leftPending = new HashSet<>();
     boolean written;
     boolean deadLettered;
+    /** Bytes of the ingest budget this batch holds until it is acknowledged or abandoned. */
+    long bytes;
+    /** For an empty batch: how long to wait before the next read (idle stream, budget in use). */
+    Duration pause = Duration.ZERO;
 
     boolean isEmpty() {
         return ids.isEmpty();

@@ -34,6 +34,7 @@ public class IngestMetrics {
     private void registerAtZero(String kind, String stream) {
         recordsRead(stream);
         batchSize(stream);
+        batchBytes(stream);
         recordsStored(kind);
         for (Reason reason : Reason.values()) {
             recordsDeadLettered(stream, reason);
@@ -45,9 +46,10 @@ public class IngestMetrics {
         commitTimer(kind);
     }
 
-    void read(String stream, int entries) {
+    void read(String stream, int entries, long bytes) {
         recordsRead(stream).increment(entries);
         batchSize(stream).record(entries);
+        batchBytes(stream).record(bytes);
     }
 
     void stored(String kind, int records) {
@@ -97,6 +99,14 @@ public class IngestMetrics {
     private DistributionSummary batchSize(String stream) {
         return DistributionSummary.builder("training_store_batch_size")
                 .description("Entries per batch read from a stream")
+                .tag("stream", stream).register(registry);
+    }
+
+    private DistributionSummary batchBytes(String stream) {
+        return DistributionSummary.builder("training_store_batch_bytes")
+                .description("Bytes of entries (names and values as held) per batch read from a stream;"
+                        + " never more than memory.batch-bytes")
+                .baseUnit("bytes")
                 .tag("stream", stream).register(registry);
     }
 

@@ -33,17 +33,19 @@ public class IngestService {
     private final DeadLetters deadLetters;
     private final IngestMetrics metrics;
     private final EntryParser parser;
+    private final IngestBudget budget;
     private final List<StreamConsumer> consumers = new ArrayList<>();
     private String consumerName;
 
     public IngestService(StoreConfig config, ReactiveRedisDataSource redis, RecordWriter writer,
-                         DeadLetters deadLetters, IngestMetrics metrics, EntryParser parser) {
+                         DeadLetters deadLetters, IngestMetrics metrics, EntryParser parser, IngestBudget budget) {
         this.config = config;
         this.redis = redis;
         this.writer = writer;
         this.deadLetters = deadLetters;
         this.metrics = metrics;
         this.parser = parser;
+        this.budget = budget;
     }
 
     void onStart(@Observes StartupEvent event) {
@@ -52,8 +54,7 @@ public class IngestService {
             for (int i = 1; i <= config.batch().consumersPerStream(); i++) {
                 consumers.add(new StreamConsumer(kind, config.streams().of(kind), config.group(),
                         i == 1 ? consumerName : consumerName + "-" + i,
-                        redis.stream(String.class, byte[].class, byte[].class), parser, writer, deadLetters,
-                        metrics, config));
+                        redis, parser, writer, deadLetters, metrics, budget, config));
             }
         }
         LOG.infof("Consuming %d streams as consumer '%s' of group '%s'", consumers.size(), consumerName,

@@ -10,21 +10,23 @@ import ai.trainingstore.kind.RecordKind;
 import ai.trainingstore.store.RecordWriter;
 import ai.trainingstore.record.DecodedRecord;
 import ai.trainingstore.store.WriteFailures;
+import ai.trainingstore.stream.EntryReader.ReadEntry;
+import ai.trainingstore.stream.EntryReader.State;
 import io.micrometer.core.instrument.Timer;
-import io.quarkus.redis.datasource.stream.PendingMessage;
+import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.quarkus.redis.datasource.stream.ReactiveStreamCommands;
-import io.quarkus.redis.datasource.stream.StreamMessage;
-import io.quarkus.redis.datasource.stream.StreamRange;
 import io.quarkus.redis.datasource.stream.XGroupCreateArgs;
-import io.quarkus.redis.datasource.stream.XPendingArgs;
-import io.quarkus.redis.datasource.stream.XReadGroupArgs;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.redis.client.Response;
 import java.time.Duration;
-import java.util.HashMap;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.LongFunction;
 import org.jboss.logging.Logger;
 
 /**
@@ -42,6 +44,12 @@ import org.jboss.logging.Logger;
  * </ul>
  * Entries left pending by a consumer that died are claimed (XAUTOCLAIM) after {@code claim-idle}.
  *
+ * <p>Reads are bounded by bytes ({@link EntryReader}, {@link IngestBudget}): before each read the
+ * consumer takes a grant from the replica's ingest budget and receives only the entries that fit
+ * in it; the bytes are given back once the batch is acknowledged (or abandoned at shutdown). A
+ * read cannot block in Redis without fetching an entry of unknown size, so an idle consumer polls,
+ * backing off from {@link #IDLE_POLL_MIN} to {@code batch.block}.
+ *
  * <p>Each stream has its own loop and each command names one key, so the streams may live on
  * different Redis Cluster hash slots.
  */
@@ -49,12 +57,20 @@ final class StreamConsumer {
 
     private static final Logger LOG = Logger.getLogger(StreamConsumer.class);
     private static final String SCAN_START = "0-0";
+    private static final String PENDING_START = "-";
+    /** First pause of an idle consumer before it looks for new entries again; doubles up to batch.block. */
+    static final Duration IDLE_POLL_MIN = Duration.ofMillis(25);
+    /** Pause before trying again when the other consumers hold the whole ingest budget. */
+    private static final Duration BUDGET_WAIT = Duration.ofMillis(25);
 
     private final RecordKind kind;
     private final String stream;
     private final String group;
     private final String consumer;
     private final ReactiveStreamCommands<String, byte[], byte[]> redis;
+    private final ReactiveRedisDataSource commands;
+    private final EntryReader reader;
+    private final IngestBudget budget;
     private final EntryParser parser;
     private final RecordWriter writer;
     private final DeadLetters deadLetters;
@@ -67,8 +83,12 @@ final class StreamConsumer {
 
     /** Go through this consumer's own pending entries before reading new ones (id >). */
     private boolean readPendingFirst = true;
-    /** Where the pass over the own pending entries is: the last id read, "0" at the start. */
-    private String pendingCursor = "0";
+    /** Where the pass over the own pending entries is: XPENDING's start, "-" at the beginning. */
+    private String pendingCursor = PENDING_START;
+    /** Ids pending on this consumer (listed by the pending pass or just claimed) still to be read. */
+    private final Deque<String> toRead = new ArrayDeque<>();
+    /** How long to wait before looking for new entries again; zero while entries keep coming. */
+    private Duration idlePause = Duration.ZERO;
     /** When to go through the pending entries again after some were left pending; MAX_VALUE: not planned. */
     private long pendingPassAtNanos = Long.MAX_VALUE;
     private boolean groupReady;
@@ -82,14 +102,18 @@ final class StreamConsumer {
     private volatile long lastIterationNanos = System.nanoTime();
     private volatile String lastError;
 
-    StreamConsumer(RecordKind kind, String stream, String group, String consumer,
-                   ReactiveStreamCommands<String, byte[], byte[]> redis, EntryParser parser, RecordWriter writer,
-                   DeadLetters deadLetters, IngestMetrics metrics, StoreConfig config) {
+    StreamConsumer(RecordKind kind, String stream, String group, String consumer, ReactiveRedisDataSource redis,
+                   EntryParser parser, RecordWriter writer, DeadLetters deadLetters, IngestMetrics metrics,
+                   IngestBudget budget, StoreConfig config) {
         this.kind = kind;
         this.stream = stream;
         this.group = group;
         this.consumer = consumer;
-        this.redis = redis;
+        this.redis = redis.stream(String.class, byte[].class, byte[].class);
+        this.commands = redis;
+        this.reader = new EntryReader(redis, stream, group, consumer, config.delivery().maxEntryBytes(),
+                config.batch().size());
+        this.budget = budget;
         this.parser = parser;
         this.writer = writer;
         this.deadLetters = deadLetters;
@@ -146,6 +170,7 @@ final class StreamConsumer {
             if (inFlight != null) {
                 LOG.warnf("Stream %s: stopping with a batch not yet stored; its %d entries stay pending",
                         stream, inFlight.ids.size());
+                releaseInFlight();
             }
             stopped.complete(null);
             return;
@@ -173,6 +198,7 @@ final class StreamConsumer {
                 .invoke(batch -> inFlight = batch)
                 .chain(this::complete)
                 .invoke(() -> {
+                    releaseInFlight();
                     inFlight = null;
                     consecutiveFailures = 0;
                     retrying = false;
@@ -181,13 +207,20 @@ final class StreamConsumer {
                 .onFailure().recoverWithItem(this::failed);
     }
 
+    /** The batch is done with (acknowledged, or abandoned at shutdown): its bytes go back to the budget. */
+    private void releaseInFlight() {
+        budget.giveBack(inFlight.bytes);
+        inFlight.bytes = 0;
+    }
+
     /** The batch stays in flight and is retried as it is: the failure was not caused by its data. */
     private Duration failed(Throwable failure) {
         consecutiveFailures++;
         retrying = true;
         if (inFlight == null) {
             // A failed read: start the pending pass again, some of it may have been delivered.
-            pendingCursor = "0";
+            pendingCursor = PENDING_START;
+            toRead.clear();
             readPendingFirst = true;
         }
         lastError = WriteFailures.describe(failure);
@@ -214,6 +247,9 @@ final class StreamConsumer {
     }
 
     private Uni<Batch> nextBatch() {
+        if (!toRead.isEmpty()) {
+            return readListed();
+        }
         if (claimScanDue()) {
             return claimAbandoned();
         }
@@ -222,25 +258,47 @@ final class StreamConsumer {
             readPendingFirst = true;
         }
         if (readPendingFirst) {
-            return readOwnPending();
+            return listOwnPending();
         }
-        XReadGroupArgs args = new XReadGroupArgs().count(batchConfig.size()).block(batchConfig.block());
-        return redis.xreadgroup(group, consumer, stream, ">", args)
-                .map(entries -> toBatch(entries, Map.of()));
+        return readNew();
+    }
+
+    /**
+     * New entries, as many as fit in the grant. When none is waiting the consumer waits before it
+     * looks again (XREADGROUP BLOCK would return an entry of unknown size), longer each time up to
+     * batch.block, so a busy stream is read without pause and an idle one costs a few calls a second.
+     */
+    private Uni<Batch> readNew() {
+        return readWithin(reader::readNew)
+                .invoke(batch -> {
+                    if (batch.isEmpty() && batch.pause.isZero()) {
+                        idlePause = idlePause.isZero() ? IDLE_POLL_MIN
+                                : min(idlePause.multipliedBy(2), batchConfig.block());
+                        batch.pause = idlePause;
+                    } else if (!batch.isEmpty()) {
+                        idlePause = Duration.ZERO;
+                    }
+                });
     }
 
     /**
      * One page of the entries delivered to this consumer name and not acknowledged (after a restart,
-     * or records whose write failed). Pages follow each other until the pending list is read once.
+     * or records whose write failed), listed by XPENDING then read by size. Pages follow each other
+     * until the pending list is read once.
      */
-    private Uni<Batch> readOwnPending() {
-        return redis.xreadgroup(group, consumer, stream, pendingCursor,
-                        new XReadGroupArgs().count(batchConfig.size()))
-                .invoke(entries -> {
-                    readPendingFirst = !entries.isEmpty();
-                    pendingCursor = entries.isEmpty() ? "0" : entries.get(entries.size() - 1).id();
-                })
-                .chain(this::withDeliveryCounts);
+    private Uni<Batch> listOwnPending() {
+        return commands.execute("XPENDING", stream, group, pendingCursor, "+", Integer.toString(batchConfig.size()),
+                        consumer)
+                .chain(pending -> {
+                    List<String> ids = new ArrayList<>();
+                    for (Response entry : pending) {
+                        ids.add(entry.get(0).toString());
+                    }
+                    readPendingFirst = !ids.isEmpty();
+                    pendingCursor = ids.isEmpty() ? PENDING_START : "(" + ids.get(ids.size() - 1);
+                    toRead.addAll(ids);
+                    return toRead.isEmpty() ? Uni.createFrom().item(new Batch()) : readListed();
+                });
     }
 
     private boolean claimScanDue() {
@@ -248,59 +306,94 @@ final class StreamConsumer {
                 || System.nanoTime() - lastClaimScanNanos >= delivery.claimInterval().toNanos();
     }
 
-    /** Claims entries idle longer than claim-idle on any consumer of the group, e.g. a dead replica. */
+    /**
+     * Claims entries idle longer than claim-idle on any consumer of the group, e.g. a dead replica.
+     * Only their ids are claimed (JUSTID); they are then read by size like this consumer's own
+     * pending entries, and those that do not fit in this batch are read in the next ones.
+     */
     private Uni<Batch> claimAbandoned() {
-        return redis.xautoclaim(stream, group, consumer, delivery.claimIdle(), claimCursor, batchConfig.size())
-                .invoke(claimed -> {
-                    claimCursor = claimed.getId() == null ? SCAN_START : claimed.getId();
+        return commands.execute("XAUTOCLAIM", stream, group, consumer, Long.toString(delivery.claimIdle().toMillis()),
+                        claimCursor, "COUNT", Integer.toString(batchConfig.size()), "JUSTID")
+                .chain(reply -> {
+                    claimCursor = reply.get(0).toString();
                     if (SCAN_START.equals(claimCursor)) {
                         lastClaimScanNanos = System.nanoTime();
                     }
-                    if (!claimed.getMessages().isEmpty()) {
-                        metrics.claimed(stream, claimed.getMessages().size());
-                        LOG.infof("Stream %s: claimed %d entries idle for over %s", stream,
-                                claimed.getMessages().size(), delivery.claimIdle());
+                    Response claimed = reply.get(1);
+                    if (claimed.size() > 0) {
+                        metrics.claimed(stream, claimed.size());
+                        LOG.infof("Stream %s: claimed %d entries idle for over %s", stream, claimed.size(),
+                                delivery.claimIdle());
                     }
-                })
-                .chain(claimed -> withDeliveryCounts(claimed.getMessages()));
-    }
-
-    /** Looks up how often each entry was delivered (XPENDING), so the delivery limit can apply. */
-    private Uni<Batch> withDeliveryCounts(List<StreamMessage<String, byte[], byte[]>> entries) {
-        if (entries.isEmpty()) {
-            return Uni.createFrom().item(toBatch(entries, Map.of()));
-        }
-        StreamRange range = StreamRange.of(entries.get(0).id(), entries.get(entries.size() - 1).id());
-        return redis.xpending(stream, group, range, entries.size(), new XPendingArgs().consumer(consumer))
-                .map(pending -> {
-                    Map<String, Integer> counts = new HashMap<>();
-                    for (PendingMessage message : pending) {
-                        counts.put(message.getMessageId(), message.getDeliveryCount());
+                    for (Response id : claimed) {
+                        toRead.add(id.toString());
                     }
-                    return toBatch(entries, counts);
+                    return toRead.isEmpty() ? Uni.createFrom().item(new Batch()) : readListed();
                 });
     }
 
-    private Batch toBatch(List<StreamMessage<String, byte[], byte[]>> entries, Map<String, Integer> deliveryCounts) {
-        Batch batch = new Batch();
-        if (!entries.isEmpty()) {
-            metrics.read(stream, entries.size());
+    /** Reads the listed pending entries that fit in a grant; the others stay listed for the next batch. */
+    private Uni<Batch> readListed() {
+        List<String> ids = toRead.stream().limit(batchConfig.size()).toList();
+        return readWithin(grant -> reader.readPending(grant, ids)
+                .invoke(entries -> entries.forEach(entry -> toRead.pollFirst())));
+    }
+
+    /**
+     * Takes a grant from the ingest budget, reads within it, and gives back at once what the
+     * entries read do not occupy; the batch holds the rest until it is released. Every path gives
+     * the grant back: a failed read, an empty one, and one whose entries cannot be turned into a batch.
+     */
+    private Uni<Batch> readWithin(LongFunction<Uni<List<ReadEntry>>> read) {
+        long grant = budget.takeForRead();
+        if (grant == 0) {
+            Batch waiting = new Batch();
+            waiting.pause = BUDGET_WAIT;
+            return Uni.createFrom().item(waiting);
         }
-        for (StreamMessage<String, byte[], byte[]> entry : entries) {
+        return read.apply(grant)
+                .onFailure().invoke(() -> budget.giveBack(grant))
+                .map(entries -> {
+                    long held = Math.min(grant, entries.stream().mapToLong(ReadEntry::heldBytes).sum());
+                    budget.giveBack(grant - held);
+                    try {
+                        return toBatch(entries, held);
+                    } catch (RuntimeException e) {
+                        budget.giveBack(held);
+                        throw e;
+                    }
+                });
+    }
+
+    private Batch toBatch(List<ReadEntry> entries, long held) {
+        Batch batch = new Batch();
+        batch.bytes = held;
+        int delivered = 0;
+        for (ReadEntry entry : entries) {
+            if (entry.state() == State.GONE) {
+                continue; // acknowledged or claimed by another consumer since it was listed: not ours to handle
+            }
+            delivered++;
             batch.ids.add(entry.id());
-            if (entry.payload() == null || entry.payload().isEmpty()) {
+            if (entry.state() == State.DELETED) {
                 // Deleted from the stream while pending: nothing left to store, only to acknowledge.
                 continue;
             }
-            EntryText text = EntryText.decode(entry.payload());
+            EntryText text = EntryText.decode(entry.fields());
             Map<String, String> fields = text.fields();
-            int deliveries = deliveryCounts.getOrDefault(entry.id(), 1);
+            int deliveries = entry.deliveries();
             if (deliveries > 1) {
                 metrics.redelivered(stream);
             }
             if (failures.overDeliveryLimit(deliveries)) {
                 batch.deadLetters.add(new DeadLetter(entry.id(), fields, failures.deliveryLimit(entry.id(), deliveries),
-                        deliveries));
+                        deliveries, entry.state() == State.CUT ? entry.size() : 0));
+                continue;
+            }
+            if (entry.state() == State.CUT) {
+                // Dead-lettered from its size alone: only the start of its fields was ever read.
+                batch.deadLetters.add(new DeadLetter(entry.id(), fields,
+                        EntryParser.tooLarge(entry.size(), delivery.maxEntryBytes()), 0, entry.size()));
                 continue;
             }
             if (text.invalidUtf8() != null) {
@@ -314,13 +407,20 @@ final class StreamConsumer {
                 batch.deadLetters.add(new DeadLetter(entry.id(), fields, parsed.rejection(), 0));
             }
         }
+        if (delivered > 0) {
+            metrics.read(stream, delivered, held);
+        }
         return batch;
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
     }
 
     /** Write, dead-letter, acknowledge; each step is done once even when a later one is retried. */
     private Uni<Duration> complete(Batch batch) {
         if (batch.isEmpty()) {
-            return Uni.createFrom().item(Duration.ZERO);
+            return Uni.createFrom().item(batch.pause);
         }
         return write(batch)
                 .chain(() -> deadLetter(batch))

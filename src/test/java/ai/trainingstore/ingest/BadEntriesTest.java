@@ -149,9 +149,20 @@ class BadEntriesTest extends StoreTestSupport {
     @Test
     void entryOverTheSizeLimitIsDeadLettered() {
         String content = "x".repeat(1_100_000);
-        assertDeadLetteredBetweenGoodEntries(Kind.MESSAGE,
-                fields("conversation_id", "c", "role", "user", "content", content),
-                "too_large", "bytes", "limit", "1,048,576");
+        Published published = publishBetweenGoodEntries(Kind.MESSAGE,
+                fields("conversation_id", "c", "role", "user", "content", content));
+
+        // Never read whole (issue 20): the dead letter keeps the start of each field and the real size.
+        Map<String, String> deadLetter = awaitDeadLetters(1, List.of(published.badEntryId())).get(0);
+        assertThat(deadLetter).containsEntry("source_stream", Kind.MESSAGE.stream())
+                .containsEntry("source_id", published.badEntryId())
+                .containsEntry("error_code", "too_large")
+                .containsEntry("cut_from_bytes", "1100031")
+                .containsEntry("conversation_id", "c")
+                .containsEntry("role", "user");
+        assertThat(deadLetter.get("error")).contains("1,100,031 bytes", "limit", "1,048,576").endsWith(".");
+        assertThat(deadLetter.get("content")).isEqualTo("x".repeat(4096));
+        assertGoodEntriesStoredAndAllAcknowledged(Kind.MESSAGE, published);
     }
 
     @Test
