@@ -150,7 +150,7 @@ public interface StoreConfig {
          * 25 ms to this (a blocking read would fetch an entry of unknown size), so this bounds how
          * long an entry on an idle stream waits before it is read.
          */
-        @WithDefault("2s")
+        @WithDefault("500ms")
         Duration block();
 
         /**
