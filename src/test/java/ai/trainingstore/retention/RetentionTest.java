@@ -295,23 +295,9 @@ class RetentionTest extends StoreTestSupport {
 
     /** bin/restore-archive on every archive file of the kind, against the test database. */
     private void restore(Kind kind) {
-        String jdbc = org.eclipse.microprofile.config.ConfigProvider.getConfig()
-                .getValue("quarkus.datasource.jdbc.url", String.class);
-        List<String> command = new ArrayList<>(List.of("bin/restore-archive", kind.urlName()));
-        archiveFiles(kind).forEach(file -> command.add(file.toString()));
-        try {
-            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
-            builder.environment().put("DATABASE_URL", jdbc.replaceFirst("^jdbc:postgresql://", "postgresql://postgres@"));
-            Process process = builder.start();
-            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertThat(process.waitFor()).as(output).isZero();
-            assertThat(output).contains("rows restored");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        RestoreCommand.Result result = RestoreCommand.run(kind.urlName(), archiveFiles(kind));
+        assertThat(result.exitCode()).as(result.output()).isZero();
+        assertThat(result.output()).contains("rows restored");
     }
 
     private RetentionReport run() {
