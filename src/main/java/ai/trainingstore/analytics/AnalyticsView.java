@@ -81,14 +81,23 @@ public enum AnalyticsView {
     String sql() {
         StringBuilder sql = new StringBuilder("SELECT ");
         sql.append(String.join(", ", columns.stream().map(Column::selectExpression).toList()));
-        sql.append(" FROM training_data.").append(id).append("_between(coalesce($1::date, '-infinity'),")
-                .append(" coalesce($2::date, 'infinity'), $3::text[]) ORDER BY ");
+        sql.append(from()).append(" ORDER BY ");
         for (int i = 0; i < keys; i++) {
             Column key = columns.get(i);
             sql.append(i > 0 ? ", " : "").append(key.name())
                     .append(key.type() == Type.TEXT ? " COLLATE \"C\" NULLS FIRST" : "");
         }
         return sql.toString();
+    }
+
+    /** How many rows {@link #sql} gives, counting at most {@code $4}: enough to tell a range over the cap. */
+    String countSql() {
+        return "SELECT count(*) FROM (SELECT 1" + from() + " LIMIT $4) AS capped";
+    }
+
+    private String from() {
+        return " FROM training_data." + id + "_between(coalesce($1::date, '-infinity'),"
+                + " coalesce($2::date, 'infinity'), $3::text[])";
     }
 
     public static Optional<AnalyticsView> byId(String id) {

@@ -1,5 +1,6 @@
 package ai.trainingstore.api;
 
+import ai.trainingstore.analytics.AnalyticsService;
 import ai.trainingstore.export.ExportRequest;
 import ai.trainingstore.export.ExportService;
 import ai.trainingstore.publish.HttpIngest;
@@ -73,6 +74,11 @@ public class ApiErrors {
 
     @ServerExceptionMapper
     public Response tooManyExports(ExportService.TooManyExportsException e) {
+        return Response.fromResponse(error(429, e.getMessage())).header("Retry-After", "5").build();
+    }
+
+    @ServerExceptionMapper
+    public Response tooManyAnalytics(AnalyticsService.TooManyAnalyticsException e) {
         return Response.fromResponse(error(429, e.getMessage())).header("Retry-After", "5").build();
     }
 

@@ -99,6 +99,16 @@ public interface StoreConfig {
         @WithDefault("8388608")
         @Min(65536)
         long assemblyBytes();
+
+        /**
+         * Most bytes of rows (their text, as PostgreSQL measures it before they are read) retention
+         * archives and deletes in one transaction, beside retention.batch-size; a single row larger
+         * than this goes in a batch of its own. Archived rows stream to the file, so a batch never
+         * holds more than this in memory.
+         */
+        @WithDefault("8388608")
+        @Min(65536)
+        long retentionBatchBytes();
     }
 
     /** Stream keys, one per record kind, and the dead-letter stream. */
@@ -345,7 +355,7 @@ public interface StoreConfig {
         @WithDefault("true")
         boolean scheduled();
 
-        /** Most rows archived and deleted in one transaction. */
+        /** Most rows archived and deleted in one transaction (memory.retention-batch-bytes bounds their bytes). */
         @WithDefault("5000")
         @Min(1)
         @Max(100_000)
@@ -385,5 +395,21 @@ public interface StoreConfig {
          */
         @WithDefault("1m")
         Duration compactInterval();
+
+        /**
+         * Most rows one answer holds; a request whose range holds more is refused with 400 before
+         * its first byte, saying to narrow the range (contract section 8).
+         */
+        @WithDefault("100000")
+        @Min(1)
+        int maxRows();
+
+        /**
+         * Analytics requests answered at once; one more gets 429. Each holds a PostgreSQL
+         * connection while it streams and its aggregation runs on the database's CPU.
+         */
+        @WithDefault("2")
+        @Min(1)
+        int maxConcurrent();
     }
 }

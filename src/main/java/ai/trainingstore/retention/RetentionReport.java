@@ -5,10 +5,14 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.List;
 import java.util.Map;
 
-/** What one retention run did: per kind, its policy, the cutoff, rows deleted and archived, files written. */
+/**
+ * What one retention run did: per kind, its policy, the cutoff, rows deleted and archived, files
+ * written. {@code archive}: whether rows are archived; files are named relative to the archive
+ * directory ({@code <kind>/<file>}), so the answer never shows the server's paths.
+ */
 public record RetentionReport(
         @JsonProperty("started_at") String startedAt,
-        @JsonProperty("archive_dir") String archiveDir,
+        boolean archive,
         Map<String, Kind> kinds) {
 
     /**
