@@ -113,13 +113,28 @@ public final class Redaction {
         return classes;
     }
 
-    /** The text with every match replaced; null stays null. */
+    /**
+     * The text with every match replaced; null stays null. A text that holds JSON written with
+     * escapes (a tool's output, {@code {"to": "bob\\u0040example.com"}}) has its decoded string
+     * values redacted first, then the whole text as text.
+     */
     public String text(String text) {
         if (isNone() || text == null || text.isEmpty()) {
             return text;
         }
-        Spans spans = find(text, null);
-        return spans == null ? text : spans.replace(text);
+        String decoded = text.indexOf('\\') >= 0 && holdsJson(text) ? jsonOrText(text) : text;
+        Spans spans = find(decoded, null);
+        return spans == null ? decoded : spans.replace(decoded);
+    }
+
+    /** The text redacted as JSON when it is JSON, else unchanged. */
+    private String jsonOrText(String text) {
+        try {
+            String redacted = redactJson(text, Set.of());
+            return redacted == null ? text : redacted;
+        } catch (JsonProcessingException notJson) {
+            return text;
+        }
     }
 
     /** JSON text with its string values redacted (see the class comment); null stays null. */
