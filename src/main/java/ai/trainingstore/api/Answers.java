@@ -35,7 +35,9 @@ public final class Answers {
             @JsonProperty("dead_letters") long deadLetters) {
     }
 
-    @Schema(description = "One dead letter: why the entry was refused and its original fields")
+    @Schema(description = "One dead letter: why the entry was refused and its original fields. A name or value"
+            + " longer than training-store.memory.dead-letter-field-bytes is cut and ends with"
+            + " '\u2026[cut: <bytes> bytes]'; replay uses the original fields")
     public record DeadLetter(
             String id,
             @JsonProperty("source_stream") String sourceStream,
@@ -43,7 +45,9 @@ public final class Answers {
             String error,
             @JsonProperty("error_code") String errorCode,
             @JsonProperty("delivery_count") Integer deliveryCount,
-            Map<String, String> fields) {
+            Map<String, String> fields,
+            @Schema(description = "The fields shown cut, by name: their real size in bytes (empty when none)")
+            Map<String, Long> cut) {
     }
 
     @Schema(description = "A page of dead letters, oldest first")

@@ -1,14 +1,19 @@
 package ai.trainingstore.api;
 
+import ai.trainingstore.deadletter.DeadLetterReader.Listed;
+import ai.trainingstore.deadletter.DeadLetterReader.Page;
+import ai.trainingstore.deadletter.DeadLetterReader.Shown;
 import ai.trainingstore.deadletter.DeadLetterReplay;
-import ai.trainingstore.deadletter.DeadLetterReplay.Listed;
 import ai.trainingstore.deadletter.DeadLetterReplay.Outcome;
 import ai.trainingstore.deadletter.DeadLetters;
 import ai.trainingstore.record.EntryParser;
+import ai.trainingstore.redact.Redaction;
+import ai.trainingstore.redact.RedactionPolicy;
 import ai.trainingstore.security.ApiTokens;
 import ai.trainingstore.text.LogText;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
@@ -20,12 +25,21 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.UriInfo;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.UnaryOperator;
 
-/** Lists dead letters (scope {@code export}) and replays them (scope {@code ingest}). */
+/**
+ * Lists dead letters (scope {@code export}) and replays them (scope {@code ingest}). The listing
+ * shows names and values cut to {@code training-store.memory.dead-letter-field-bytes} (see
+ * {@link ai.trainingstore.deadletter.DeadLetterReader}), redacted as the request's {@code redact}
+ * and the operator's {@code training-store.redaction.always} say: error texts as text, field
+ * values as JSON string values under their field's name.
+ */
 @Path("/api/v1/dead-letters")
 @Produces(MediaType.APPLICATION_JSON)
 public class DeadLetterResource {
@@ -33,24 +47,30 @@ public class DeadLetterResource {
     private static final int DEFAULT_LIMIT = 100;
     /** Nothing comes after it (and Redis refuses an exclusive range starting there). */
     private static final String MAX_STREAM_ID = "18446744073709551615-18446744073709551615";
-    private static final Set<String> LIST_PARAMETERS = Set.of("after", "limit");
+    private static final Set<String> LIST_PARAMETERS = Set.of("after", "limit", "redact");
+    private static final Set<String> SINGLE_PARAMETERS = Set.of("after", "limit");
 
     private final DeadLetterReplay deadLetters;
+    private final RedactionPolicy redaction;
 
-    public DeadLetterResource(DeadLetterReplay deadLetters) {
+    public DeadLetterResource(DeadLetterReplay deadLetters, RedactionPolicy redaction) {
         this.deadLetters = deadLetters;
+        this.redaction = redaction;
     }
 
-    /** {@code ?after=<dead letter id>&limit=<1..1000>}; {@code next_after} pages on. */
+    /**
+     * {@code ?after=<dead letter id>&limit=<1..1000>&redact=<classes>}; {@code next_after} pages on
+     * (a page may end before {@code limit} when it reaches its bytes).
+     */
     @GET
     @RolesAllowed(ApiTokens.EXPORT)
     public Uni<Answers.DeadLetterPage> list(@Context UriInfo uri) {
         Map<String, List<String>> query = uri.getQueryParameters();
         query.keySet().stream().filter(name -> !LIST_PARAMETERS.contains(name)).findFirst().ifPresent(name -> {
-            throw ApiErrors.badRequest("Unknown parameter '" + LogText.safe(name) + "': use after=<dead letter id> and limit=<1.."
-                    + DeadLetterReplay.PAGE + ">.");
+            throw ApiErrors.badRequest("Unknown parameter '" + LogText.safe(name) + "': use after=<dead letter id>, limit=<1.."
+                    + DeadLetterReplay.PAGE + "> and redact=email,phone,ip,card,secret|all.");
         });
-        LIST_PARAMETERS.stream().filter(name -> query.getOrDefault(name, List.of()).size() > 1).findFirst()
+        SINGLE_PARAMETERS.stream().filter(name -> query.getOrDefault(name, List.of()).size() > 1).findFirst()
                 .ifPresent(name -> {
                     throw ApiErrors.badRequest("'" + name + "' is given more than once; give it once.");
                 });
@@ -60,11 +80,30 @@ public class DeadLetterResource {
             throw ApiErrors.badRequest("'after' must be a dead letter id such as 1732430832123-0, not '"
                     + LogText.safe(id) + "'.");
         });
-        Uni<List<Listed>> listed = after.filter(MAX_STREAM_ID::equals).isPresent()
-                ? Uni.createFrom().item(List.of()) : deadLetters.list(after, limit);
-        return listed.map(page -> new Answers.DeadLetterPage(
-                page.stream().map(DeadLetterResource::describe).toList(),
-                page.size() < limit ? null : page.get(page.size() - 1).id()));
+        Redaction redact = redaction.effective(parseRedaction(query.getOrDefault("redact", List.of())));
+        Uni<Page> listed = after.filter(MAX_STREAM_ID::equals).isPresent()
+                ? Uni.createFrom().item(new Page(List.of(), false)) : deadLetters.list(after, limit);
+        if (!redact.isNone()) {
+            listed = listed.emitOn(Infrastructure.getDefaultWorkerPool()); // redaction is CPU work
+        }
+        return listed.map(page -> {
+            List<Listed> entries = page.entries();
+            boolean last = entries.isEmpty() || (entries.size() < limit && !page.more());
+            return new Answers.DeadLetterPage(entries.stream().map(entry -> describe(entry, redact)).toList(),
+                    last ? null : entries.get(entries.size() - 1).id());
+        });
+    }
+
+    private static Redaction parseRedaction(List<String> values) {
+        Redaction requested = Redaction.none();
+        for (String value : values) {
+            try {
+                requested = requested.with(Redaction.parse(value));
+            } catch (IllegalArgumentException e) {
+                throw ApiErrors.badRequest("'redact': " + e.getMessage());
+            }
+        }
+        return requested;
     }
 
     /** Body {@code {"ids": [...]}} replays those; no body or no ids replays all. */
@@ -138,11 +177,30 @@ public class DeadLetterResource {
         }
     }
 
-    private static Answers.DeadLetter describe(Listed listed) {
-        Map<String, String> entry = listed.entry();
-        return new Answers.DeadLetter(listed.id(), entry.get(DeadLetters.SOURCE_STREAM),
-                entry.get(DeadLetters.SOURCE_ID), entry.get(DeadLetters.ERROR), entry.get(DeadLetters.ERROR_CODE),
-                deliveryCount(entry.get(DeadLetters.DELIVERY_COUNT)), DeadLetters.originalFields(entry));
+    /**
+     * A dead letter as answered: cut names and values followed by their marker; the error text and
+     * the original fields' values redacted (identities, codes and counts are kept).
+     */
+    private static Answers.DeadLetter describe(Listed listed, Redaction redact) {
+        Map<String, String> own = new HashMap<>();
+        Map<String, String> fields = new LinkedHashMap<>();
+        Map<String, Long> cut = new LinkedHashMap<>();
+        for (Map.Entry<Shown, Shown> field : listed.fields()) {
+            String name = field.getKey().marked(UnaryOperator.identity());
+            Shown value = field.getValue();
+            String originalName = DeadLetters.originalName(name);
+            if (originalName == null) {
+                own.put(name, value.marked(name.equals(DeadLetters.ERROR) ? redact::text : UnaryOperator.identity()));
+                continue;
+            }
+            fields.put(originalName, value.marked(text -> redact.value(originalName, text)));
+            if (value.isCut()) {
+                cut.put(originalName, value.bytes());
+            }
+        }
+        return new Answers.DeadLetter(listed.id(), own.get(DeadLetters.SOURCE_STREAM), own.get(DeadLetters.SOURCE_ID),
+                own.get(DeadLetters.ERROR), own.get(DeadLetters.ERROR_CODE),
+                deliveryCount(own.get(DeadLetters.DELIVERY_COUNT)), fields, cut);
     }
 
     /** Written by the store, but the stream is open to anyone with Redis access: never trusted to parse. */

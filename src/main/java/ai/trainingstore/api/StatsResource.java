@@ -1,7 +1,7 @@
 package ai.trainingstore.api;
 
 import ai.trainingstore.config.StoreConfig;
-import ai.trainingstore.deadletter.DeadLetterReplay;
+import ai.trainingstore.deadletter.DeadLetterCounts;
 import ai.trainingstore.stream.StreamLag;
 import ai.trainingstore.kind.RecordKind;
 import ai.trainingstore.security.ApiTokens;
@@ -30,10 +30,10 @@ public class StatsResource {
 
     private final Pool pool;
     private final StreamLag streams;
-    private final DeadLetterReplay deadLetters;
+    private final DeadLetterCounts deadLetters;
     private final StoreConfig config;
 
-    public StatsResource(Pool pool, StreamLag streams, DeadLetterReplay deadLetters, StoreConfig config) {
+    public StatsResource(Pool pool, StreamLag streams, DeadLetterCounts deadLetters, StoreConfig config) {
         this.pool = pool;
         this.streams = streams;
         this.deadLetters = deadLetters;
@@ -46,7 +46,7 @@ public class StatsResource {
     @Operation(summary = "Rows stored, stream length, pending entries, consumer lag and dead letters per kind")
     public Uni<Answers.Stats> stats() {
         Uni<Row> counts = pool.query(ROW_COUNTS).execute().map(rows -> rows.iterator().next());
-        return Uni.combine().all().unis(counts, deadLetters.countBySource(), streams.refresh())
+        return Uni.combine().all().unis(counts, deadLetters.current(), streams.refresh())
                 .with((rows, deadLettered, ignored) -> {
                     Map<String, Answers.KindStats> kinds = new LinkedHashMap<>();
                     for (RecordKind kind : RecordKind.values()) {
@@ -55,10 +55,10 @@ public class StatsResource {
                         long lag = snapshot.lag().get();
                         kinds.put(kind.id(), new Answers.KindStats(stream, rows.getLong(kind.id()),
                                 snapshot.length().get(), snapshot.pending().get(), lag < 0 ? null : lag,
-                                deadLettered.getOrDefault(stream, 0L)));
+                                deadLettered.bySource().getOrDefault(stream, 0L)));
                     }
                     return new Answers.Stats(config.group(), kinds, config.streams().deadLetter(),
-                            deadLettered.values().stream().mapToLong(Long::longValue).sum());
+                            deadLettered.total());
                 });
     }
 }

@@ -109,6 +109,26 @@ public interface StoreConfig {
         @WithDefault("8388608")
         @Min(65536)
         long retentionBatchBytes();
+
+        /**
+         * The dead-letter listing shows at most this many bytes of each field name and value (cut
+         * on a character boundary, followed by {@code …[cut: <bytes> bytes]}): a dead letter kept
+         * because it was too large may hold values of any size, and they are cut in Redis, never
+         * read whole. Replay always uses the original fields.
+         */
+        @WithDefault("65536")
+        @Min(256)
+        @Max(16_777_216)
+        int deadLetterFieldBytes();
+
+        /**
+         * Most bytes of field names and values in one page of the dead-letter listing: the page
+         * ends early (with {@code next_after}) once it is reached, and values past it show only
+         * the marker.
+         */
+        @WithDefault("1048576")
+        @Min(65536)
+        long deadLetterPageBytes();
     }
 
     /** Stream keys, one per record kind, and the dead-letter stream. */

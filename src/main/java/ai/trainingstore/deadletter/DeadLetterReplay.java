@@ -1,6 +1,7 @@
 package ai.trainingstore.deadletter;
 
 import ai.trainingstore.config.StoreConfig;
+import ai.trainingstore.deadletter.DeadLetterReader.Size;
 import ai.trainingstore.record.EntryParser;
 import ai.trainingstore.record.ParsedEntry;
 import ai.trainingstore.kind.RecordKind;
@@ -23,6 +24,11 @@ import java.util.Optional;
  * again to their source stream (XADD) and the dead letter is removed (XDEL). An entry that is still
  * bad is not replayed; it stays in the dead-letter stream and its current reason is returned.
  *
+ * <p>Neither reads a dead letter whole unless it is small enough to replay: the listing shows
+ * values cut in Redis ({@link DeadLetterReader#page}), and replay first asks Redis for each dead
+ * letter's size, so one still over {@code training-store.delivery.max-entry-bytes} is answered
+ * with that reason unread. Replay always adds the original fields, never a cut copy.
+ *
  * <p>An event or message that was sent without its id keeps the identity it would have had,
  * {@code <source stream>/<source id>}, so replaying it twice never stores it twice.
  */
@@ -30,18 +36,26 @@ import java.util.Optional;
 public class DeadLetterReplay {
 
     public static final int PAGE = 1000;
+    /**
+     * Bytes a dead letter's own fields (source stream and id, error text, code, delivery count)
+     * may add to the original entry's; a dead letter larger than the entry limit plus this was not
+     * written by the store and is not read whole.
+     */
+    static final long OWN_FIELDS_BYTES = 65_536;
 
     private final ReactiveStreamCommands<String, String, String> streams;
+    private final DeadLetterReader reader;
+    private final DeadLetterCounts counts;
     private final EntryParser parser;
     private final StoreConfig config;
 
-    public DeadLetterReplay(ReactiveRedisDataSource redis, EntryParser parser, StoreConfig config) {
+    public DeadLetterReplay(ReactiveRedisDataSource redis, DeadLetterReader reader, DeadLetterCounts counts,
+                            EntryParser parser, StoreConfig config) {
         this.streams = redis.stream(String.class, String.class, String.class);
+        this.reader = reader;
+        this.counts = counts;
         this.parser = parser;
         this.config = config;
-    }
-
-    public record Listed(String id, Map<String, String> entry) {
     }
 
     public record Outcome(String id, String sourceStream, String entryId, String error) {
@@ -50,51 +64,39 @@ public class DeadLetterReplay {
         }
     }
 
-    /** Up to {@code limit} dead letters after the id {@code after} (exclusive), oldest first. */
-    public Uni<List<Listed>> list(Optional<String> after, int limit) {
-        String start = after.map(id -> "(" + id).orElse("-");
-        return streams.xrange(config.streams().deadLetter(), StreamRange.of(start, "+"), limit)
-                .map(messages -> messages.stream().map(m -> new Listed(m.id(), m.payload())).toList());
-    }
-
-    /** How many dead letters each source stream has. */
-    public Uni<Map<String, Long>> countBySource() {
-        return everyDeadLetter()
-                .collect().in(LinkedHashMap::new, (Map<String, Long> counts, StreamMessage<String, String, String> m) ->
-                        counts.merge(String.valueOf(m.payload().get(DeadLetters.SOURCE_STREAM)), 1L, Long::sum));
+    /**
+     * Up to {@code limit} dead letters after the id {@code after} (exclusive), oldest first, names
+     * and values cut; fewer when the page reaches its bytes ({@code more} then says so).
+     */
+    public Uni<DeadLetterReader.Page> list(Optional<String> after, int limit) {
+        return reader.page(after.map(id -> "(" + id).orElse("-"), limit);
     }
 
     /** Replays the listed dead letters, or all of them when {@code ids} is empty. */
     public Uni<List<Outcome>> replay(List<String> ids) {
-        Multi<StreamMessage<String, String, String>> deadLetters = ids.isEmpty() ? everyDeadLetter()
-                : Multi.createFrom().iterable(ids).onItem().transformToUniAndConcatenate(this::find)
-                        .select().where(message -> message != null);
-        List<Outcome> notFound = new ArrayList<>();
+        Multi<Size> deadLetters = ids.isEmpty() ? everyDeadLetter()
+                : Multi.createFrom().iterable(ids)
+                        .onItem().transformToUniAndConcatenate(id -> reader.sizes(id, id, 1)
+                                .onFailure().recoverWithItem(List.of()))
+                        .onItem().transformToIterable(found -> found);
         return deadLetters
-                .onItem().transformToUniAndConcatenate(this::replayOne)
+                .onItem().transformToUniAndConcatenate(this::replaySized)
+                .select().where(outcome -> outcome != null)
                 .collect().asList()
                 .map(outcomes -> {
                     List<Outcome> all = new ArrayList<>(outcomes);
                     ids.stream()
                             .filter(id -> outcomes.stream().noneMatch(outcome -> outcome.id().equals(id)))
-                            .forEach(id -> notFound.add(new Outcome(id, null, null,
+                            .forEach(id -> all.add(new Outcome(id, null, null,
                                     "No dead letter has this id; list them with GET /api/v1/dead-letters.")));
-                    all.addAll(notFound);
                     return all;
                 });
     }
 
-    private Uni<StreamMessage<String, String, String>> find(String id) {
-        return streams.xrange(config.streams().deadLetter(), StreamRange.of(id, id), 1)
-                .map(found -> found.isEmpty() ? null : found.get(0))
-                .onFailure().recoverWithNull();
-    }
-
-    /** Every dead letter present now, page by page (those replayed while paging are not seen twice). */
-    private Multi<StreamMessage<String, String, String>> everyDeadLetter() {
+    /** Every dead letter present now, by size, page by page (those replayed while paging are not seen twice). */
+    private Multi<Size> everyDeadLetter() {
         return Multi.createBy().repeating()
-                .uni(() -> new String[] {"-"}, cursor -> streams
-                        .xrange(config.streams().deadLetter(), StreamRange.of(cursor[0], "+"), PAGE)
+                .uni(() -> new String[] {"-"}, cursor -> reader.sizes(cursor[0], "+", PAGE)
                         .invoke(page -> {
                             if (!page.isEmpty()) {
                                 cursor[0] = "(" + page.get(page.size() - 1).id();
@@ -102,6 +104,26 @@ public class DeadLetterReplay {
                         }))
                 .until(List::isEmpty)
                 .onItem().disjoint();
+    }
+
+    /** Replays a dead letter that is small enough to read; null when it is gone meanwhile. */
+    private Uni<Outcome> replaySized(Size size) {
+        int limit = config.delivery().maxEntryBytes();
+        if (size.originalBytes() > limit) {
+            return Uni.createFrom().item(new Outcome(size.id(), null, null, String.format(
+                    "The entry is still %,d bytes, over the limit of %,d bytes"
+                            + " (training-store.delivery.max-entry-bytes): it cannot be replayed as it is;"
+                            + " publish it again split or with its large content stored elsewhere.",
+                    size.originalBytes(), limit)));
+        }
+        if (size.wholeBytes() > limit + OWN_FIELDS_BYTES) {
+            return Uni.createFrom().item(new Outcome(size.id(), null, null, String.format(
+                    "The dead letter's own fields (error, source_stream, ...) are %,d bytes: the store did not"
+                            + " write it this way, so it is not replayed; delete it with XDEL.",
+                    size.wholeBytes() - size.originalBytes())));
+        }
+        return streams.xrange(config.streams().deadLetter(), StreamRange.of(size.id(), size.id()), 1)
+                .chain(found -> found.isEmpty() ? Uni.createFrom().nullItem() : replayOne(found.get(0)));
     }
 
     private Uni<Outcome> replayOne(StreamMessage<String, String, String> deadLetter) {
@@ -133,7 +155,9 @@ public class DeadLetterReplay {
             fields.put(kind.get().identity(), parsed.record().identity());
         }
         return streams.xadd(sourceStream, fields)
-                .call(() -> streams.xdel(config.streams().deadLetter(), deadLetter.id()))
+                .call(() -> streams.xdel(config.streams().deadLetter(), deadLetter.id())
+                        // only the replay that removed it counts it out (two replays may race)
+                        .call(removed -> removed > 0 ? counts.removed(sourceStream) : Uni.createFrom().voidItem()))
                 .map(newId -> new Outcome(deadLetter.id(), sourceStream, newId, null));
     }
 }

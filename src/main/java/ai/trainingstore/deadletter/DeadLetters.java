@@ -29,15 +29,17 @@ public class DeadLetters {
     public static final String DELIVERY_COUNT = "delivery_count";
     public static final String CUT_FROM_BYTES = "cut_from_bytes";
     public static final String ORIGINAL_PREFIX = "original.";
-    private static final Set<String> OWN_FIELDS = Set.of(SOURCE_STREAM, SOURCE_ID, ERROR, ERROR_CODE,
+    static final Set<String> OWN_FIELDS = Set.of(SOURCE_STREAM, SOURCE_ID, ERROR, ERROR_CODE,
             DELIVERY_COUNT, CUT_FROM_BYTES);
 
     private final ReactiveStreamCommands<String, String, String> streams;
     private final String deadLetterStream;
+    private final DeadLetterCounts counts;
 
-    public DeadLetters(ReactiveRedisDataSource redis, StoreConfig config) {
+    public DeadLetters(ReactiveRedisDataSource redis, StoreConfig config, DeadLetterCounts counts) {
         this.streams = redis.stream(String.class, String.class, String.class);
         this.deadLetterStream = config.streams().deadLetter();
+        this.counts = counts;
     }
 
     /**
@@ -60,20 +62,33 @@ public class DeadLetters {
         List<Uni<String>> adds = deadLetters.stream()
                 .map(deadLetter -> streams.xadd(deadLetterStream, toEntry(sourceStream, deadLetter)))
                 .toList();
-        return Uni.join().all(adds).andFailFast().replaceWithVoid();
+        return Uni.join().all(adds).andFailFast()
+                .call(() -> counts.added(sourceStream, deadLetters.size()))
+                .replaceWithVoid();
     }
 
     /** The fields the entry was published with, from a dead-letter entry. */
     public static Map<String, String> originalFields(Map<String, String> deadLetterEntry) {
         Map<String, String> original = new LinkedHashMap<>();
         deadLetterEntry.forEach((name, value) -> {
-            if (name.startsWith(ORIGINAL_PREFIX) && OWN_FIELDS.contains(name.substring(ORIGINAL_PREFIX.length()))) {
-                original.put(name.substring(ORIGINAL_PREFIX.length()), value);
-            } else if (!OWN_FIELDS.contains(name)) {
-                original.put(name, value);
+            String originalName = originalName(name);
+            if (originalName != null) {
+                original.put(originalName, value);
             }
         });
         return original;
+    }
+
+    /**
+     * The name a dead-letter field had in the original entry; null for the dead letter's own
+     * fields ({@code error}, ...).
+     */
+    public static String originalName(String deadLetterField) {
+        if (deadLetterField.startsWith(ORIGINAL_PREFIX)
+                && OWN_FIELDS.contains(deadLetterField.substring(ORIGINAL_PREFIX.length()))) {
+            return deadLetterField.substring(ORIGINAL_PREFIX.length());
+        }
+        return OWN_FIELDS.contains(deadLetterField) ? null : deadLetterField;
     }
 
     static Map<String, String> toEntry(String sourceStream, DeadLetter deadLetter) {

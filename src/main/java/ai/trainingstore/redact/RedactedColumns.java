@@ -16,10 +16,12 @@ import java.util.Set;
  *       {@code status}, {@code tool_name}, {@code role}, {@code name}, {@code stream_entry_id},
  *       ...) and is kept.</li>
  *   <li>JSON columns redacted (string values only, never keys): every one but {@code agent_ids}
- *       (a list of identities). In {@code tool_calls} the call's {@code id}, {@code type} and
- *       function {@code name} are kept and the {@code arguments} redacted; in {@code tools} the
- *       {@code type}, {@code name} and {@code required} entries are kept and descriptions and
- *       other values redacted.</li>
+ *       (a list of identities). In {@code tool_calls} each call's own {@code id}, {@code type}
+ *       and {@code function.name} are kept and everything in the {@code arguments} redacted,
+ *       whatever its keys are called; tool definitions ({@code tools}) are redacted whole, since
+ *       a {@code name}, {@code id} or {@code type} inside a schema or its defaults is data like
+ *       any other (contract section 7). Paths, not key names, say what is kept
+ *       ({@link Redaction#json(String, Set)}).</li>
  *   <li>Numbers, integers and timestamps are never changed.</li>
  * </ul>
  */
@@ -30,8 +32,8 @@ public final class RedactedColumns {
     /** JSON columns that hold identities only. */
     public static final Set<String> KEPT_JSON = Set.of("agent_ids");
 
-    private static final Set<String> TOOL_CALL_IDS = Set.of("id", "type", "name");
-    private static final Set<String> TOOL_DEFINITION_NAMES = Set.of("type", "name", "required");
+    /** Paths from a call (or a list of calls): the call's own id and type and its function's name. */
+    private static final Set<String> TOOL_CALL_IDS = Set.of("id", "type", "function.name");
 
     private RedactedColumns() {
     }
@@ -47,18 +49,17 @@ public final class RedactedColumns {
     public static Set<String> keptFields(Column column) {
         return switch (column.name()) {
             case "tool_calls" -> TOOL_CALL_IDS;
-            case "tools" -> TOOL_DEFINITION_NAMES;
             default -> Set.of();
         };
     }
 
-    /** In OpenAI-shaped tool calls: the call's id and type and the function's name. */
+    /** Paths kept in OpenAI-shaped tool calls: the call's id and type and the function's name. */
     public static Set<String> toolCallIds() {
         return TOOL_CALL_IDS;
     }
 
-    /** In OpenAI-shaped tool definitions: types, names and the required keys. */
+    /** In tool definitions: nothing is kept (contract section 7); a definition is redacted whole. */
     public static Set<String> toolDefinitionNames() {
-        return TOOL_DEFINITION_NAMES;
+        return Set.of();
     }
 }

@@ -41,7 +41,14 @@ import java.util.stream.Collectors;
  *       compact when anything was redacted; with nothing to redact the input comes back unchanged
  *       (the same String).</li>
  *   <li>{@link #json(String, Set)} and {@link #json(JsonNode, Set)}: the same, except string
- *       values directly under the named fields, which are kept (ids, types, function names).</li>
+ *       values at the given paths from the document's root, which are kept (a tool call's
+ *       {@code id}, {@code type} and {@code function.name}). A path names object keys joined by
+ *       dots; an array's elements stand at the array's own path, so {@code function.name} is each
+ *       call's function name in a list of calls, and never a {@code name} deeper inside the
+ *       arguments: a key called {@code name}, {@code id} or {@code type} anywhere else is data
+ *       like any other (contract section 7).</li>
+ *   <li>{@link #value(String, String)}: one string value under a key, as inside a JSON document
+ *       (a value holding JSON is redacted as JSON; a credential key makes it a secret).</li>
  *   <li>{@link #column(Column, String)}: a row export's column value, as {@link RedactedColumns}
  *       decides (free text and JSON columns; never identities, ids or timestamps).</li>
  * </ul>
@@ -106,13 +113,28 @@ public final class Redaction {
         return classes;
     }
 
-    /** The text with every match replaced; null stays null. */
+    /**
+     * The text with every match replaced; null stays null. A text that holds JSON written with
+     * escapes (a tool's output, {@code {"to": "bob\\u0040example.com"}}) has its decoded string
+     * values redacted first, then the whole text as text.
+     */
     public String text(String text) {
         if (isNone() || text == null || text.isEmpty()) {
             return text;
         }
-        Spans spans = find(text, null);
-        return spans == null ? text : spans.replace(text);
+        String decoded = text.indexOf('\\') >= 0 && holdsJson(text) ? jsonOrText(text) : text;
+        Spans spans = find(decoded, null);
+        return spans == null ? decoded : spans.replace(decoded);
+    }
+
+    /** The text redacted as JSON when it is JSON, else unchanged. */
+    private String jsonOrText(String text) {
+        try {
+            String redacted = redactJson(text, Set.of());
+            return redacted == null ? text : redacted;
+        } catch (JsonProcessingException notJson) {
+            return text;
+        }
     }
 
     /** JSON text with its string values redacted (see the class comment); null stays null. */
@@ -121,13 +143,13 @@ public final class Redaction {
     }
 
     /**
-     * JSON text with its string values redacted, except values directly under the {@code kept}
-     * fields (also each string of an array under one).
+     * JSON text with its string values redacted, except values at the {@code kept} paths (see the
+     * class comment; also each string of an array at one).
      *
      * @throws IllegalArgumentException when the text is not JSON
      */
     public String json(String jsonText, Set<String> kept) {
-        if (isNone() || jsonText == null || !mayMatch(jsonText)) {
+        if (isNone() || jsonText == null || !mayMatchJson(jsonText)) {
             return jsonText;
         }
         try {
@@ -143,12 +165,21 @@ public final class Redaction {
         return json(tree, Set.of());
     }
 
-    /** Redacts the string values of a tree in place, except under the {@code kept} fields, and returns it. */
+    /** Redacts the string values of a tree in place, except at the {@code kept} paths, and returns it. */
     public JsonNode json(JsonNode tree, Set<String> kept) {
         if (!isNone() && tree != null && tree.isContainerNode()) {
-            redactTree(tree, kept);
+            redactTree(tree, "", kept);
         }
         return tree;
+    }
+
+    /**
+     * One string value under a key (null for none), as inside a JSON document: a value that holds
+     * a JSON object or array is redacted as JSON, a value under a credential key is a secret as a
+     * whole; null stays null. For values kept as fields, such as a dead letter's.
+     */
+    public String value(String key, String value) {
+        return isNone() || value == null ? value : value(key, value, "", Set.of());
     }
 
     /** Whether a row export redacts this column at all (when anything is asked). */
@@ -182,6 +213,15 @@ public final class Redaction {
         return classes.hashCode();
     }
 
+    /**
+     * The quick check on raw JSON text, which holds only when no string in it is written with
+     * escapes: an address whose at sign is written {@code \\u0040} only shows once decoded, so
+     * text with a backslash is always decoded and each string checked on its own.
+     */
+    private boolean mayMatchJson(String jsonText) {
+        return jsonText.indexOf('\\') >= 0 || mayMatch(jsonText);
+    }
+
     private boolean mayMatch(CharSequence text) {
         for (RedactClass redactClass : ordered) {
             if (redactClass.detector().mayMatch(text)) {
@@ -205,9 +245,9 @@ public final class Redaction {
         return spans == null || spans.isEmpty() ? null : spans;
     }
 
-    /** A JSON string value under this key (null in an array or at the top). */
-    private String value(String key, String value, Set<String> kept) {
-        if (value.isEmpty() || (key != null && kept.contains(key))) {
+    /** A JSON string value under this key (null at the top), at this path from the root. */
+    private String value(String key, String value, String path, Set<String> kept) {
+        if (value.isEmpty() || kept.contains(path)) {
             return value;
         }
         if (holdsJson(value)) {
@@ -269,7 +309,8 @@ public final class Redaction {
             while ((token = parser.nextToken()) != null) {
                 if (token == JsonToken.VALUE_STRING) {
                     String original = parser.getText();
-                    String redacted = value(keyOf(parser.getParsingContext()), original, kept);
+                    JsonStreamContext context = parser.getParsingContext();
+                    String redacted = value(keyOf(context), original, kept.isEmpty() ? "" : pathOf(context), kept);
                     if (redacted != original) {
                         if (replaced == null) {
                             replaced = new java.util.HashMap<>();
@@ -332,42 +373,58 @@ public final class Redaction {
         return null;
     }
 
-    private void redactTree(JsonNode node, Set<String> kept) {
+    /**
+     * The path of the current value from the root: its object keys joined by dots, arrays adding
+     * nothing (see the class comment).
+     */
+    private static String pathOf(JsonStreamContext context) {
+        java.util.ArrayDeque<String> keys = new java.util.ArrayDeque<>();
+        for (JsonStreamContext at = context; at != null; at = at.getParent()) {
+            if (at.inObject() && at.getCurrentName() != null) {
+                keys.addFirst(at.getCurrentName());
+            }
+        }
+        return String.join(".", keys);
+    }
+
+    private static String child(String path, String key) {
+        return path.isEmpty() ? key : path + "." + key;
+    }
+
+    /** {@code node} stands at {@code path} (arrays add nothing to a path). */
+    private void redactTree(JsonNode node, String path, Set<String> kept) {
         if (node instanceof ObjectNode object) {
             Iterator<Map.Entry<String, JsonNode>> fields = object.fields();
             while (fields.hasNext()) {
                 Map.Entry<String, JsonNode> field = fields.next();
                 JsonNode child = field.getValue();
+                String childPath = kept.isEmpty() ? "" : child(path, field.getKey());
                 if (child.isTextual()) {
-                    String redacted = value(field.getKey(), child.textValue(), kept);
+                    String redacted = value(field.getKey(), child.textValue(), childPath, kept);
                     if (redacted != child.textValue()) {
                         field.setValue(TextNode.valueOf(redacted));
                     }
-                } else if (child instanceof ArrayNode array && kept.contains(field.getKey())) {
-                    redactArray(array, field.getKey(), kept, true);
                 } else if (child instanceof ArrayNode array) {
-                    redactArray(array, field.getKey(), kept, false);
+                    redactArray(array, field.getKey(), childPath, kept);
                 } else {
-                    redactTree(child, kept);
+                    redactTree(child, childPath, kept);
                 }
             }
         } else if (node instanceof ArrayNode array) {
-            redactArray(array, null, kept, false);
+            redactArray(array, null, path, kept);
         }
     }
 
-    private void redactArray(ArrayNode array, String key, Set<String> kept, boolean keepStrings) {
+    private void redactArray(ArrayNode array, String key, String path, Set<String> kept) {
         for (int i = 0; i < array.size(); i++) {
             JsonNode element = array.get(i);
             if (element.isTextual()) {
-                if (!keepStrings) {
-                    String redacted = value(key, element.textValue(), kept);
-                    if (redacted != element.textValue()) {
-                        array.set(i, TextNode.valueOf(redacted));
-                    }
+                String redacted = value(key, element.textValue(), path, kept);
+                if (redacted != element.textValue()) {
+                    array.set(i, TextNode.valueOf(redacted));
                 }
             } else {
-                redactTree(element, kept);
+                redactTree(element, path, kept);
             }
         }
     }

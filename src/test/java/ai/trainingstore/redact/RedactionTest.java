@@ -103,6 +103,29 @@ class RedactionTest {
     }
 
     @Test
+    void keptPathsAreACallsOwnFieldsNeverAKeyOfTheSameNameDeeper() throws Exception {
+        String calls = "[{\"id\": \"call_1\", \"type\": \"function\", \"function\": {\"name\": \"send\","
+                + " \"arguments\": {\"name\": \"bob@example.com\", \"id\": \"203.0.113.9\", \"type\": \"+1-415-555-0100\"}}}]";
+        JsonNode call = JSON.readTree(ALL.json(calls, RedactedColumns.toolCallIds())).get(0);
+        assertThat(call.get("id").asText()).isEqualTo("call_1");
+        assertThat(call.at("/function/name").asText()).isEqualTo("send");
+        assertThat(call.at("/function/arguments/name").asText()).isEqualTo("[REDACTED_EMAIL]");
+        assertThat(call.at("/function/arguments/id").asText()).isEqualTo("[REDACTED_IP]");
+        assertThat(call.at("/function/arguments/type").asText()).isEqualTo("[REDACTED_PHONE]");
+        JsonNode tree = JSON.readTree(calls);
+        ALL.json(tree, RedactedColumns.toolCallIds());
+        assertThat(tree.get(0)).as("the tree form keeps the same paths").isEqualTo(call);
+    }
+
+    @Test
+    void anAddressWrittenWithAnEscapeIsFoundInJsonTextAndInTextHoldingJson() throws Exception {
+        String escaped = "{\"to\": \"bob\\u0040example.com\"}";
+        assertThat(JSON.readTree(ALL.json(escaped)).get("to").asText()).isEqualTo("[REDACTED_EMAIL]");
+        assertThat(ALL.text(escaped)).doesNotContain("example.com").contains("[REDACTED_EMAIL]");
+        assertThat(ALL.text("C:\\\\users\\\\bob")).as("plain text with backslashes").isEqualTo("C:\\\\users\\\\bob");
+    }
+
+    @Test
     void overlappingMatchesBecomeOneRegionWithNothingLeftInClear() {
         String text = "https://ghp_PwIZ9PFDB5ETXErTqjKyvpL3altZtyVabsOr@github.com/o/r";
         String redacted = ALL.text(text);

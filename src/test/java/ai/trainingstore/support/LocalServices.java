@@ -34,8 +34,11 @@ public class LocalServices implements QuarkusTestResourceLifecycleManager {
         return RUN + kind;
     }
 
+    /** The run's streams, and the dead-letter counts the store keeps beside its dead-letter stream. */
     static List<String> runStreams() {
-        return KINDS.stream().map(LocalServices::stream).toList();
+        List<String> keys = new java.util.ArrayList<>(KINDS.stream().map(LocalServices::stream).toList());
+        keys.add(stream("dead-letter") + ":counts");
+        return keys;
     }
 
     private PostgreSQLContainer postgres;
