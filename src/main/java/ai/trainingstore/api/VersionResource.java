@@ -19,7 +19,6 @@ import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
-import java.net.URI;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -51,7 +50,7 @@ public class VersionResource {
                     + " parameters are checked as the dataset's GET checks them (400).")
     public Uni<Response> create(RequestBody body) {
         return versions.create(body.bytes()).map(manifest -> Response.accepted(manifest)
-                .location(URI.create(BASE + manifest.id())).type(MediaType.APPLICATION_JSON).build());
+                .header("Location", BASE + manifest.id()).type(MediaType.APPLICATION_JSON).build());
     }
 
     @GET

@@ -23,7 +23,7 @@ public class PostgresChunkStore implements ChunkStore {
         return pool.preparedQuery("INSERT INTO training_data.dataset_version_chunks"
                         + " (version_id, chunk_no, start_offset, length, data) VALUES ($1, $2, $3, $4, $5)")
                 .execute(Tuple.of(versionId, chunk.number(), chunk.startOffset(), chunk.length(),
-                        Buffer.buffer(chunk.data())))
+                        Buffer.buffer(chunk.data()).getDelegate()))
                 .replaceWithVoid();
     }
 

@@ -107,7 +107,7 @@ public class VersionService {
                 .map(rows -> rows.iterator().next().getLong(0))
                 .call(id -> claim.preparedQuery("SELECT pg_advisory_lock($1, $2)").execute(lockKey(id)))
                 .chain(id -> claim.preparedQuery("INSERT INTO " + TABLE + " (version_id, name, dataset, parameters, status)"
-                                + " VALUES ($1, $2, $3, $4::jsonb, 'building') RETURNING " + Manifest.COLUMNS)
+                                + " VALUES ($1, $2, $3, $4::text::jsonb, 'building') RETURNING " + Manifest.COLUMNS)
                         .execute(Tuple.of(id, request.name(), request.dataset().name(), request.parameters().toString())))
                 .map(rows -> Manifest.of(rows.iterator().next()));
     }
@@ -144,7 +144,7 @@ public class VersionService {
             return Uni.createFrom().failure(e);
         }
         return pool.preparedQuery("UPDATE " + TABLE + " SET status = 'ready', completed_at = now(), lines = $2,"
-                        + " bytes = $3, sha256 = $4, summary = $5::jsonb, chunks = $6, stored_bytes = $7"
+                        + " bytes = $3, sha256 = $4, summary = $5::text::jsonb, chunks = $6, stored_bytes = $7"
                         + " WHERE version_id = $1 AND status = 'building'")
                 .execute(Tuple.tuple(List.of(id, chunker.lines(), chunker.bytes(), chunker.sha256(), summaryJson,
                         chunker.chunks(), chunker.storedBytes())))
