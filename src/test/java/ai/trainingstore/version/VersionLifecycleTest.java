@@ -192,6 +192,9 @@ class VersionLifecycleTest extends VersionTestSupport {
             assertThat(manifest.get("lines").asLong()).isEqualTo(3L * (i + 1));
             assertThat(manifest.get("sha256").asText()).isEqualTo(sha256(expected));
         }
+        String metrics = given().get("/q/metrics").asString();
+        assertThat(metrics).contains("training_store_version_build_seconds_count{outcome=\"ready\"}",
+                "training_store_versions{status=\"ready\"}", "training_store_version_stored_bytes");
     }
 
     /** A connection of its own (not the pool's): closing it ends its session and frees its locks. */
