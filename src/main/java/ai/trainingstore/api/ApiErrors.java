@@ -5,6 +5,7 @@ import ai.trainingstore.export.ExportRequest;
 import ai.trainingstore.export.ExportService;
 import ai.trainingstore.publish.HttpIngest;
 import ai.trainingstore.security.ApiTokens;
+import ai.trainingstore.version.VersionException;
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.ForbiddenException;
 import io.quarkus.security.UnauthorizedException;
@@ -83,6 +84,13 @@ public class ApiErrors {
     }
 
     @ServerExceptionMapper
+    public Response version(VersionException e) {
+        Response.ResponseBuilder response = Response.fromResponse(error(e.status(), e.getMessage()));
+        e.headers().forEach(response::header);
+        return response.build();
+    }
+
+    @ServerExceptionMapper
     public Response notFound(NotFoundException e) {
         return error(404, e.getMessage() != null && !e.getMessage().startsWith("HTTP 404")
                 ? e.getMessage() : "No such endpoint: see the README's HTTP API section.");
@@ -91,7 +99,7 @@ public class ApiErrors {
     @ServerExceptionMapper
     public Response forbidden(ForbiddenException e) {
         return error(403, "This token lacks the scope this endpoint needs: exports and dead-letter listing need"
-                + " 'export', ingest and replay need 'ingest'.");
+                + " 'export', ingest and replay need 'ingest', retention runs and version deletion need 'admin'.");
     }
 
     /**

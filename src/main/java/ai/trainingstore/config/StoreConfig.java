@@ -58,6 +58,46 @@ public interface StoreConfig {
 
     Memory memory();
 
+    Versions versions();
+
+    /** Dataset versions (contract section 6.4): frozen dataset answers kept in PostgreSQL. */
+    interface Versions {
+        /**
+         * Most uncompressed bytes of one version: a build that would write more fails with the
+         * reason and its chunks are deleted (the disk never fills with one runaway version).
+         */
+        @WithDefault("10737418240")
+        @Min(1)
+        long maxBytes();
+
+        /**
+         * Builds running at once on this replica; one more POST gets 429 (retry later). Each holds
+         * two PostgreSQL connections of the reactive pool for its whole length (the snapshot's
+         * reader and the chunks' writer).
+         */
+        @WithDefault("2")
+        @Min(1)
+        int maxConcurrentBuilds();
+
+        /** Uncompressed bytes per stored chunk: the unit compressed, stored, read and decompressed at a time. */
+        @WithDefault("1048576")
+        @Min(1024)
+        int chunkBytes();
+
+        /** zstd level of the stored chunks (1 fastest .. 19 smallest). */
+        @WithDefault("3")
+        @Min(1)
+        @Max(19)
+        int zstdLevel();
+
+        /**
+         * How often each replica looks for versions left {@code building} by a builder that is gone
+         * (its process killed, its connection cut) and marks them failed; also at start-up.
+         */
+        @WithDefault("1m")
+        Duration sweepInterval();
+    }
+
     /**
      * The memory budget (docs/memory.md): everything the service reads into its heap is bounded by
      * bytes, not only by a count of rows or entries, so rows and entries that are each within the

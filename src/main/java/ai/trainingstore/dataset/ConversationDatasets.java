@@ -17,6 +17,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -27,7 +28,7 @@ import java.util.Optional;
  * Streams hold one of the export slots, like row exports.
  */
 @ApplicationScoped
-public class ConversationDatasets {
+public class ConversationDatasets implements VersionedDataset {
 
     private static final Logger LOG = Logger.getLogger(ConversationDatasets.class);
 
@@ -44,44 +45,78 @@ public class ConversationDatasets {
     /** The JSONL lines of the dataset. */
     public Multi<Buffer> export(ConversationRequest request) {
         Redaction redact = redaction.effective(request.redact());
-        return exports.inSlot(ExportMetrics.CONVERSATIONS, () -> {
-            Multi<byte[]> lines = lines(request, redact)
-                    .select().where(Line::isEmitted)
-                    .select().where(line -> inRequestedSplit(request, line.conversation()))
-                    .select().first(request.limit().orElse(Long.MAX_VALUE))
-                    .map(Line::bytes)
-                    .group().intoLists().of(JsonLines.PER_CHUNK)
-                    .invoke(chunk -> exports.written(ExportMetrics.CONVERSATIONS, chunk.size()))
-                    .map(JsonLines::joined);
-            return ExportService.bytes(lines, request.gzip(), "conversations dataset");
-        });
+        return exports.inSlot(ExportMetrics.CONVERSATIONS,
+                () -> ExportService.bytes(chunks(request, redact, null), request.gzip(), "conversations dataset"));
     }
 
     /** What {@link #export} would emit, counted: the same filters, split and limit. */
     public Uni<DatasetSummary> summary(ConversationRequest request) {
-        long limit = request.limit().orElse(Long.MAX_VALUE);
         Redaction redact = redaction.effective(request.redact());
-        return exports.inSlot(ExportMetrics.CONVERSATIONS, () -> lines(request, redact))
-                .collect().in(DatasetSummary.Builder::new, (summary, line) -> {
-                    if (summary.emitted() >= limit) {
-                        return; // the export has stopped here: nothing after it is counted, splits included
-                    }
-                    Conversation conversation = line.conversation();
-                    Split split = request.splitRule().of(conversation.id);
-                    if (line.isEmitted()) {
-                        summary.split(split);
-                    }
-                    if (!inRequestedSplit(request, conversation)) {
-                        return;
-                    }
-                    if (line.isEmitted()) {
-                        summary.emitted(conversation.messages.size(), conversation.toolCallCount(),
-                                tokenEstimate(line.bytes()));
-                    } else {
-                        summary.skipped(line.skipped().id());
-                    }
-                })
-                .map(DatasetSummary.Builder::build);
+        return Uni.createFrom().deferred(() -> {
+            DatasetSummary.Builder summary = new DatasetSummary.Builder();
+            return exports.inSlot(ExportMetrics.CONVERSATIONS, () -> emitted(request, redact, summary))
+                    .onItem().ignoreAsUni()
+                    .map(ignored -> summary.build());
+        });
+    }
+
+    @Override
+    public String name() {
+        return "conversations";
+    }
+
+    /** The export's bytes and the summary's counts in one pass over one cursor: one snapshot for both. */
+    @Override
+    public Build prepare(Map<String, List<String>> parameters) {
+        ConversationRequest request = ConversationRequest.parse(parameters, null);
+        DatasetSummary.Builder summary = new DatasetSummary.Builder();
+        return new Build(chunks(request, redaction.effective(request.redact()), summary), summary::build);
+    }
+
+    /** The emitted lines joined into chunks, counted in the export metrics. */
+    private Multi<byte[]> chunks(ConversationRequest request, Redaction redact, DatasetSummary.Builder summary) {
+        return emitted(request, redact, summary)
+                .group().intoLists().of(JsonLines.PER_CHUNK)
+                .invoke(chunk -> exports.written(ExportMetrics.CONVERSATIONS, chunk.size()))
+                .map(JsonLines::joined);
+    }
+
+    /**
+     * The lines the request emits: the filters, the split and the limit; each conversation is
+     * counted into {@code summary} (when given) as it passes, so the summary describes exactly
+     * these lines.
+     */
+    private Multi<byte[]> emitted(ConversationRequest request, Redaction redact, DatasetSummary.Builder summary) {
+        long limit = request.limit().orElse(Long.MAX_VALUE);
+        return Multi.createFrom().deferred(() -> {
+            long[] emitted = {0};
+            return lines(request, redact)
+                    // The export stops at the limit: nothing after it is emitted or counted, splits included.
+                    .select().first(line -> emitted[0] < limit)
+                    .invoke(line -> {
+                        if (summary != null) {
+                            count(request, summary, line);
+                        }
+                    })
+                    .select().where(line -> line.isEmitted() && inRequestedSplit(request, line.conversation()))
+                    .invoke(line -> emitted[0]++)
+                    .map(Line::bytes);
+        });
+    }
+
+    private static void count(ConversationRequest request, DatasetSummary.Builder summary, Line line) {
+        Conversation conversation = line.conversation();
+        if (line.isEmitted()) {
+            summary.split(request.splitRule().of(conversation.id));
+        }
+        if (!inRequestedSplit(request, conversation)) {
+            return;
+        }
+        if (line.isEmitted()) {
+            summary.emitted(conversation.messages.size(), conversation.toolCallCount(), tokenEstimate(line.bytes()));
+        } else {
+            summary.skipped(line.skipped().id());
+        }
     }
 
     /**

@@ -14,7 +14,7 @@ import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.vertx.mutiny.core.buffer.Buffer;
-import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.SqlClient;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.RowSet;
 import io.vertx.mutiny.sqlclient.Tuple;
@@ -39,7 +39,7 @@ import org.jboss.logging.Logger;
  * export slots, like row exports.
  */
 @ApplicationScoped
-public class TrajectoryDatasets {
+public class TrajectoryDatasets implements VersionedDataset {
 
     private static final Logger LOG = Logger.getLogger(TrajectoryDatasets.class);
     /** Most tasks whose messages and executions are read together: one round trip per table per group. */
@@ -49,15 +49,13 @@ public class TrajectoryDatasets {
 
     private final ExportService exports;
     private final ExportMetrics metrics;
-    private final Pool pool;
     private final RedactionPolicy redaction;
     private final StoreConfig.Memory memory;
 
-    public TrajectoryDatasets(ExportService exports, ExportMetrics metrics, Pool pool, RedactionPolicy redaction,
+    public TrajectoryDatasets(ExportService exports, ExportMetrics metrics, RedactionPolicy redaction,
                               StoreConfig config) {
         this.exports = exports;
         this.metrics = metrics;
-        this.pool = pool;
         this.redaction = redaction;
         this.memory = config.memory();
     }
@@ -76,21 +74,46 @@ public class TrajectoryDatasets {
     /** The ATIF lines of the dataset. */
     public Multi<Buffer> export(TrajectoryRequest request) {
         Redaction redact = redaction.effective(request.redact());
-        return exports.inSlot(ExportMetrics.TRAJECTORIES, () -> {
-            Multi<byte[]> lines = Multi.createFrom().deferred(() -> {
-                RowEncoder taskEncoder = RowEncoder.jsonl(TrajectoryQuery.TASK_COLUMNS, redact);
-                AtomicLong wanted = new AtomicLong(request.limit().orElse(Long.MAX_VALUE));
-                // Redacting the task rows is CPU work: then each chunk is handed to a worker thread.
-                return ExportService.onWorkerWhen(!redact.isNone(), exports.chunks(TrajectoryQuery.of(request)))
-                        // Stops once the limit is reached: the chunk after it is the last one read.
-                        .select().first(chunk -> wanted.get() > 0)
-                        .map(chunk -> selected(request, chunk, taskEncoder, wanted))
-                        .onItem().transformToMultiAndConcatenate(tasks -> lines(tasks, redact))
-                        .select().where(chunk -> !chunk.isEmpty())
-                        .invoke(chunk -> exports.written(ExportMetrics.TRAJECTORIES, chunk.size()))
-                        .map(JsonLines::joined);
-            });
-            return ExportService.bytes(lines, request.gzip(), "trajectories dataset");
+        return exports.inSlot(ExportMetrics.TRAJECTORIES, () -> ExportService.bytes(
+                lineGroups(request, redact).map(JsonLines::joined), request.gzip(), "trajectories dataset"));
+    }
+
+    @Override
+    public String name() {
+        return "trajectories";
+    }
+
+    /**
+     * The export's bytes, from one snapshot (the lookups share the cursor's transaction), and a
+     * summary of them: {@code {"lines": n}} (the dataset has no summary endpoint of its own yet).
+     */
+    @Override
+    public Build prepare(Map<String, List<String>> parameters) {
+        TrajectoryRequest request = TrajectoryRequest.parse(parameters, null);
+        AtomicLong lines = new AtomicLong();
+        Multi<byte[]> bytes = lineGroups(request, redaction.effective(request.redact()))
+                .invoke(group -> lines.addAndGet(group.size()))
+                .map(JsonLines::joined);
+        return new Build(bytes, () -> Map.of("lines", lines.get()));
+    }
+
+    /**
+     * The lines in groups, in task order. The messages and executions of the tasks are looked up
+     * in the cursor's own read-only transaction, so every line comes from one snapshot.
+     */
+    private Multi<List<byte[]>> lineGroups(TrajectoryRequest request, Redaction redact) {
+        return Multi.createFrom().deferred(() -> {
+            RowEncoder taskEncoder = RowEncoder.jsonl(TrajectoryQuery.TASK_COLUMNS, redact);
+            AtomicLong wanted = new AtomicLong(request.limit().orElse(Long.MAX_VALUE));
+            // Redacting the task rows is CPU work: then each chunk is handed to a worker thread.
+            return exports.chunks(TrajectoryQuery.of(request), (chunks, snapshot) ->
+                    ExportService.onWorkerWhen(!redact.isNone(), chunks)
+                            // Stops once the limit is reached: the chunk after it is the last one read.
+                            .select().first(chunk -> wanted.get() > 0)
+                            .map(chunk -> selected(request, chunk, taskEncoder, wanted))
+                            .onItem().transformToMultiAndConcatenate(tasks -> lines(tasks, redact, snapshot))
+                            .select().where(group -> !group.isEmpty())
+                            .invoke(group -> exports.written(ExportMetrics.TRAJECTORIES, group.size())));
         });
     }
 
@@ -116,22 +139,22 @@ public class TrajectoryDatasets {
      * The lines of a chunk of tasks, in their order, a group of lines at a time: sizes first, then
      * the tasks that fit, read a group at a time as the client takes the lines.
      */
-    private Multi<List<byte[]>> lines(List<Task> tasks, Redaction redact) {
+    private Multi<List<byte[]>> lines(List<Task> tasks, Redaction redact, SqlClient snapshot) {
         if (tasks.isEmpty()) {
             return Multi.createFrom().empty();
         }
         Map<String, Sized> byId = new LinkedHashMap<>();
         tasks.forEach(task -> byId.put(task.id(), new Sized(task)));
         Tuple ids = Tuple.tuple().addArrayOfString(byId.keySet().toArray(String[]::new));
-        return addBytes(TrajectoryQuery.MESSAGE_BYTES_OF_TASKS, ids, byId)
-                .chain(() -> addBytes(TrajectoryQuery.EXECUTION_BYTES_OF_TASKS, ids, byId))
+        return addBytes(snapshot, TrajectoryQuery.MESSAGE_BYTES_OF_TASKS, ids, byId)
+                .chain(() -> addBytes(snapshot, TrajectoryQuery.EXECUTION_BYTES_OF_TASKS, ids, byId))
                 .onItem().transformToMulti(ignored -> Multi.createFrom().iterable(groups(withinBudget(byId.values())))
-                        .onItem().transformToUniAndConcatenate(group -> groupLines(group, redact)));
+                        .onItem().transformToUniAndConcatenate(group -> groupLines(group, redact, snapshot)));
     }
 
     /** Adds to each task the bytes a sizes query answers for it ({@code task_id, bytes}). */
-    private Uni<Void> addBytes(String sql, Tuple ids, Map<String, Sized> byId) {
-        return pool.preparedQuery(sql).execute(ids).invoke(rows -> rows.forEach(row -> {
+    private Uni<Void> addBytes(SqlClient snapshot, String sql, Tuple ids, Map<String, Sized> byId) {
+        return snapshot.preparedQuery(sql).execute(ids).invoke(rows -> rows.forEach(row -> {
             Sized sized = byId.get(row.getString(0));
             if (sized != null) {
                 sized.bytes += row.getLong(1);
@@ -177,9 +200,9 @@ public class TrajectoryDatasets {
      * One group's lines: its messages, then the bytes of the executions their calls name in other
      * tasks (a task that those make too large is left out), then the executions.
      */
-    private Uni<List<byte[]>> groupLines(List<Sized> group, Redaction redact) {
+    private Uni<List<byte[]>> groupLines(List<Sized> group, Redaction redact, SqlClient snapshot) {
         String[] taskIds = group.stream().map(sized -> sized.task.id()).toArray(String[]::new);
-        return pool.preparedQuery(TrajectoryQuery.MESSAGES_OF_TASKS).execute(Tuple.tuple().addArrayOfString(taskIds))
+        return snapshot.preparedQuery(TrajectoryQuery.MESSAGES_OF_TASKS).execute(Tuple.tuple().addArrayOfString(taskIds))
                 .chain(messageRows -> {
                     Map<String, List<Message>> messages = new LinkedHashMap<>();
                     Map<String, Set<String>> callsOfTask = new HashMap<>();
@@ -199,7 +222,7 @@ public class TrajectoryDatasets {
                     Set<String> callIds = new LinkedHashSet<>();
                     callsOfTask.values().forEach(callIds::addAll);
                     Tuple named = Tuple.tuple().addArrayOfString(taskIds).addArrayOfString(callIds.toArray(String[]::new));
-                    return pool.preparedQuery(TrajectoryQuery.NAMED_EXECUTION_BYTES).execute(named).chain(sizes -> {
+                    return snapshot.preparedQuery(TrajectoryQuery.NAMED_EXECUTION_BYTES).execute(named).chain(sizes -> {
                         Map<String, Long> namedBytes = new HashMap<>();
                         sizes.forEach(row -> namedBytes.put(row.getString(0), row.getLong(1)));
                         List<Sized> kept = new ArrayList<>();
@@ -222,7 +245,7 @@ public class TrajectoryDatasets {
                         String[] keptCalls = kept.stream()
                                 .flatMap(sized -> callsOfTask.getOrDefault(sized.task.id(), Set.of()).stream())
                                 .distinct().toArray(String[]::new);
-                        return pool.preparedQuery(TrajectoryQuery.EXECUTIONS_OF_TASKS)
+                        return snapshot.preparedQuery(TrajectoryQuery.EXECUTIONS_OF_TASKS)
                                 .execute(Tuple.tuple().addArrayOfString(keptIds).addArrayOfString(keptCalls))
                                 // Assembly and redaction are CPU work: on a worker thread, off the event loop.
                                 .emitOn(Infrastructure.getDefaultWorkerPool())

@@ -13,13 +13,14 @@ import ai.trainingstore.text.LogText;
 import io.vertx.mutiny.core.buffer.Buffer;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.SqlClient;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Transaction;
 import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.List;
 import java.util.function.Consumer;
-import java.util.function.Function;
+import java.util.function.BiFunction;
 import java.util.function.Supplier;
 import java.util.concurrent.Semaphore;
 import org.jboss.logging.Logger;
@@ -138,7 +139,18 @@ public class ExportService {
      * fetched as downstream asks for them.
      */
     public Multi<List<Row>> chunks(BoundedQuery query) {
-        return bounded(query, cursor -> Multi.createBy().repeating().uni(cursor::nextChunk).until(List::isEmpty));
+        return chunks(query, (chunks, snapshot) -> chunks);
+    }
+
+    /**
+     * The rows of a query in chunks as {@link #chunks(BoundedQuery)}, handed to {@code body} with
+     * the client of the same read-only transaction: queries {@code body} runs through it (a
+     * dataset's lookups) read the same snapshot as the cursor, so one answer never mixes two
+     * moments. Statements queue on the one connection, between the cursor's fetches.
+     */
+    public <T> Multi<T> chunks(BoundedQuery query, BiFunction<Multi<List<Row>>, SqlClient, Multi<T>> body) {
+        return bounded(query, (cursor, snapshot) -> body.apply(
+                Multi.createBy().repeating().uni(cursor::nextChunk).until(List::isEmpty), snapshot));
     }
 
     /**
@@ -147,17 +159,17 @@ public class ExportService {
      * and handed one at a time to {@code skipped}. Memory holds one group and one chunk.
      */
     public Multi<RowGroup> groups(BoundedQuery query, long maxGroupBytes, Consumer<Row> skipped) {
-        return bounded(query, cursor -> Multi.createBy().repeating()
+        return bounded(query, (cursor, snapshot) -> Multi.createBy().repeating()
                 .uni(() -> cursor.nextGroup(maxGroupBytes, skipped)).until(group -> group == RowGroup.END));
     }
 
-    private <T> Multi<T> bounded(BoundedQuery query, Function<BoundedCursor, Multi<T>> body) {
+    private <T> Multi<T> bounded(BoundedQuery query, BiFunction<BoundedCursor, SqlClient, Multi<T>> body) {
         return Multi.createFrom().resourceFromUni(this::openSession, session -> session.connection()
                         .prepare(query.sizesSql())
                         .chain(sizes -> session.connection().prepare(query.rowsSql())
                                 .map(rows -> new BoundedCursor(sizes.cursor(query.parameters()),
                                         rows.cursor(query.parameters()), memory.fetchBytes(), config.rowsPerChunk(), metrics::fetched)))
-                        .onItem().transformToMulti(body))
+                        .onItem().transformToMulti(cursor -> body.apply(cursor, session.connection())))
                 .withFinalizer(this::closeSession);
     }
 
