@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Benchmarks of retention, archives and analytics (README "Retention, archives and analytics").
+"""Benchmarks of retention, archives and analytics (docs/lifecycle.md).
 
 Reuses bench/bench.py's helpers (the service runner, psql, RESP) with its own database
 (lifecycle_bench), streams (lc-bench:*) and port, so it never touches another benchmark's data.

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Benchmarks: bench/run.sh [--quick] [--case datasets|ingest|export-merged|python|lifecycle|parquet|redaction|trajectories]. See bench/bench.py, bench/http_ingest.py and
-# the README's Performance section.
+# docs/performance.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # The Python client's publishing (bench/python_client.py), with an interpreter that has redis-py.

@@ -1,4 +1,4 @@
-"""The store's first-design example, taken from the README's "Python client" section and run as it
+"""The store's first-design example, taken from docs/python-client.md (the "Python client" section) and run as it
 is written, in a fresh interpreter configured only by the three environment variables."""
 
 import csv
@@ -13,8 +13,8 @@ EXAMPLE_IDS = {"tasks": ("task_id", "task-456"), "tool_executions": ("execution_
 
 
 def readme_example() -> str:
-    readme = (REPO / "README.md").read_text()
-    section = readme.split("\n## Python client\n", 1)[1].split("\n## ", 1)[0]
+    page = (REPO / "docs" / "python-client.md").read_text()
+    section = page.split("\n## Python client\n", 1)[1].split("\n## ", 1)[0]
     blocks = re.findall(r"```python\n(.*?)```", section, re.S)
     [example] = [block for block in blocks if "get_training_data_store()" in block]
     return example

@@ -93,7 +93,7 @@ public class ApiErrors {
     @ServerExceptionMapper
     public Response notFound(NotFoundException e) {
         return error(404, e.getMessage() != null && !e.getMessage().startsWith("HTTP 404")
-                ? e.getMessage() : "No such endpoint: see the README's HTTP API section.");
+                ? e.getMessage() : "No such endpoint: see docs/http-api.md.");
     }
 
     @ServerExceptionMapper
@@ -124,9 +124,9 @@ public class ApiErrors {
     /** The error text for a status the HTTP layer chose without a reason of its own. */
     public static String reasonFor(int status) {
         return switch (status) {
-            case 400 -> "The request is malformed: check its syntax against the README's HTTP API section.";
-            case 404 -> "No such endpoint: see the README's HTTP API section.";
-            case 405 -> "This method is not allowed on this endpoint: see the README's HTTP API section.";
+            case 400 -> "The request is malformed: check its syntax against docs/http-api.md.";
+            case 404 -> "No such endpoint: see docs/http-api.md.";
+            case 405 -> "This method is not allowed on this endpoint: see docs/http-api.md.";
             case 406 -> "The Accept header asks for a type this endpoint cannot produce: accept application/json"
                     + " (or the export's format).";
             case 413 -> "The request body is too large: send fewer records per request.";

@@ -12,7 +12,7 @@ import java.util.Optional;
 
 /**
  * Every setting of the store itself, under the prefix {@code training-store} (environment
- * {@code TRAINING_STORE_...}). Connection settings use Quarkus' own keys; see the README table.
+ * {@code TRAINING_STORE_...}). Connection settings use Quarkus' own keys; see docs/configuration.md.
  */
 @ConfigMapping(prefix = "training-store")
 public interface StoreConfig {

@@ -357,7 +357,8 @@ final class Conversation {
         parameters.set("properties", properties);
         ArrayNode required = parameters.putArray("required");
         types.keySet().stream().filter(inEveryCall == null ? key -> false : inEveryCall::contains).forEach(required::add);
-        ObjectNode function = json.objectNode().put("name", name);
+        // Contract 6.1 rule 5: a description, even empty; open models' chat templates concatenate it.
+        ObjectNode function = json.objectNode().put("name", name).put("description", "");
         function.set("parameters", parameters);
         ObjectNode tool = json.objectNode().put("type", "function");
         tool.set("function", function);

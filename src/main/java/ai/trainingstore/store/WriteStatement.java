@@ -62,7 +62,7 @@ final class WriteStatement {
         assignments.add("field_versions = ARRAY[" + String.join(", ", newestVersions) + "]");
         // Merging in no attributes leaves the stored ones as they are (each key keeps its value and
         // version): the common record without extra fields skips two SQL function calls, which cost
-        // about as much as the rest of the update together (EXPLAIN ANALYZE, README Performance).
+        // about as much as the rest of the update together (EXPLAIN ANALYZE, docs/performance.md).
         assignments.add("attributes = CASE WHEN excluded.attributes = '{}' THEN t.attributes ELSE " + RecordKind.SCHEMA
                 + ".merge_attributes(t.attributes, t.attribute_versions, excluded.attributes, excluded.attribute_versions) END");
         assignments.add("attribute_versions = CASE WHEN excluded.attribute_versions = '{}' THEN t.attribute_versions ELSE "

@@ -57,7 +57,8 @@ public class IngestService {
                         redis, parser, writer, deadLetters, metrics, budget, config));
             }
         }
-        LOG.infof("Consuming %d streams as consumer '%s' of group '%s'", consumers.size(), consumerName,
+        LOG.infof("Consuming %d streams, %d consumer(s) each (%d in all), as consumer '%s' of group '%s'",
+                RecordKind.values().length, config.batch().consumersPerStream(), consumers.size(), consumerName,
                 config.group());
         consumers.forEach(StreamConsumer::start);
     }

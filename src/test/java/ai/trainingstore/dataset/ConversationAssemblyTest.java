@@ -438,6 +438,7 @@ class ConversationAssemblyTest extends DatasetTestSupport {
 
     private static void assertInferred(JsonNode tool, Map<String, Set<String>> types, Set<String> required) {
         assertThat(tool.get("type").asText()).isEqualTo("function");
+        assertThat(tool.get("function").path("description").isTextual()).as("a description, rule 5").isTrue();
         JsonNode parameters = tool.get("function").get("parameters");
         assertThat(parameters.get("type").asText()).isEqualTo("object");
         Map<String, Set<String>> seen = new HashMap<>();
@@ -460,7 +461,7 @@ class ConversationAssemblyTest extends DatasetTestSupport {
 
     /** The inferred definition, as JSON text with single quotes. */
     private static String inferredTool(String name, String properties, String required) {
-        return "{'type':'function','function':{'name':'" + name + "','parameters':{'type':'object','properties':"
+        return "{'type':'function','function':{'name':'" + name + "','description':'','parameters':{'type':'object','properties':"
                 + properties + ",'required':" + required + "}}}";
     }
 

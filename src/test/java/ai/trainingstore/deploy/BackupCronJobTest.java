@@ -27,13 +27,13 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Runs the backup CronJob's own script (k8s/base/backup-cronjob.yaml) with the machine's pg_dump
  * against a scratch database that holds the store's schema (the Flyway migrations), then restores
- * the dump with the command README.md gives into another scratch database. Both databases
+ * the dump with the command docs/deploying.md gives into another scratch database. Both databases
  * are dropped afterwards; the store's own database is never touched. Skipped where PostgreSQL's
  * client tools or a local server are missing.
  */
 class BackupCronJobTest {
 
-    /** The restore command of README.md ("Backups and restore"), with $url and $file. */
+    /** The restore command of docs/deploying.md ("Backups and restore"), with $url and $file. */
     static final String RESTORE = "pg_restore --dbname=\"$url\" --no-owner --clean --if-exists --single-transaction --exit-on-error \"$file\"";
 
     private static final Path MIGRATIONS = Path.of("src", "main", "resources", "db", "migration");
@@ -91,7 +91,7 @@ class BackupCronJobTest {
                         .output().trim()).isEqualTo(psql(source,
                         "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'training_data'").output().trim());
             }
-            assertThat(Files.readString(Path.of("README.md"))).as("README.md gives this restore command")
+            assertThat(Files.readString(Path.of("docs/deploying.md"))).as("docs/deploying.md gives this restore command")
                     .contains(RESTORE);
         } finally {
             psql("postgres", "DROP DATABASE IF EXISTS " + source + " WITH (FORCE)");

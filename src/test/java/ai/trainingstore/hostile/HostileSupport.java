@@ -159,7 +159,7 @@ abstract class HostileSupport extends StoreTestSupport {
     /**
      * As above, for a request to {@code target}. One answer is allowed to be bare: a 400 to a
      * target that is not an RFC 3986 URI at all (a '%' not followed by two hex digits, say), which
-     * Quarkus refuses before any code of the store runs (README, "Hostile input").
+     * Quarkus refuses before any code of the store runs (docs/http-api.md, "Hostile input").
      */
     static String problem(RawHttp.Response response, boolean isExport, String target) {
         if (target != null && response.answered() && response.status() == 400 && !isUri(target)) {

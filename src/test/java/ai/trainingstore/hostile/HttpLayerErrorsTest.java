@@ -100,7 +100,7 @@ class HttpLayerErrorsTest extends HostileSupport {
             assertJsonError(get(path, token), 400);
         }
         // Not URIs at all ('%' without two hex digits): Quarkus answers 400 before the store runs, bare
-        // (README, "Hostile input"); never a 5xx, and the service goes on.
+        // (docs/http-api.md, "Hostile input"); never a 5xx, and the service goes on.
         for (String path : List.of("/api/v1/export/events?agent_id=%zz", "/api/v1/export/events?agent_id=%",
                 "/api/v1/export/events?agent_id=a%2", "/api/v1/export/events?%zz=1",
                 "/api/v1/dead-letters?after=%zz", "/api/v1/stats?x=%zz", "/api/v1/export/%zz", "/api/v1/export/%")) {

@@ -152,7 +152,7 @@ class RetentionTest extends StoreTestSupport {
             assertThat(archivedIdentities(kind, prefix)).as(kind.urlName()).containsExactly(prefix + "-old");
         }
 
-        // Restored with the one command the README gives: the same row, and merges go on from it.
+        // Restored with the one command docs/lifecycle.md gives: the same row, and merges go on from it.
         for (Kind kind : List.of(Kind.TASK, Kind.TOOL_EXECUTION, Kind.WORKFLOW)) {
             restore(kind);
             Map<String, Object> restored = storedRow(kind, prefix + "-old").orElseThrow();
