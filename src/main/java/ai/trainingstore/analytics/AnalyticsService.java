@@ -1,5 +1,6 @@
 package ai.trainingstore.analytics;
 
+import ai.trainingstore.store.ReadSnapshot;
 import ai.trainingstore.config.StoreConfig;
 import ai.trainingstore.export.CsvFields;
 import ai.trainingstore.export.ExportRequest.InvalidExportException;
@@ -15,7 +16,6 @@ import io.vertx.mutiny.core.buffer.Buffer;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.SqlConnection;
-import io.vertx.mutiny.sqlclient.Transaction;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.ByteArrayOutputStream;
@@ -61,8 +61,6 @@ public class AnalyticsService {
         }
     }
 
-    private record Session(SqlConnection connection, Transaction transaction) {
-    }
 
     /** The answer's bytes; the slot is taken when the stream is subscribed and given back when it ends. */
     public Multi<Buffer> answer(AnalyticsRequest request) {
@@ -71,8 +69,7 @@ public class AnalyticsService {
                 throw new TooManyAnalyticsException(config.maxConcurrent() + " analytics requests are running, the most"
                         + " allowed (training-store.analytics.max-concurrent); retry when one has finished.");
             }
-            return Multi.createFrom().resourceFromUni(this::openSession, session -> rows(session.connection(), request))
-                    .withFinalizer(this::closeSession)
+            return ReadSnapshot.reading(pool, session -> rows(session.connection(), request))
                     .onFailure().invoke(failure -> {
                         if (!(failure instanceof InvalidExportException)) {
                             LOG.warnf("Analytics %s failed; if it had started, the connection is closed without the"
@@ -112,20 +109,6 @@ public class AnalyticsService {
                     + " this range, the most one answer holds (training-store.analytics.max-rows): narrow the range"
                     + " with from and to, or filter with agent_id.");
         }
-    }
-
-    /** Repeatable read, so the count and the rows see the same snapshot; read-only, ended by a rollback. */
-    private Uni<Session> openSession() {
-        return pool.getConnection().chain(connection -> connection.begin()
-                .call(() -> connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").execute())
-                .map(transaction -> new Session(connection, transaction))
-                .onFailure().call(connection::close));
-    }
-
-    private Uni<Void> closeSession(Session session) {
-        return session.transaction().rollback()
-                .onFailure().recoverWithNull()
-                .eventually(() -> session.connection().close());
     }
 
     /** The answer's format, chunk by chunk. */

@@ -6,6 +6,7 @@ import ai.trainingstore.config.StoreConfig;
 import ai.trainingstore.export.parquet.ParquetEncoder;
 import ai.trainingstore.redact.Redaction;
 import ai.trainingstore.redact.RedactionPolicy;
+import ai.trainingstore.store.ReadSnapshot;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
@@ -14,8 +15,6 @@ import io.vertx.mutiny.core.buffer.Buffer;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.SqlClient;
-import io.vertx.mutiny.sqlclient.SqlConnection;
-import io.vertx.mutiny.sqlclient.Transaction;
 import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.List;
@@ -65,8 +64,6 @@ public class ExportService {
         }
     }
 
-    private record Session(SqlConnection connection, Transaction transaction) {
-    }
 
     /**
      * The bytes of the export. The request is fully validated and its query built before this is
@@ -164,13 +161,12 @@ public class ExportService {
     }
 
     private <T> Multi<T> bounded(BoundedQuery query, BiFunction<BoundedCursor, SqlClient, Multi<T>> body) {
-        return Multi.createFrom().resourceFromUni(this::openSession, session -> session.connection()
+        return ReadSnapshot.reading(pool, session -> session.connection()
                         .prepare(query.sizesSql())
                         .chain(sizes -> session.connection().prepare(query.rowsSql())
                                 .map(rows -> new BoundedCursor(sizes.cursor(query.parameters()),
                                         rows.cursor(query.parameters()), memory.fetchBytes(), config.rowsPerChunk(), metrics::fetched)))
-                        .onItem().transformToMulti(cursor -> body.apply(cursor, session.connection())))
-                .withFinalizer(this::closeSession);
+                        .onItem().transformToMulti(cursor -> body.apply(cursor, session.connection())));
     }
 
     /**
@@ -223,21 +219,4 @@ public class ExportService {
                 .emitOn(Infrastructure.getDefaultWorkerPool()));
     }
 
-    /**
-     * A read-only transaction with one snapshot for all its statements (REPEATABLE READ): the sizes
-     * cursor and the rows cursor must see the same rows, whatever commits between their starts.
-     */
-    private Uni<Session> openSession() {
-        return pool.getConnection().chain(connection -> connection.begin()
-                .call(() -> connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").execute())
-                .map(transaction -> new Session(connection, transaction))
-                .onFailure().call(connection::close));
-    }
-
-    /** Read-only: rolling back is the cheapest way to end the transaction, whatever happened. */
-    private Uni<Void> closeSession(Session session) {
-        return session.transaction().rollback()
-                .onFailure().recoverWithNull()
-                .eventually(() -> session.connection().close());
-    }
 }

@@ -8,7 +8,7 @@ import io.vertx.mutiny.sqlclient.RowIterator;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 
-/** Chunks in {@code training_data.dataset_version_chunks}, one row each (V20). */
+/** Chunks in {@code training_data.dataset_version_chunks}, one row each (V8). */
 @ApplicationScoped
 public class PostgresChunkStore implements ChunkStore {
 
