@@ -31,7 +31,7 @@ def for_this_session(block: str, service) -> str:
 
 def test_the_quick_start_ends_in_training_data(service, tmp_path):
     blocks = re.findall(r"```sh\n(.*?)```", quickstart(), re.S)
-    assert len(blocks) == 5, "variables, publish, conversations, summary, trajectories"
+    assert len(blocks) == 6, "variables, publish, conversations, summary, trajectories, version"
     assert "redis-cli XADD training:messages" in blocks[1]  # the README's own stream names, replaced below
     script = "set -euo pipefail\n" + "".join(
         f"echo '{MARKER}{number}'\n{for_this_session(block, service)}\necho\n" for number, block in enumerate(blocks))
@@ -43,7 +43,7 @@ def test_the_quick_start_ends_in_training_data(service, tmp_path):
         assert done.stderr == ""
         outputs = [part.strip() for part in done.stdout.split(MARKER)[1:]]
         outputs = [part.split("\n", 1)[1] if "\n" in part else "" for part in outputs]
-        variables, published, conversations, summary, trajectories = outputs[:5]
+        variables, published, conversations, summary, trajectories, version = outputs[:6]
         suffix = run.group(1)
 
         # Six XADDs, six entry ids.
@@ -76,6 +76,14 @@ def test_the_quick_start_ends_in_training_data(service, tmp_path):
         assert steps[1]["observation"] == {"results": [{"source_call_id": call, "content": '{"failed":0,"passed":8}'}]}
         assert trajectory["extra"]["task"]["status"] == "completed"
         assert trajectory["extra"]["task"]["task_type"] == "codegen"
+
+        # The version: ready, its bytes those of the conversations line, its SHA-256 the file's.
+        manifest_line, digest_line = [text for text in version.splitlines() if text.strip()][-2:]
+        manifest = json.loads(manifest_line)
+        assert manifest["status"] == "ready", manifest
+        assert manifest["lines"] == 1 and manifest["dataset"] == "conversations"
+        assert digest_line.split()[0] == manifest["sha256"]
+        assert (tmp_path / "version.jsonl").read_text() == (tmp_path / "conversations.jsonl").read_text()
     finally:
         if run:
             delete_run(run.group(1))
@@ -108,4 +116,5 @@ def delete_run(suffix: str) -> None:
         DELETE FROM training_data.training_tool_executions WHERE execution_id = 'call-' || :'s';
         DELETE FROM training_data.training_messages WHERE conversation_id = 'conv-' || :'s';
         DELETE FROM training_data.training_feedback WHERE target_id = 'conv-' || :'s';
+        DELETE FROM training_data.dataset_versions WHERE name = 'quickstart ' || :'s';
     """, s=suffix)
