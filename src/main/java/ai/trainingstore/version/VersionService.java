@@ -127,7 +127,8 @@ public class VersionService {
                 .chain(() -> ready(id, chunker, build.summary()))
                 .map(ignored -> Manifest.READY)
                 .onFailure().recoverWithUni(failure -> failed(id, failure))
-                .call(outcome -> release(claim, id))
+                // Whatever happened, even when the failure could not be recorded: the slot and the lock go back.
+                .eventually(() -> release(claim, id))
                 .subscribe().with(outcome -> {
                     metrics.built(outcome, Duration.ofNanos(System.nanoTime() - started));
                     LOG.infof("Version %d (%s) %s in %d ms", id, manifest.dataset(), outcome,

@@ -69,9 +69,21 @@ abstract class VersionTestSupport extends StoreTestSupport {
         return body;
     }
 
-    /** Creates a version (202) and answers its id. */
+    /**
+     * Creates a version (202) and answers its id. A 429 (the replica's build slots taken, by this
+     * or another test's builds still running) is retried after its Retry-After, as clients do.
+     */
     static String create(String name, String dataset, ObjectNode parameters) {
         Response response = post(EXPORT_TOKEN, body(name, dataset, parameters).toString());
+        for (int attempt = 0; response.statusCode() == 429 && attempt < 60; attempt++) {
+            try {
+                Thread.sleep(1000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            response = post(EXPORT_TOKEN, body(name, dataset, parameters).toString());
+        }
         assertThat(response.statusCode()).as("POST: %s", response.asString()).isEqualTo(202);
         JsonNode manifest = json(response.asString());
         assertThat(response.header("Location")).isEqualTo(VERSIONS + "/" + manifest.get("id").asText());
