@@ -124,6 +124,8 @@ export function render(main, params) {
       showError(failure);
       return;
     }
+    // Marked for the reader of the markup (and the tests) once known: included or left out.
+    slot.dataset.datasets = summary.emitted > 0 ? 'included' : 'left-out';
     for (const [reason, examples] of Object.entries(summary.left_out || {})) {
       const example = examples.find(e => e.id === conversation);
       if (example) {
