@@ -2,9 +2,11 @@ package ai.trainingstore.api;
 
 import ai.trainingstore.dataset.ConversationDatasets;
 import ai.trainingstore.dataset.ConversationRequest;
+import ai.trainingstore.dataset.DatasetParameters;
 import ai.trainingstore.dataset.DatasetSummary;
 import ai.trainingstore.dataset.TrajectoryDatasets;
 import ai.trainingstore.dataset.TrajectoryRequest;
+import ai.trainingstore.dataset.TrajectorySummary;
 import ai.trainingstore.security.ApiTokens;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.core.buffer.Buffer;
@@ -54,9 +56,13 @@ public class DatasetResource {
     @Path("/conversations/summary")
     @Produces(MediaType.APPLICATION_JSON)
     @RolesAllowed(ApiTokens.EXPORT)
-    @Operation(summary = "What the same conversations request emits, counted: skip reasons, splits, token estimates")
+    @Operation(summary = "What the same conversations request emits, counted: skip reasons, splits, token estimates",
+            description = "The conversations parameters, and explain=true: left_out lists per reason the first 20"
+                    + " conversations left out with the message, call or size that decided it.")
     public Uni<DatasetSummary> summary(@Context UriInfo uri) {
-        return conversations.summary(ConversationRequest.parse(uri.getQueryParameters(), null));
+        boolean explain = DatasetParameters.explain(uri.getQueryParameters());
+        return conversations.summary(ConversationRequest.parse(
+                DatasetParameters.withoutExplain(uri.getQueryParameters()), null), explain);
     }
 
     @GET
@@ -71,5 +77,18 @@ public class DatasetResource {
         TrajectoryRequest request = TrajectoryRequest.parse(uri.getQueryParameters(), acceptEncoding);
         return ExportResource.download(trajectories.export(request), "application/x-ndjson", request.fileName(),
                 request.gzip());
+    }
+
+    @GET
+    @Path("/trajectories/summary")
+    @Produces(MediaType.APPLICATION_JSON)
+    @RolesAllowed(ApiTokens.EXPORT)
+    @Operation(summary = "What the same trajectories request emits, counted: lines, tasks left out by reason",
+            description = "The trajectories parameters, and explain=true: left_out lists per reason the first 20"
+                    + " tasks left out with what decided it.")
+    public Uni<TrajectorySummary> trajectorySummary(@Context UriInfo uri) {
+        boolean explain = DatasetParameters.explain(uri.getQueryParameters());
+        return trajectories.summary(TrajectoryRequest.parse(
+                DatasetParameters.withoutExplain(uri.getQueryParameters()), null), explain);
     }
 }

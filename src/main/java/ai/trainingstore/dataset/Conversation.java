@@ -20,7 +20,7 @@ import java.util.Set;
  * One conversation assembled by the rules of contract section 6.1: its messages in order, tool
  * results filled in from tool executions, trailing messages after the last assistant message
  * dropped, then checked; the tools it calls or defines. A conversation that breaks a rule carries
- * its {@link SkipReason} instead of being emitted.
+ * its {@link Skip} (the reason and what decided it) instead of being emitted.
  */
 final class Conversation {
 
@@ -35,15 +35,26 @@ final class Conversation {
         String id() {
             return name().toLowerCase(java.util.Locale.ROOT);
         }
+
+        Skip because(String detail) {
+            return new Skip(this, detail);
+        }
+    }
+
+    /** Why a conversation is left out, and the message, call or size that decided it (explain=true). */
+    record Skip(SkipReason reason, String detail) {
     }
 
     /** An assistant's call: {@code arguments} is the object, or null when it is not one. */
     record ToolCall(String id, String function, ObjectNode arguments, String argumentsText) {
     }
 
-    /** A message of the assembled conversation; {@code function} is the called function of a tool result. */
-    record Message(String role, String content, String name, List<ToolCall> toolCalls, String toolCallId,
-                   String function) {
+    /**
+     * A message of the assembled conversation; {@code function} is the called function of a tool
+     * result; {@code messageId} is null for a result built from a tool execution.
+     */
+    record Message(String messageId, String role, String content, String name, List<ToolCall> toolCalls,
+                   String toolCallId, String function) {
 
         boolean callsTools() {
             return !toolCalls.isEmpty();
@@ -53,7 +64,7 @@ final class Conversation {
     final String id;
     final List<Message> messages;
     final List<ObjectNode> tools;
-    final SkipReason skipped;
+    final Skip skipped;
     final Set<String> agentIds;
     final Set<String> taskIds;
     final Set<String> taskStatuses;
@@ -63,7 +74,7 @@ final class Conversation {
     final Instant lastOccurredAt;
     private final boolean callsTools;
 
-    private Conversation(String id, List<Message> messages, List<ObjectNode> tools, SkipReason skipped, Facts facts) {
+    private Conversation(String id, List<Message> messages, List<ObjectNode> tools, Skip skipped, Facts facts) {
         this.id = id;
         this.messages = messages;
         this.tools = tools;
@@ -123,8 +134,8 @@ final class Conversation {
     }
 
     /** A conversation left out whole, with what its rows told about it. */
-    static Conversation skipped(String id, SkipReason reason, Facts facts) {
-        return new Conversation(id, List.of(), List.of(), reason, facts);
+    static Conversation skipped(String id, Skip skip, Facts facts) {
+        return new Conversation(id, List.of(), List.of(), skip, facts);
     }
 
     boolean isEmitted() {
@@ -163,7 +174,7 @@ final class Conversation {
                 calls.add(toolCall(call));
             }
         }
-        return new Message(row.role(), row.content(), row.name(), calls, row.toolCallId(), null);
+        return new Message(row.messageId(), row.role(), row.content(), row.name(), calls, row.toolCallId(), null);
     }
 
     /** A stored call ({@code {id, function: {name, arguments}}}) with its arguments read as an object when they are one. */
@@ -216,7 +227,7 @@ final class Conversation {
             for (ToolCall call : message.toolCalls()) {
                 JsonNode execution = call.id() == null ? null : executions.get(call.id());
                 if (execution != null && !answered.contains(call.id())) {
-                    out.add(new Message("tool", resultText(execution), null, List.of(), call.id(), call.function()));
+                    out.add(new Message(null, "tool", resultText(execution), null, List.of(), call.id(), call.function()));
                     answered.add(call.id());
                 }
             }
@@ -247,15 +258,16 @@ final class Conversation {
         return messages;
     }
 
-    /** Rule 4, in the order of the reasons. */
-    private static SkipReason skipReason(List<Message> messages) {
+    /** Rule 4, in the order of the reasons, with what decided it. */
+    private static Skip skipReason(List<Message> messages) {
         if (messages.stream().noneMatch(message -> message.role().equals("assistant"))) {
-            return SkipReason.NO_ASSISTANT_MESSAGE;
+            return SkipReason.NO_ASSISTANT_MESSAGE.because(messages.size() + " messages, none from the assistant");
         }
         Set<String> called = new HashSet<>();
         for (Message message : messages) {
             if (message.role().equals("tool") && (message.toolCallId() == null || !called.contains(message.toolCallId()))) {
-                return SkipReason.ORPHAN_TOOL_RESULT;
+                return SkipReason.ORPHAN_TOOL_RESULT.because("tool message " + quoted(message.messageId())
+                        + " answers tool_call_id " + quoted(message.toolCallId()) + ", which no earlier call has");
             }
             message.toolCalls().forEach(call -> called.add(call.id()));
         }
@@ -265,30 +277,42 @@ final class Conversation {
             if (!message.callsTools()) {
                 continue;
             }
-            Set<String> open = new HashSet<>();
+            Set<String> open = new LinkedHashSet<>();
             message.toolCalls().forEach(call -> open.add(call.id()));
             for (int j = i + 1; j < messages.size() && !messages.get(j).role().equals("user")
                     && !messages.get(j).role().equals("assistant"); j++) {
                 open.remove(messages.get(j).toolCallId());
             }
             if (!open.isEmpty()) {
-                return SkipReason.UNANSWERED_TOOL_CALL;
+                return SkipReason.UNANSWERED_TOOL_CALL.because("call " + quoted(open.iterator().next())
+                        + " of assistant message " + quoted(message.messageId())
+                        + " has no tool result before the next user or assistant message");
             }
         }
         for (Message message : messages) {
             for (ToolCall call : message.toolCalls()) {
                 if (call.arguments() == null || call.function() == null || call.id() == null) {
-                    return SkipReason.BAD_ARGUMENTS;
+                    return SkipReason.BAD_ARGUMENTS.because("call " + quoted(call.id()) + " of assistant message "
+                            + quoted(message.messageId()) + (call.id() == null ? " has no id"
+                            : call.function() == null ? " names no function" : " has arguments that are not a JSON object"));
                 }
             }
         }
         for (Message message : messages) {
             boolean mayBeEmpty = message.role().equals("assistant") && message.callsTools();
             if (!mayBeEmpty && (message.content() == null || message.content().isEmpty())) {
-                return SkipReason.MISSING_CONTENT;
+                return SkipReason.MISSING_CONTENT.because((message.messageId() != null
+                        ? message.role() + " message " + quoted(message.messageId())
+                        : "the tool result built from tool execution " + quoted(message.toolCallId()))
+                        + " has empty content");
             }
         }
         return null;
+    }
+
+    /** An identity for a detail: in quotes, or "(none)". */
+    private static String quoted(String id) {
+        return id == null ? "(none)" : "'" + id + "'";
     }
 
     /**

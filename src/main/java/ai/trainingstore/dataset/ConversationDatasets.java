@@ -49,11 +49,14 @@ public class ConversationDatasets implements VersionedDataset {
                 () -> ExportService.bytes(chunks(request, redact, null), request.gzip(), "conversations dataset"));
     }
 
-    /** What {@link #export} would emit, counted: the same filters, split and limit. */
-    public Uni<DatasetSummary> summary(ConversationRequest request) {
+    /**
+     * What {@link #export} would emit, counted: the same filters, split and limit; {@code explain}
+     * adds which conversations were left out and why (left_out).
+     */
+    public Uni<DatasetSummary> summary(ConversationRequest request, boolean explain) {
         Redaction redact = redaction.effective(request.redact());
         return Uni.createFrom().deferred(() -> {
-            DatasetSummary.Builder summary = new DatasetSummary.Builder();
+            DatasetSummary.Builder summary = new DatasetSummary.Builder(explain);
             return exports.inSlot(ExportMetrics.CONVERSATIONS, () -> emitted(request, redact, summary))
                     .onItem().ignoreAsUni()
                     .map(ignored -> summary.build());
@@ -115,7 +118,7 @@ public class ConversationDatasets implements VersionedDataset {
         if (line.isEmitted()) {
             summary.emitted(conversation.messages.size(), conversation.toolCallCount(), tokenEstimate(line.bytes()));
         } else {
-            summary.skipped(line.skipped().id());
+            summary.skipped(conversation.id, line.skipped());
         }
     }
 
@@ -124,7 +127,7 @@ public class ConversationDatasets implements VersionedDataset {
      * conversation whose line cannot be written is left out as {@code bad_record}, never failing
      * the answer for everyone.
      */
-    private record Line(Conversation conversation, byte[] bytes, Conversation.SkipReason skipped) {
+    private record Line(Conversation conversation, byte[] bytes, Conversation.Skip skipped) {
 
         boolean isEmitted() {
             return skipped == null;
@@ -144,7 +147,8 @@ public class ConversationDatasets implements VersionedDataset {
                     } catch (RuntimeException e) {
                         LOG.warnf("Conversation %s left out of the dataset (bad_record): %s",
                                 LogText.safe(conversation.id), LogText.safe(e.getMessage()));
-                        return new Line(conversation, null, Conversation.SkipReason.BAD_RECORD);
+                        return new Line(conversation, null, Conversation.SkipReason.BAD_RECORD
+                                .because("its line could not be written: " + e.getMessage()));
                     }
                 });
     }
@@ -162,7 +166,7 @@ public class ConversationDatasets implements VersionedDataset {
                     .map(group -> {
                         Conversation.Facts facts = passing[0];
                         passing[0] = new Conversation.Facts();
-                        return group.tooLarge() ? Conversation.skipped(group.key(), Conversation.SkipReason.TOO_LARGE, facts)
+                        return group.tooLarge() ? Conversation.skipped(group.key(), tooLarge(group.bytes()), facts)
                                 : assembled(group.key(), group.rows());
                     });
         });
@@ -178,8 +182,14 @@ public class ConversationDatasets implements VersionedDataset {
             Conversation.Facts facts = new Conversation.Facts();
             rows.forEach(row -> facts.add(row.getString("agent_id"), row.getString("task_id"),
                     row.getString("task_status"), row.getOffsetDateTime("occurred_at").toInstant(), callsTools(row)));
-            return Conversation.skipped(id, Conversation.SkipReason.BAD_RECORD, facts);
+            return Conversation.skipped(id, Conversation.SkipReason.BAD_RECORD
+                    .because("a stored message could not be read: " + e.getMessage()), facts);
         }
+    }
+
+    private Conversation.Skip tooLarge(long bytes) {
+        return Conversation.SkipReason.TOO_LARGE.because(bytes + " stored bytes, over training-store.memory.assembly-bytes ("
+                + assemblyBytes + ")");
     }
 
     /** An assistant row with a non-empty array of calls, told without parsing it. */

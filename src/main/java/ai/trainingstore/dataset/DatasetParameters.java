@@ -50,6 +50,21 @@ public final class DatasetParameters {
         }
     }
 
+    /**
+     * {@code explain=true|false} of a dataset's summary (contract 6.1): a parameter of the summary,
+     * not of the dataset, so the dataset's request is parsed without it ({@link #withoutExplain}).
+     */
+    public static boolean explain(Map<String, List<String>> query) {
+        return bool(query, "explain").orElse(false);
+    }
+
+    /** The query without {@code explain}, for the dataset's own request. */
+    public static Map<String, List<String>> withoutExplain(Map<String, List<String>> query) {
+        Map<String, List<String>> rest = new java.util.LinkedHashMap<>(query);
+        rest.remove("explain");
+        return rest;
+    }
+
     static Optional<Instant> from(Map<String, List<String>> query) {
         Optional<Instant> from = QueryParameters.bound(query, "from");
         Optional<Instant> to = QueryParameters.bound(query, "to");

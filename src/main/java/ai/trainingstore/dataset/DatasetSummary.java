@@ -1,9 +1,11 @@
 package ai.trainingstore.dataset;
 
 import ai.trainingstore.dataset.SplitRule.Split;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
@@ -21,7 +23,11 @@ public record DatasetSummary(
         @Schema(description = "Emitted conversations per split, before the split parameter is applied (up to where a limit stops the export)")
         Map<String, Long> splits,
         @Schema(description = "Per emitted line: an estimate of characters / 4")
-        Tokens tokens) {
+        Tokens tokens,
+        @Schema(description = "With explain=true only: per reason, the first 20 conversations left out"
+                + " ({id, detail}), in the dataset's order")
+        @JsonProperty("left_out") @JsonInclude(JsonInclude.Include.NON_NULL)
+        Map<String, List<LeftOut.Example>> leftOut) {
 
     public record Tokens(long min, long median, long p95, long max, long total) {
     }
@@ -31,14 +37,18 @@ public record DatasetSummary(
         private long emitted;
         private long messages;
         private long toolCalls;
-        private final Map<String, Long> skipped = new LinkedHashMap<>();
+        private final LeftOut skipped;
         private final Map<String, Long> splits = new LinkedHashMap<>();
         private int[] tokens = new int[1024];
 
         Builder() {
-            for (Conversation.SkipReason reason : Conversation.SkipReason.values()) {
-                skipped.put(reason.id(), 0L);
-            }
+            this(false);
+        }
+
+        /** {@code explain}: keep the first conversations of each reason with their detail (left_out). */
+        Builder(boolean explain) {
+            skipped = new LeftOut(Arrays.stream(Conversation.SkipReason.values()).map(Conversation.SkipReason::id).toList(),
+                    explain);
             for (Split split : Split.values()) {
                 splits.put(split.id(), 0L);
             }
@@ -62,9 +72,9 @@ public record DatasetSummary(
             tokens[(int) emitted++] = tokenEstimate;
         }
 
-        void skipped(String reason) {
+        void skipped(String conversationId, Conversation.Skip skip) {
             conversations++;
-            skipped.merge(reason, 1L, Long::sum);
+            skipped.add(skip.reason().id(), conversationId, skip.detail());
         }
 
         DatasetSummary build() {
@@ -74,7 +84,8 @@ public record DatasetSummary(
             Tokens figures = sorted.length == 0 ? new Tokens(0, 0, 0, 0, 0) : new Tokens(sorted[0],
                     sorted[(sorted.length - 1) / 2], sorted[(int) Math.ceil(sorted.length * 0.95) - 1],
                     sorted[sorted.length - 1], total);
-            return new DatasetSummary(conversations, emitted, skipped, messages, toolCalls, splits, figures);
+            return new DatasetSummary(conversations, emitted, skipped.counts(), messages, toolCalls, splits, figures,
+                    skipped.examples());
         }
     }
 }

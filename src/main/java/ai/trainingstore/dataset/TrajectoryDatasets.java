@@ -46,6 +46,9 @@ public class TrajectoryDatasets implements VersionedDataset {
     private static final int TASKS_PER_LOOKUP = 50;
     /** What a task row's own size is counted with (its line is built from the row). */
     private static final int TASK_OVERHEAD = 256;
+    /** Why a task is left out (the summary's skipped keys). */
+    private static final String TOO_LARGE = "too_large";
+    private static final String BAD_RECORD = "bad_record";
 
     private final ExportService exports;
     private final ExportMetrics metrics;
@@ -75,7 +78,28 @@ public class TrajectoryDatasets implements VersionedDataset {
     public Multi<Buffer> export(TrajectoryRequest request) {
         Redaction redact = redaction.effective(request.redact());
         return exports.inSlot(ExportMetrics.TRAJECTORIES, () -> ExportService.bytes(
-                lineGroups(request, redact).map(JsonLines::joined), request.gzip(), "trajectories dataset"));
+                lineGroups(request, redact, leftOut(false)).map(JsonLines::joined), request.gzip(),
+                "trajectories dataset"));
+    }
+
+    /**
+     * What {@link #export} would emit, counted: the same filters, split and limit; {@code explain}
+     * adds which tasks were left out and why (left_out).
+     */
+    public Uni<TrajectorySummary> summary(TrajectoryRequest request, boolean explain) {
+        Redaction redact = redaction.effective(request.redact());
+        return Uni.createFrom().deferred(() -> {
+            LeftOut leftOut = leftOut(explain);
+            AtomicLong lines = new AtomicLong();
+            return exports.inSlot(ExportMetrics.TRAJECTORIES, () -> lineGroups(request, redact, leftOut)
+                            .map(group -> lines.addAndGet(group.size())))
+                    .onItem().ignoreAsUni()
+                    .map(ignored -> new TrajectorySummary(lines.get(), leftOut.counts(), leftOut.examples()));
+        });
+    }
+
+    private static LeftOut leftOut(boolean explain) {
+        return new LeftOut(List.of(TOO_LARGE, BAD_RECORD), explain);
     }
 
     @Override
@@ -91,7 +115,7 @@ public class TrajectoryDatasets implements VersionedDataset {
     public Build prepare(Map<String, List<String>> parameters) {
         TrajectoryRequest request = TrajectoryRequest.parse(parameters, null);
         AtomicLong lines = new AtomicLong();
-        Multi<byte[]> bytes = lineGroups(request, redaction.effective(request.redact()))
+        Multi<byte[]> bytes = lineGroups(request, redaction.effective(request.redact()), leftOut(false))
                 .invoke(group -> lines.addAndGet(group.size()))
                 .map(JsonLines::joined);
         return new Build(bytes, () -> Map.of("lines", lines.get()));
@@ -101,7 +125,7 @@ public class TrajectoryDatasets implements VersionedDataset {
      * The lines in groups, in task order. The messages and executions of the tasks are looked up
      * in the cursor's own read-only transaction, so every line comes from one snapshot.
      */
-    private Multi<List<byte[]>> lineGroups(TrajectoryRequest request, Redaction redact) {
+    private Multi<List<byte[]>> lineGroups(TrajectoryRequest request, Redaction redact, LeftOut leftOut) {
         return Multi.createFrom().deferred(() -> {
             RowEncoder taskEncoder = RowEncoder.jsonl(TrajectoryQuery.TASK_COLUMNS, redact);
             AtomicLong wanted = new AtomicLong(request.limit().orElse(Long.MAX_VALUE));
@@ -111,7 +135,7 @@ public class TrajectoryDatasets implements VersionedDataset {
                             // Stops once the limit is reached: the chunk after it is the last one read.
                             .select().first(chunk -> wanted.get() > 0)
                             .map(chunk -> selected(request, chunk, taskEncoder, wanted))
-                            .onItem().transformToMultiAndConcatenate(tasks -> lines(tasks, redact, snapshot))
+                            .onItem().transformToMultiAndConcatenate(tasks -> lines(tasks, redact, snapshot, leftOut))
                             .select().where(group -> !group.isEmpty())
                             .invoke(group -> exports.written(ExportMetrics.TRAJECTORIES, group.size())));
         });
@@ -139,7 +163,7 @@ public class TrajectoryDatasets implements VersionedDataset {
      * The lines of a chunk of tasks, in their order, a group of lines at a time: sizes first, then
      * the tasks that fit, read a group at a time as the client takes the lines.
      */
-    private Multi<List<byte[]>> lines(List<Task> tasks, Redaction redact, SqlClient snapshot) {
+    private Multi<List<byte[]>> lines(List<Task> tasks, Redaction redact, SqlClient snapshot, LeftOut leftOut) {
         if (tasks.isEmpty()) {
             return Multi.createFrom().empty();
         }
@@ -148,8 +172,8 @@ public class TrajectoryDatasets implements VersionedDataset {
         Tuple ids = Tuple.tuple().addArrayOfString(byId.keySet().toArray(String[]::new));
         return addBytes(snapshot, TrajectoryQuery.MESSAGE_BYTES_OF_TASKS, ids, byId)
                 .chain(() -> addBytes(snapshot, TrajectoryQuery.EXECUTION_BYTES_OF_TASKS, ids, byId))
-                .onItem().transformToMulti(ignored -> Multi.createFrom().iterable(groups(withinBudget(byId.values())))
-                        .onItem().transformToUniAndConcatenate(group -> groupLines(group, redact, snapshot)));
+                .onItem().transformToMulti(ignored -> Multi.createFrom().iterable(groups(withinBudget(byId.values(), leftOut)))
+                        .onItem().transformToUniAndConcatenate(group -> groupLines(group, redact, snapshot, leftOut)));
     }
 
     /** Adds to each task the bytes a sizes query answers for it ({@code task_id, bytes}). */
@@ -163,11 +187,11 @@ public class TrajectoryDatasets implements VersionedDataset {
     }
 
     /** The tasks within memory.assembly-bytes; the others are left out as too_large. */
-    private List<Sized> withinBudget(Iterable<Sized> tasks) {
+    private List<Sized> withinBudget(Iterable<Sized> tasks, LeftOut leftOut) {
         List<Sized> kept = new ArrayList<>();
         for (Sized sized : tasks) {
             if (sized.bytes > memory.assemblyBytes()) {
-                leftOut(sized.task, "too_large", sized.bytes + " stored bytes, over training-store.memory.assembly-bytes ("
+                leftOut(leftOut, sized.task, TOO_LARGE, sized.bytes + " stored bytes, over training-store.memory.assembly-bytes ("
                         + memory.assemblyBytes() + ")");
             } else {
                 kept.add(sized);
@@ -200,13 +224,13 @@ public class TrajectoryDatasets implements VersionedDataset {
      * One group's lines: its messages, then the bytes of the executions their calls name in other
      * tasks (a task that those make too large is left out), then the executions.
      */
-    private Uni<List<byte[]>> groupLines(List<Sized> group, Redaction redact, SqlClient snapshot) {
+    private Uni<List<byte[]>> groupLines(List<Sized> group, Redaction redact, SqlClient snapshot, LeftOut leftOut) {
         String[] taskIds = group.stream().map(sized -> sized.task.id()).toArray(String[]::new);
         return snapshot.preparedQuery(TrajectoryQuery.MESSAGES_OF_TASKS).execute(Tuple.tuple().addArrayOfString(taskIds))
                 .chain(messageRows -> {
                     Map<String, List<Message>> messages = new LinkedHashMap<>();
                     Map<String, Set<String>> callsOfTask = new HashMap<>();
-                    Set<String> failed = new LinkedHashSet<>();
+                    Map<String, String> failed = new HashMap<>();
                     for (Row row : messageRows) {
                         String taskId = row.getString("task_id");
                         try {
@@ -215,7 +239,8 @@ public class TrajectoryDatasets implements VersionedDataset {
                             message.toolCalls().stream().filter(call -> call.id() != null).forEach(call ->
                                     callsOfTask.computeIfAbsent(taskId, id -> new LinkedHashSet<>()).add(call.id()));
                         } catch (RuntimeException e) {
-                            failed.add(taskId);
+                            failed.putIfAbsent(taskId, "stored message '" + row.getString("message_id")
+                                    + "' could not be read: " + e.getMessage());
                             LOG.debugf(e, "Task %s: message unreadable", LogText.safe(taskId));
                         }
                     }
@@ -229,10 +254,10 @@ public class TrajectoryDatasets implements VersionedDataset {
                         for (Sized sized : group) {
                             long bytes = sized.bytes + callsOfTask.getOrDefault(sized.task.id(), Set.of()).stream()
                                     .mapToLong(id -> namedBytes.getOrDefault(id, 0L)).sum();
-                            if (failed.contains(sized.task.id())) {
-                                leftOut(sized.task, "bad_record", "a stored message could not be read");
+                            if (failed.containsKey(sized.task.id())) {
+                                leftOut(leftOut, sized.task, BAD_RECORD, failed.get(sized.task.id()));
                             } else if (bytes > memory.assemblyBytes()) {
-                                leftOut(sized.task, "too_large", bytes + " stored bytes with the executions its calls name,"
+                                leftOut(leftOut, sized.task, TOO_LARGE, bytes + " stored bytes with the executions its calls name,"
                                         + " over training-store.memory.assembly-bytes (" + memory.assemblyBytes() + ")");
                             } else {
                                 kept.add(sized);
@@ -249,22 +274,25 @@ public class TrajectoryDatasets implements VersionedDataset {
                                 .execute(Tuple.tuple().addArrayOfString(keptIds).addArrayOfString(keptCalls))
                                 // Assembly and redaction are CPU work: on a worker thread, off the event loop.
                                 .emitOn(Infrastructure.getDefaultWorkerPool())
-                                .map(executionRows -> lines(kept, messages, executionRows, redact));
+                                .map(executionRows -> lines(kept, messages, executionRows, redact, leftOut));
                     });
                 });
     }
 
     private List<byte[]> lines(List<Sized> tasks, Map<String, List<Message>> messages, RowSet<Row> executionRows,
-                               Redaction redact) {
+                               Redaction redact, LeftOut leftOut) {
         List<Execution> executions = new ArrayList<>();
         // An execution that cannot be read costs the lines of the tasks it belongs to or is named by.
-        Set<String> unreadable = new LinkedHashSet<>();
+        // Keys: an execution id, and "task:" + the task id; values: what could not be read.
+        Map<String, String> unreadable = new HashMap<>();
         for (Row row : executionRows) {
             try {
                 executions.add(Execution.of(row));
             } catch (RuntimeException e) {
-                unreadable.add(row.getString("execution_id"));
-                unreadable.add("task:" + row.getString("task_id"));
+                String detail = "stored tool execution '" + row.getString("execution_id") + "' could not be read: "
+                        + e.getMessage();
+                unreadable.putIfAbsent(row.getString("execution_id"), detail);
+                unreadable.putIfAbsent("task:" + row.getString("task_id"), detail);
             }
         }
         List<byte[]> lines = new ArrayList<>(tasks.size());
@@ -277,19 +305,22 @@ public class TrajectoryDatasets implements VersionedDataset {
                     .filter(execution -> task.id().equals(execution.taskId()) || named.contains(execution.id()))
                     .toList();
             try {
-                if (unreadable.contains("task:" + task.id()) || named.stream().anyMatch(unreadable::contains)) {
-                    throw new IllegalStateException("a stored tool execution of it could not be read");
+                String badExecution = named.stream().map(unreadable::get).filter(java.util.Objects::nonNull).findFirst()
+                        .orElse(unreadable.get("task:" + task.id()));
+                if (badExecution != null) {
+                    throw new IllegalStateException(badExecution);
                 }
                 lines.add(JsonLines.line(Trajectory.of(task, own, relevant, redact)));
             } catch (RuntimeException e) {
                 // One bad stored record costs its own line, never the answer for everyone.
-                leftOut(task, "bad_record", e.getMessage());
+                leftOut(leftOut, task, BAD_RECORD, e.getMessage());
             }
         }
         return lines;
     }
 
-    private void leftOut(Task task, String reason, String detail) {
+    private void leftOut(LeftOut leftOut, Task task, String reason, String detail) {
+        leftOut.add(reason, task.id(), detail);
         metrics.lineLeftOut(ExportMetrics.TRAJECTORIES, reason);
         LOG.warnf("Task %s left out of the trajectories dataset (%s): %s", LogText.safe(task.id()), reason,
                 LogText.safe(detail));

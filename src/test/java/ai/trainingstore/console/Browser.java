@@ -12,15 +12,18 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
+import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.logging.LogEntry;
 import org.openqa.selenium.logging.LogType;
+import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
@@ -69,6 +72,32 @@ final class Browser implements AutoCloseable {
                 .usingAnyFreePort()
                 .build();
         return new Browser(new ChromeDriver(service, options), profile, downloads);
+    }
+
+    /**
+     * Opens a console page (console: the URL of /console/) with the token entered once (kept for
+     * the tab in sessionStorage), and waits until the page is shown.
+     */
+    void open(java.net.URL console, String page, String token) {
+        if (!driver.getCurrentUrl().startsWith(console.toString())) {
+            driver.get(console + page);
+            enterToken(token);
+        }
+        driver.get(console + page);
+        wait.until(shown -> page.startsWith("#/" + shown.findElement(By.id("main")).getAttribute("data-page")));
+    }
+
+    /** Enters a token in the console's token form. */
+    void enterToken(String token) {
+        WebElement input = wait.until(ExpectedConditions.elementToBeClickable(By.id("token")));
+        input.sendKeys(token);
+        driver.findElement(By.cssSelector("#token-form button[type=submit]")).click();
+        wait.until(ExpectedConditions.textToBe(By.id("token-state"), "Token set for this tab"));
+    }
+
+    /** Runs JavaScript in the page; {@code arguments[i]} are the given values. */
+    Object script(String code, Object... arguments) {
+        return ((org.openqa.selenium.JavascriptExecutor) driver).executeScript(code, arguments);
     }
 
     void size(int width, int height) {

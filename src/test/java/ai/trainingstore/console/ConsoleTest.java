@@ -503,19 +503,11 @@ class ConsoleTest extends StoreTestSupport {
 
     /** Opens a console page with the test token entered once (kept for the tab in sessionStorage). */
     private void open(String page) {
-        if (!browser.driver.getCurrentUrl().startsWith(console.toString())) {
-            browser.driver.get(console + page);
-            enterToken(TOKEN);
-        }
-        browser.driver.get(console + page);
-        browser.wait.until(driver -> page.startsWith("#/" + driver.findElement(By.id("main")).getAttribute("data-page")));
+        browser.open(console, page, TOKEN);
     }
 
     private void enterToken(String token) {
-        WebElement input = browser.wait.until(ExpectedConditions.elementToBeClickable(By.id("token")));
-        input.sendKeys(token);
-        browser.driver.findElement(By.cssSelector("#token-form button[type=submit]")).click();
-        browser.wait.until(ExpectedConditions.textToBe(By.id("token-state"), "Token set for this tab"));
+        browser.enterToken(token);
     }
 
     /** The figures of the overview table, read in one script (the page refreshes them every second). */

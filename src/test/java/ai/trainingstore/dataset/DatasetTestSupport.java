@@ -320,10 +320,17 @@ abstract class DatasetTestSupport extends StoreTestSupport {
         return lines(datasetBody(params)).stream().map(DatasetTestSupport::parse).toList();
     }
 
-    /** Checks that the body is JSONL and every line is a valid fine-tuning line for the parameters. */
+    /**
+     * Checks that the body is JSONL and every line is a valid fine-tuning line for the parameters;
+     * every {@code format=messages} line is also rendered with an open model's kind of tool chat
+     * template ({@link HermesChatTemplate}), so a line no trainer can render fails the test.
+     */
     static void validateBody(String body, Params params) {
         for (String line : lines(body)) {
             OpenAiChatValidator.assertValid(line, params.shape(), params.metadata());
+            if (params.shape() == Shape.MESSAGES) {
+                HermesChatTemplate.render(line);
+            }
         }
     }
 

@@ -28,6 +28,8 @@ class LargeAndBadRecordsTest extends DatasetTestSupport {
     /** memory.fetch-bytes's default. */
     private static final long FETCH_BYTES = 4L << 20;
     private static final int MB = 1 << 20;
+    /** memory.assembly-bytes's default. */
+    private static final long ASSEMBLY_BYTES = 8L << 20;
 
     /** Stores a message with SQL (large rows through Redis are the consumer's tests). */
     private void storeMessage(String conversation, String messageId, int seq, String role, String content,
@@ -130,6 +132,20 @@ class LargeAndBadRecordsTest extends DatasetTestSupport {
         assertThat(summary.path("conversations").asLong()).isEqualTo(2);
         // The filters still apply to a conversation left out whole: agent b has no message in it.
         assertThat(summary(params.with("agent_id", "b")).path("skipped").path("too_large").asLong()).isZero();
+
+        JsonNode explained = summary(params.with("explain", "true")).path("left_out").path("too_large");
+        assertThat(explained).hasSize(1);
+        assertThat(explained.get(0).path("id").asText()).isEqualTo(big);
+        assertThat(bytesAndBudget(explained.get(0).path("detail").asText())[0]).isGreaterThan(10L * MB);
+        assertThat(bytesAndBudget(explained.get(0).path("detail").asText())[1]).isEqualTo(ASSEMBLY_BYTES);
+    }
+
+    /** The stored bytes and the budget a too_large detail names: "N stored bytes, ... (M)". */
+    private static long[] bytesAndBudget(String detail) {
+        Matcher matcher = Pattern.compile("^(\\d+) stored bytes.*training-store\\.memory\\.assembly-bytes \\((\\d+)\\)$")
+                .matcher(detail);
+        assertThat(matcher.matches()).as("too_large detail: %s", detail).isTrue();
+        return new long[] {Long.parseLong(matcher.group(1)), Long.parseLong(matcher.group(2))};
     }
 
     @Test
@@ -153,6 +169,23 @@ class LargeAndBadRecordsTest extends DatasetTestSupport {
         assertThat(parse(lines.get(0)).path("session_id").asText()).isEqualTo(small);
         assertThat(metric("training_store_dataset_lines_left_out_total{dataset=\"dataset_trajectories\",reason=\"too_large\"}"))
                 .isEqualTo(before + 1);
+
+        String query = "?task_id=" + urlEncode(big) + "&task_id=" + urlEncode(small);
+        JsonNode summary = trajectorySummary(query);
+        assertThat(summary.path("lines").asLong()).isEqualTo(1);
+        assertThat(summary.path("skipped").path("too_large").asLong()).isEqualTo(1);
+        assertThat(summary.path("skipped").path("bad_record").asLong()).isZero();
+        assertThat(summary.has("left_out")).as("no left_out without explain").isFalse();
+        JsonNode explained = trajectorySummary(query + "&explain=true").path("left_out").path("too_large");
+        assertThat(explained).hasSize(1);
+        assertThat(explained.get(0).path("id").asText()).isEqualTo(big);
+        assertThat(bytesAndBudget(explained.get(0).path("detail").asText())[1]).isEqualTo(ASSEMBLY_BYTES);
+    }
+
+    private static JsonNode trajectorySummary(String query) {
+        Response response = export().get(TRAJECTORIES + "/summary" + query);
+        assertThat(response.statusCode()).as("trajectories summary%s: %s", query, response.asString()).isEqualTo(200);
+        return parse(response.asString());
     }
 
     @Test
@@ -176,6 +209,11 @@ class LargeAndBadRecordsTest extends DatasetTestSupport {
 
         assertThat(conversationIdsOf(params)).containsExactly(fine);
         assertThat(summary(params).path("skipped").path("bad_record").asLong()).isEqualTo(1);
+        JsonNode badRecord = summary(params.with("explain", "true")).path("left_out").path("bad_record");
+        assertThat(badRecord).hasSize(1);
+        assertThat(badRecord.get(0).path("id").asText()).isEqualTo(deep);
+        assertThat(badRecord.get(0).path("detail").asText()).as("the error that decided it").contains("its line could not be written: ")
+                .containsIgnoringCase("nest");
 
         Response trajectories = export().get(TRAJECTORIES + "?task_id=" + urlEncode(deepTask) + "&task_id="
                 + urlEncode(fineTask));
@@ -183,6 +221,10 @@ class LargeAndBadRecordsTest extends DatasetTestSupport {
         List<String> lines = lines(trajectories.asString());
         assertThat(lines).hasSize(1);
         assertThat(parse(lines.get(0)).path("session_id").asText()).isEqualTo(fineTask);
+        JsonNode explained = trajectorySummary("?explain=true&task_id=" + urlEncode(deepTask) + "&task_id="
+                + urlEncode(fineTask));
+        assertThat(explained.path("lines").asLong()).isEqualTo(1);
+        assertThat(explained.path("left_out").path("bad_record").get(0).path("id").asText()).isEqualTo(deepTask);
     }
 
     @Test

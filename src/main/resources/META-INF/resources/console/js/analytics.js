@@ -32,8 +32,10 @@ const VIEWS = {
 export function render(main, params) {
   const view = el('select', { id: 'an-view', name: 'view' },
     Object.entries(VIEWS).map(([id, { label }]) => el('option', { value: id }, label)));
-  const from = el('input', { id: 'an-from', name: 'from', type: 'date' });
-  const to = el('input', { id: 'an-to', name: 'to', type: 'date' });
+  // Text, not type=date: a date input shows the browser's locale format (say 03/31/2026) beside
+  // labels that speak of UTC days; the API takes and the curl command shows YYYY-MM-DD.
+  const from = dayInput('an-from', 'from');
+  const to = dayInput('an-to', 'to');
   const agents = el('input', { id: 'an-agents', name: 'agent_id', size: 28, spellcheck: 'false',
     placeholder: 'all agents', 'aria-describedby': 'an-agents-hint' });
   const show = el('button', { type: 'submit', id: 'an-show' }, 'Show');
@@ -84,11 +86,11 @@ export function render(main, params) {
 
   function parameters() {
     const list = [];
-    if (from.value) {
-      list.push(['from', from.value]);
+    if (from.value.trim()) {
+      list.push(['from', from.value.trim()]);
     }
-    if (to.value) {
-      list.push(['to', to.value]);
+    if (to.value.trim()) {
+      list.push(['to', to.value.trim()]);
     }
     for (const agent of agentIds()) {
       list.push(['agent_id', agent]);
@@ -328,6 +330,12 @@ function axisDays(rows, from, to) {
     days.push(day);
   }
   return days;
+}
+
+/** A day field as the API and the curl command write days: YYYY-MM-DD (a bad one gets the API's 400). */
+function dayInput(id, name) {
+  return el('input', { id, name, type: 'text', pattern: '\\d{4}-\\d{2}-\\d{2}',
+    placeholder: 'YYYY-MM-DD', size: 11, maxlength: 10, spellcheck: 'false', autocomplete: 'off' });
 }
 
 /** A YYYY-MM-DD day plus n days (UTC). */

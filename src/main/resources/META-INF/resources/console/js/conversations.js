@@ -3,7 +3,9 @@
 // its arguments and its result (the tool message answering it, else the tool execution with the
 // call's id). Feedback on the conversation or its messages is shown where the store has the
 // feedback kind (listed by /api/v1/stats): its export answering 200 is shown, 404 shows nothing.
-import { ApiError, api, busy, clearError, el, exportPath, exportRows, prettyJson, showError, storeKinds } from './core.js';
+// A conversation that datasets leave out says so, with the reason and what decided it (the
+// conversations summary with explain=true).
+import { ApiError, api, apiJson, busy, clearError, el, exportPath, exportRows, prettyJson, showError, storeKinds } from './core.js';
 
 const SEARCH_LIMIT = '5000';
 
@@ -99,15 +101,39 @@ export function render(main, params) {
     const agents = [...new Set(messages.map(m => m.agent_id).filter(Boolean))];
     const tasks = [...new Set(messages.map(m => m.task_id).filter(Boolean))];
     const feedback = el('div', { id: 'cv-feedback-slot' });
+    const leftOut = el('div', { id: 'cv-left-out-slot', 'aria-live': 'polite' });
     results.replaceChildren(
       el('h3', {}, 'Conversation ', el('code', {}, conversation)),
       el('p', { class: 'muted' }, messages.length + ' messages' + (agents.length ? ' · agents ' + agents.join(', ') : '')
         + (tasks.length ? ' · tasks ' : ''),
         tasks.map((task, i) => [i ? ', ' : '', el('a', { href: '#/conversations?' + new URLSearchParams([['task_id', task]]) }, task)])),
+      leftOut,
       feedback,
       chat,
       unmatched.length ? executionsTable(unmatched, 'Other tool executions of the task') : '');
-    await showFeedback(feedback, conversation, messages);
+    await Promise.all([showLeftOut(leftOut, conversation), showFeedback(feedback, conversation, messages)]);
+  }
+
+  /** "left out of datasets: <reason> (<detail>)" when the conversations dataset would skip it. */
+  async function showLeftOut(slot, conversation) {
+    let summary;
+    try {
+      summary = await apiJson('/api/v1/datasets/conversations/summary?'
+        + new URLSearchParams([['conversation_id', conversation], ['explain', 'true']]));
+    } catch (failure) {
+      showError(failure);
+      return;
+    }
+    // Marked for the reader of the markup (and the tests) once known: included or left out.
+    slot.dataset.datasets = summary.emitted > 0 ? 'included' : 'left-out';
+    for (const [reason, examples] of Object.entries(summary.left_out || {})) {
+      const example = examples.find(e => e.id === conversation);
+      if (example) {
+        slot.replaceChildren(el('p', { class: 'left-out', id: 'cv-left-out', dataset: { reason } },
+          el('strong', {}, 'left out of datasets: '), reason, ' (' + example.detail + ')'));
+        return;
+      }
+    }
   }
 
   function messageCard(message, answers, executions, answered) {

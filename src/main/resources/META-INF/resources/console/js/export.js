@@ -33,8 +33,9 @@ const PREVIEW_ROWS = 50;
 export function render(main, params) {
   const kind = el('select', { id: 'ex-kind', name: 'kind' });
   const format = el('select', { id: 'ex-format', name: 'format' });
-  const from = el('input', { id: 'ex-from', name: 'from', placeholder: '2026-01-31 or 2026-01-31T12:00:00Z', size: 24 });
-  const to = el('input', { id: 'ex-to', name: 'to', placeholder: 'exclusive', size: 24 });
+  // Placeholders short enough to show whole in the field, at any width the page gives it.
+  const from = el('input', { id: 'ex-from', name: 'from', placeholder: 'YYYY-MM-DD or an instant', size: 26 });
+  const to = el('input', { id: 'ex-to', name: 'to', placeholder: 'YYYY-MM-DD or an instant', size: 26 });
   const limit = el('input', { id: 'ex-limit', name: 'limit', type: 'number', min: '0', step: '1', size: 8 });
   const filters = el('div', { id: 'ex-filters' });
   const columns = el('datalist', { id: 'ex-columns' });

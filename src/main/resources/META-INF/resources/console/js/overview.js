@@ -115,10 +115,21 @@ export function render(main, params) {
       chartKinds = kinds;
       chart = new uPlot({
         width, height: 240,
-        // At least a minute wide, so the first samples do not stretch over a made-up range.
-        scales: { x: { time: true, range: (self, min, max) => [Math.min(min ?? max - 60, max - 60), max] },
+        // At least a minute wide, so the first samples do not stretch over a made-up range; before
+        // the second sample there is no point at all: the minute up to now, not a range from 1970.
+        scales: { x: { time: true, range: (self, min, max) => {
+          const end = max ?? Date.now() / 1000;
+          return [Math.min(min ?? end - 60, end - 60), end];
+        } },
           y: { range: (self, min, max) => [0, Math.max(1, max ?? 0) * 1.1] } },
         axes: [{}, { label: 'rows/s', size: 60 }],
+        // The time span drawn, for the reader of the page's markup (and its tests): seconds since 1970.
+        hooks: { setScale: [(self, key) => {
+          if (key === 'x') {
+            chartBox.dataset.xMin = String(Math.round(self.scales.x.min));
+            chartBox.dataset.xMax = String(Math.round(self.scales.x.max));
+          }
+        }] },
         series: [{}, ...kinds.map((kind, i) => ({ label: kind, stroke: COLORS[i % COLORS.length], width: 2,
           value: (self, value) => value === null ? '–' : value.toFixed(1) }))],
       }, chartData(kinds), chartBox);
