@@ -39,8 +39,8 @@ class ConsoleVersionsTest extends StoreTestSupport {
     URL console;
 
     Browser browser;
-    /** The admin probe (DELETE of id 0) answers 403 to a token without admin: the browser logs it. */
-    Predicate<String> expectedErrors = message -> false;
+    /** The admin probe (DELETE of id 0, which no version has) answers 404 with admin, 403 without: the browser logs it. */
+    Predicate<String> expectedErrors = message -> message.contains(VERSIONS + "/0 ") && message.contains("404");
 
     @BeforeEach
     void openBrowser() throws IOException {
@@ -67,7 +67,10 @@ class ConsoleVersionsTest extends StoreTestSupport {
         WebElement versionName = browser.wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("ex-version-name")));
         versionName.sendKeys(name);
         browser.driver.findElement(By.id("ex-save-version")).click();
-        WebElement link = browser.wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("ex-version-link")));
+        browser.wait.until(driver -> !driver.findElements(By.id("ex-version-link")).isEmpty()
+                || driver.findElement(By.id("error")).isDisplayed());
+        assertThat(browser.driver.findElement(By.id("error")).getText()).as("the console's error box").isEmpty();
+        WebElement link = browser.driver.findElement(By.id("ex-version-link"));
 
         JsonPath listed = given().auth().oauth2(EXPORT_TOKEN).queryParam("name", name).get(VERSIONS)
                 .then().statusCode(200).extract().jsonPath();
@@ -86,6 +89,7 @@ class ConsoleVersionsTest extends StoreTestSupport {
         WebElement shown = browser.wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("ver-manifest")));
         String sha256 = manifest(id).getString("sha256");
         assertThat(shown.getText()).contains("\"sha256\": \"" + sha256 + "\"").contains(name);
+        assertThat(browser.driver.findElement(By.id("ver-detail")).getText()).as("the manifest card").contains("curl");
         assertThat(browser.driver.findElement(By.id("ver-curl")).getText())
                 .contains(VERSIONS + "/" + id + "/lines").contains("-o conversations-version-" + id + ".jsonl");
 
@@ -105,7 +109,7 @@ class ConsoleVersionsTest extends StoreTestSupport {
 
     @Test
     void aTokenWithoutAdminIsOfferedNoDelete() {
-        expectedErrors = message -> message.contains(VERSIONS + "/0") && message.contains("403");
+        expectedErrors = message -> message.contains(VERSIONS + "/0 ") && message.contains("403");
         String agent = publishConversations("console-versions-noadmin");
         String name = unique("console version");
         String id = given().auth().oauth2(EXPORT_TOKEN).contentType("application/json")
@@ -144,11 +148,13 @@ class ConsoleVersionsTest extends StoreTestSupport {
         return given().auth().oauth2(EXPORT_TOKEN).get(VERSIONS + "/" + id).then().statusCode(200).extract().jsonPath();
     }
 
+    /** Enters the token on the overview, then goes to the page (a render of the page before the token is gone). */
     private void open(String page, String token) {
-        browser.driver.get(console + page);
+        browser.driver.get(console + "#/overview");
         WebElement input = browser.wait.until(ExpectedConditions.elementToBeClickable(By.id("token")));
         input.sendKeys(token);
         browser.driver.findElement(By.cssSelector("#token-form button[type=submit]")).click();
+        browser.driver.get(console + page);
         browser.wait.until(driver -> page.startsWith("#/" + driver.findElement(By.id("main")).getAttribute("data-page")));
     }
 }

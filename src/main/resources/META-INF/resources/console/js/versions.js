@@ -103,9 +103,9 @@ export function render(main, params) {
       const status = el('p', { class: 'muted', 'aria-live': 'polite' });
       detail.replaceChildren(el('h3', {}, 'Version ' + manifest.id + ': ' + manifest.name),
         el('pre', { id: 'ver-manifest', tabindex: '0' }, prettyJson(manifest)),
-        manifest.status === 'ready' ? [el('p', { class: 'muted' }, 'Download with curl (streams to disk; check it with'
-          + ' sha256sum; resume a cut download with -H "Range: bytes=<size of the file>-" and >>):'), command,
-        el('div', { class: 'actions' }, copyButton('ver-copy', command, status)), status] : null);
+        ...(manifest.status === 'ready' ? [el('p', { class: 'muted' }, 'Download with curl (streams to disk; check it'
+          + ' with sha256sum; resume a cut download with -H "Range: bytes=<size of the file>-" and >>):'), command,
+        el('div', { class: 'actions' }, copyButton('ver-copy', command, status)), status] : []));
       detail.hidden = false;
       clearError();
     } catch (failure) {
@@ -153,7 +153,7 @@ export function saveAsVersion(dataset, parameters) {
   const name = el('input', { id: 'ex-version-name', size: 28, placeholder: 'e.g. support-bot sft 2026-04' });
   const save = el('button', { type: 'button', id: 'ex-save-version' }, 'Save as version');
   const status = el('p', { id: 'ex-version-status', class: 'muted', 'aria-live': 'polite' });
-  const section = el('section', { class: 'card', id: 'ex-version', 'aria-labelledby': 'ex-version-heading' },
+  const section = el('section', { class: 'card', id: 'ex-version', 'aria-labelledby': 'ex-version-heading', hidden: true },
     el('h3', { id: 'ex-version-heading' }, 'Save as version'),
     el('p', { class: 'muted' }, 'Freezes this dataset as it is now (the same bytes forever, with a SHA-256 to cite);'
       + ' "after" is not allowed. Versions are listed on the ', el('a', { href: '#/versions' }, 'Versions'), ' page.'),
