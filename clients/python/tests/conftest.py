@@ -53,6 +53,7 @@ class Service:
     dead_letter: str
     process: subprocess.Popen
     log_path: Path
+    admin_token: str  # export+ingest+admin: deletes versions
 
     @property
     def port(self) -> int:
@@ -157,6 +158,7 @@ def _delete_created(service: Service) -> None:
         DELETE FROM {TABLES['workflows']} WHERE workflow_id LIKE :'p';
         DELETE FROM {TABLES['messages']} WHERE message_id LIKE :'p' OR conversation_id LIKE :'p';
         DELETE FROM {TABLES['feedback']} WHERE feedback_id LIKE :'p' OR target_id LIKE :'p';
+        DELETE FROM training_data.dataset_versions WHERE name LIKE :'p';
     """, p=prefix)
 
 
@@ -170,11 +172,12 @@ def service():
     streams = {kind: f"{run}:{kind}" for kind in KINDS}
     port = _free_port()
     token = secrets.token_hex(16)
+    admin_token = secrets.token_hex(16)
     env = dict(os.environ,
                QUARKUS_HTTP_PORT=str(port),
                TRAINING_STORE_GROUP=run,
                TRAINING_STORE_CONSUMER_NAME=run,
-               TRAINING_STORE_TOKENS=f"{token}:export+ingest",
+               TRAINING_STORE_TOKENS=f"{token}:export+ingest,{admin_token}:export+ingest+admin",
                TRAINING_STORE_STREAMS_DEAD_LETTER=f"{run}:dead-letter",
                TRAINING_STORE_BATCH_BLOCK="500ms",
                # Tests read back the entries they published (XRANGE); the keys are deleted at the end.
@@ -189,7 +192,8 @@ def service():
     with open(log_path, "wb") as log:
         process = subprocess.Popen(["java", "-Xmx384m", "-jar", str(JAR)], cwd=log_dir, env=env,
                                    stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-    svc = Service(run, f"http://127.0.0.1:{port}", token, streams, f"{run}:dead-letter", process, log_path)
+    svc = Service(run, f"http://127.0.0.1:{port}", token, streams, f"{run}:dead-letter", process, log_path,
+                  admin_token)
     try:
         _wait_ready(svc)
         yield svc

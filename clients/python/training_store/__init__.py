@@ -9,10 +9,11 @@ from .client import (AsyncBatch, SyncBatch, SyncTrainingDataStore, TrainingDataS
                      get_sync_training_data_store, get_training_data_store)
 from .config import Settings
 from .export import ExportError, ExportRequestError, ExportResult
+from .versions import VersionDownload, VersionFailedError
 
 __all__ = [
     "TrainingDataStore", "SyncTrainingDataStore", "AsyncBatch", "SyncBatch", "Settings",
     "get_training_data_store", "get_sync_training_data_store",
-    "ExportError", "ExportRequestError", "ExportResult",
+    "ExportError", "ExportRequestError", "ExportResult", "VersionDownload", "VersionFailedError",
 ]
 __version__ = "0.1.0"

@@ -11,7 +11,7 @@ from typing import Any, List, Optional
 import redis
 import redis.asyncio
 
-from . import export
+from . import export, versions
 from .config import Settings
 from .records import Record, RecordMethods
 
@@ -86,6 +86,9 @@ class _Exports:
     def _export_dataset(self, dataset, output_path, **options):
         return self._run(functools.partial(export.export_dataset, **options), self.settings, dataset, output_path)
 
+    def _version_call(self, function, *args, **kwargs):
+        return self._run(functools.partial(function, self.settings, *args, **kwargs))
+
     def _run(self, function, *args):
         raise NotImplementedError
 
@@ -152,6 +155,31 @@ class TrainingDataStore(_Exports):
                                           validation_fraction=validation_fraction, test_fraction=test_fraction,
                                           split_seed=split_seed, start_date=start_date, end_date=end_date,
                                           filters=filters, limit=limit)
+
+    async def create_version(self, name: str, dataset: str, parameters=None) -> dict:
+        """Freezes a dataset's answer (contract 6.4): ``parameters`` are the dataset's query parameters
+        (text, numbers, booleans or dates, or a list of them; not ``after``). Returns the manifest,
+        ``status`` ``building``; the store checks the parameters at once (``ExportRequestError``)."""
+        return await self._version_call(versions.create_version, name, dataset, parameters)
+
+    async def get_version(self, version_id) -> dict:
+        return await self._version_call(versions.get_version, version_id)
+
+    async def wait_for_version(self, version_id, timeout: float = 600.0) -> dict:
+        """The manifest once ``ready``; ``VersionFailedError`` when failed, ``TimeoutError`` after ``timeout`` s."""
+        return await self._version_call(versions.wait_for_version, version_id, timeout)
+
+    async def download_version(self, version_id, path: str) -> versions.VersionDownload:
+        """The version's bytes into ``path``, SHA-256 checked; resumes from ``<path>.part`` with ``Range``."""
+        return await self._version_call(versions.download_version, version_id, path)
+
+    async def list_versions(self, name: Optional[str] = None, limit: Optional[int] = None, after=None) -> dict:
+        """One page, newest first: ``{"versions": [...], "next_after": ...}``."""
+        return await self._version_call(versions.list_versions, name, limit, after)
+
+    async def delete_version(self, version_id, token: Optional[str] = None) -> None:
+        """Needs the ``admin`` scope: ``token=`` an admin token, else the settings' token."""
+        await self._version_call(versions.delete_version, version_id, token)
 
     async def _run(self, function, *args):
         # http.client and file writes block: a worker thread keeps the event loop free.
@@ -221,6 +249,24 @@ class SyncTrainingDataStore(RecordMethods, _Exports):
                                     validation_fraction=validation_fraction, test_fraction=test_fraction,
                                     split_seed=split_seed, start_date=start_date, end_date=end_date,
                                     filters=filters, limit=limit)
+
+    def create_version(self, name: str, dataset: str, parameters=None) -> dict:
+        return self._version_call(versions.create_version, name, dataset, parameters)
+
+    def get_version(self, version_id) -> dict:
+        return self._version_call(versions.get_version, version_id)
+
+    def wait_for_version(self, version_id, timeout: float = 600.0) -> dict:
+        return self._version_call(versions.wait_for_version, version_id, timeout)
+
+    def download_version(self, version_id, path: str) -> versions.VersionDownload:
+        return self._version_call(versions.download_version, version_id, path)
+
+    def list_versions(self, name: Optional[str] = None, limit: Optional[int] = None, after=None) -> dict:
+        return self._version_call(versions.list_versions, name, limit, after)
+
+    def delete_version(self, version_id, token: Optional[str] = None) -> None:
+        self._version_call(versions.delete_version, version_id, token)
 
     def _run(self, function, *args):
         return function(*args)

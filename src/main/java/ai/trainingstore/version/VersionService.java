@@ -50,7 +50,9 @@ import org.jboss.logging.Logger;
 public class VersionService {
 
     private static final Logger LOG = Logger.getLogger(VersionService.class);
-    static final ObjectMapper JSON = new ObjectMapper();
+    // Trailing tokens fail: a body of two objects is refused, not read as its first.
+    static final ObjectMapper JSON = com.fasterxml.jackson.databind.json.JsonMapper.builder()
+            .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS).build();
     /** The advisory-lock class of version builds ('vers'); the second key is the version id. */
     static final int LOCK_CLASS = 0x7665_7273;
     static final String INTERRUPTED = "build interrupted: its builder stopped (process or database connection lost)"

@@ -28,6 +28,10 @@ public final class ScratchDatabase {
         this.name = prefix + "_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
     }
 
+    public String name() {
+        return name;
+    }
+
     public ScratchDatabase create() throws SQLException {
         onServer("CREATE DATABASE " + name);
         return this;

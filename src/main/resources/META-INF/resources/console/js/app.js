@@ -1,11 +1,12 @@
 // The console's shell: the token form, the page router (#/overview, #/dead-letters, #/export,
-// #/conversations, #/analytics, each with ?query parameters) and the error box.
+// #/conversations, #/analytics, #/versions, each with ?query parameters) and the error box.
 import { clearError, forgetKinds, setToken, token } from './core.js';
 import * as overview from './overview.js';
 import * as deadLetters from './deadletters.js';
 import * as exportBuilder from './export.js';
 import * as conversations from './conversations.js';
 import * as analytics from './analytics.js';
+import * as versions from './versions.js';
 
 const PAGES = {
   'overview': overview,
@@ -13,6 +14,7 @@ const PAGES = {
   'export': exportBuilder,
   'conversations': conversations,
   'analytics': analytics,
+  'versions': versions,
 };
 
 let leave = null;

@@ -3,6 +3,7 @@
 // exports of many gigabytes use the curl command, which streams to disk).
 import { busy, clearError, copyButton, curlCommand, downloadAs, el, exportPath, exportRows, field, showError,
   storeKinds } from './core.js';
+import { saveAsVersion } from './versions.js';
 
 // Text columns to suggest per kind (the API accepts a filter on any text column of the kind and
 // answers 400 naming them for any other).
@@ -46,6 +47,7 @@ export function render(main, params) {
   const status = el('p', { id: 'ex-status', class: 'muted', 'aria-live': 'polite' });
   const rows = el('div', { id: 'ex-rows', class: 'table-wrap' });
   const copy = copyButton('ex-copy', curl, status);
+  const version = saveAsVersion(() => kind.value, () => parameters());
 
   main.append(
     el('h2', {}, 'Export builder'),
@@ -61,6 +63,7 @@ export function render(main, params) {
       el('h3', { id: 'ex-curl-heading' }, 'The same export with curl'),
       el('p', { class: 'muted' }, 'Set TOKEN to your token first: TOKEN=...'),
       curl, el('div', { class: 'actions' }, copy, preview, download), status),
+    version.section,
     rows);
 
   for (const input of [kind, format, from, to, limit]) {
@@ -131,6 +134,7 @@ export function render(main, params) {
     curl.textContent = curlCommand(exportPath(kind.value, parameters()), fileName());
     const hash = '#/export?' + new URLSearchParams([['kind', kind.value], ...parameters()]);
     history.replaceState(null, '', hash);
+    version.update();
   }
 
   async function showPreview() {
