@@ -225,32 +225,40 @@ def _response_records(base_url: str, token: str, path: str, query: Params, timeo
             raise _Cut(f"request failed: {e}") from None
         if response.status != 200:
             _refuse(response)
-        gunzip = None
-        if response.getheader("Content-Encoding", "").lower() == "gzip":
-            gunzip = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        while True:
-            cut = None
-            try:
-                # read1: what has arrived, so that a cut loses no byte that came before it.
-                data = response.read1(65536)
-            except http.client.IncompleteRead as e:  # closed without the final chunk
-                data, cut = e.partial, "connection closed before the end of the export"
-            except (OSError, http.client.HTTPException) as e:
-                data, cut = b"", f"connection dropped: {type(e).__name__}: {e}"
-            if not data and cut is None:
-                break
-            if gunzip is not None:
-                try:
-                    data = gunzip.decompress(data)
-                except zlib.error as e:
-                    raise _Cut(f"gzip stream broken: {e}") from None
+        for data in _body(response, "export"):
             yield from records.feed(data)
-            if cut is not None:
-                raise _Cut(cut)
-        if gunzip is not None and not gunzip.eof:
-            raise _Cut("gzip stream ended without its trailer")
     finally:
         connection.close()
+
+
+def _body(response: http.client.HTTPResponse, what: str):
+    """Yields a response's bytes as they arrive, gunzipped when they come compressed; every byte
+    that arrived before a cut is yielded first, then _Cut is raised (never a silently short body)."""
+    gunzip = None
+    if response.getheader("Content-Encoding", "").lower() == "gzip":
+        gunzip = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    while True:
+        cut = None
+        try:
+            # read1: what has arrived, so that a cut loses no byte that came before it.
+            data = response.read1(65536)
+        except http.client.IncompleteRead as e:  # closed without the final chunk
+            data, cut = e.partial, f"connection closed before the end of the {what}"
+        except (OSError, http.client.HTTPException) as e:
+            data, cut = b"", f"connection dropped: {type(e).__name__}: {e}"
+        if not data and cut is None:
+            break
+        if gunzip is not None:
+            try:
+                data = gunzip.decompress(data)
+            except zlib.error as e:
+                raise _Cut(f"gzip stream broken: {e}") from None
+        if data:
+            yield data
+        if cut is not None:
+            raise _Cut(cut)
+    if gunzip is not None and not gunzip.eof:
+        raise _Cut("gzip stream ended without its trailer")
 
 
 def _refuse(response: http.client.HTTPResponse) -> None:

@@ -14,11 +14,10 @@ import json
 import os
 import time
 import urllib.parse
-import zlib
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Tuple
 
-from .export import ExportError, ExportRequestError, _Cut, _date_param, _refuse, _text
+from .export import ExportError, ExportRequestError, _Cut, _body, _date_param, _refuse, _text
 
 VERSIONS = "/api/v1/datasets/versions"
 POLL_SECONDS = 0.5
@@ -152,32 +151,9 @@ def _fetch_into(settings, version_id: str, start: int, out, digest) -> int:
         if start and response.status != 206:
             raise ExportError(f"Asked for version {version_id} from byte {start}, the store answered "
                               f"{response.status} without Content-Range.")
-        gunzip = None
-        if response.getheader("Content-Encoding", "").lower() == "gzip":
-            gunzip = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        while True:
-            cut = None
-            try:
-                # read1: what has arrived, so that a cut loses no byte that came before it.
-                data = response.read1(65536)
-            except http.client.IncompleteRead as e:  # closed without the final chunk
-                data, cut = e.partial, "connection closed before the end of the version"
-            except (OSError, http.client.HTTPException) as e:
-                data, cut = b"", f"connection dropped: {type(e).__name__}: {e}"
-            if not data and cut is None:
-                break
-            if gunzip is not None:
-                try:
-                    data = gunzip.decompress(data)
-                except zlib.error as e:
-                    raise _Cut(f"gzip stream broken: {e}") from None
-            if data:
-                out.write(data)
-                digest.update(data)
-            if cut is not None:
-                raise _Cut(cut)
-        if gunzip is not None and not gunzip.eof:
-            raise _Cut("gzip stream ended without its trailer")
+        for data in _body(response, "version"):
+            out.write(data)
+            digest.update(data)
         return out.tell()
     finally:
         connection.close()

@@ -2,17 +2,11 @@ package ai.trainingstore.console;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ai.trainingstore.support.StoreTestSupport;
-import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
-import java.io.IOException;
-import java.net.URL;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Keys;
@@ -26,29 +20,8 @@ import org.openqa.selenium.support.ui.ExpectedConditions;
  * (YYYY-MM-DD) their labels speak of, not in the browser's locale format.
  */
 @QuarkusTest
-class ConsoleLeftOutAndLayoutTest extends StoreTestSupport {
+class ConsoleLeftOutAndLayoutTest extends ConsoleTestSupport {
 
-    @TestHTTPResource("/console/")
-    URL console;
-
-    Browser browser;
-
-    @BeforeEach
-    void openBrowser() throws IOException {
-        browser = Browser.start();
-    }
-
-    @AfterEach
-    void noConsoleErrorsAndCloseBrowser() throws IOException {
-        if (browser == null) {
-            return;
-        }
-        try {
-            assertThat(browser.consoleErrors(message -> false)).as("errors in the browser console").isEmpty();
-        } finally {
-            browser.close();
-        }
-    }
 
     @Test
     void theViewerSaysWhyTheDatasetsLeaveAConversationOutAndNothingForOneTheyKeep() {

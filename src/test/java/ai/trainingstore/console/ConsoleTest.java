@@ -5,14 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.containsString;
 
-import ai.trainingstore.support.StoreTestSupport;
-import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.math.RoundingMode;
-import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,9 +22,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Predicate;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
@@ -41,39 +35,15 @@ import org.openqa.selenium.support.ui.ExpectedConditions;
  * -Dconsole.screenshots=docs).
  */
 @QuarkusTest
-class ConsoleTest extends StoreTestSupport {
+class ConsoleTest extends ConsoleTestSupport {
 
     private static final String FEEDBACK_STREAM = ai.trainingstore.support.LocalServices.stream("feedback");
 
     static final String TOKEN = "test-all-token";
     static final List<String> FIELDS = List.of("rows", "stream_length", "pending", "lag", "dead_letters");
 
-    @TestHTTPResource("/console/")
-    URL console;
-
     @TempDir
     Path work;
-
-    Browser browser;
-    /** Console errors a test provokes on purpose (a request refused with 401, say). */
-    Predicate<String> expectedErrors = message -> false;
-
-    @BeforeEach
-    void openBrowser() throws IOException {
-        browser = Browser.start();
-    }
-
-    @AfterEach
-    void noConsoleErrorsAndCloseBrowser() throws IOException {
-        if (browser == null) {
-            return;
-        }
-        try {
-            assertThat(browser.consoleErrors(expectedErrors)).as("errors in the browser console").isEmpty();
-        } finally {
-            browser.close();
-        }
-    }
 
     @Test
     void theConsoleIsServedWithoutATokenAndTheApiStillNeedsOne() {

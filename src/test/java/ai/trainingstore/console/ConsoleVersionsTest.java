@@ -4,20 +4,13 @@ import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import ai.trainingstore.support.StoreTestSupport;
-import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
-import java.io.IOException;
-import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Predicate;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebElement;
@@ -29,34 +22,15 @@ import org.openqa.selenium.support.ui.ExpectedConditions;
  * its exact bytes and deletes it with an admin token; without admin no Delete is offered.
  */
 @QuarkusTest
-class ConsoleVersionsTest extends StoreTestSupport {
+class ConsoleVersionsTest extends ConsoleTestSupport {
 
     private static final String OWNER_TOKEN = "test-owner-token"; // export+admin
     private static final String EXPORT_TOKEN = "test-export-token";
     private static final String VERSIONS = "/api/v1/datasets/versions";
 
-    @TestHTTPResource("/console/")
-    URL console;
-
-    Browser browser;
-    /** The admin probe (DELETE of id 0, which no version has) answers 404 with admin, 403 without: the browser logs it. */
-    Predicate<String> expectedErrors = message -> message.contains(VERSIONS + "/0 ") && message.contains("404");
-
-    @BeforeEach
-    void openBrowser() throws IOException {
-        browser = Browser.start();
-    }
-
-    @AfterEach
-    void noConsoleErrorsAndCloseBrowser() throws IOException {
-        if (browser == null) {
-            return;
-        }
-        try {
-            assertThat(browser.consoleErrors(expectedErrors)).as("errors in the browser console").isEmpty();
-        } finally {
-            browser.close();
-        }
+    {
+        // The admin probe (DELETE of id 0, which no version has) answers 404 with admin, 403 without: the browser logs it.
+        expectedErrors = message -> message.contains(VERSIONS + "/0 ") && message.contains("404");
     }
 
     @Test
