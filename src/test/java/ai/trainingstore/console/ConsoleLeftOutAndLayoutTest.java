@@ -99,13 +99,14 @@ class ConsoleLeftOutAndLayoutTest extends ConsoleTestSupport {
         assertThat((String) browser.script("return arguments[0].validationMessage", from)).isNotBlank();
     }
 
-    /** Inputs of the page whose placeholder is wider than the room for text, with the pixels missing. */
+    /** Shown inputs of the page whose placeholder is wider than the room for text, with the pixels missing. */
     @SuppressWarnings("unchecked")
     private Map<String, Double> placeholdersCut() {
         return (Map<String, Double>) browser.script(
                 "const canvas = document.createElement('canvas').getContext('2d');"
                 + "const cut = {};"
                 + "for (const input of document.querySelectorAll('#main input[placeholder]')) {"
+                + "  if (input.getClientRects().length === 0) { continue; }" // hidden (say, a section not offered yet)
                 + "  const style = getComputedStyle(input);"
                 + "  canvas.font = style.font;"
                 + "  const room = input.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);"

@@ -150,7 +150,7 @@ function fileName(version) {
  * dataset() answers the builder's kind ('dataset:conversations', ...), parameters() its [name, value] pairs.
  */
 export function saveAsVersion(dataset, parameters) {
-  const name = el('input', { id: 'ex-version-name', size: 28, placeholder: 'e.g. support-bot sft 2026-04' });
+  const name = el('input', { id: 'ex-version-name', size: 34, placeholder: 'e.g. support-bot sft 2026-04' });
   const save = el('button', { type: 'button', id: 'ex-save-version' }, 'Save as version');
   const status = el('p', { id: 'ex-version-status', class: 'muted', 'aria-live': 'polite' });
   const section = el('section', { class: 'card', id: 'ex-version', 'aria-labelledby': 'ex-version-heading', hidden: true },
