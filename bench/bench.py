@@ -668,6 +668,7 @@ SELECT '{{"messages":[' || string_agg(p.fragment, ',' ORDER BY r.grp, p.sub, r.r
        || '}}'
 FROM (
   SELECT m.conversation_id COLLATE "C" AS conversation_id, m.role, m.content, m.tool_calls, m.tool_call_id, m.tools,
+         m.agent_id,
          row_number() OVER w AS rn,
          count(*) FILTER (WHERE m.role <> 'tool') OVER w AS grp,
          array_agg(m.tool_call_id) FILTER (WHERE m.role = 'tool') OVER whole AS answered
@@ -695,6 +696,7 @@ CROSS JOIN LATERAL (VALUES
          FROM jsonb_array_elements(r.tool_calls) WITH ORDINALITY AS x(c, o)
          JOIN training_data.training_tool_executions e ON e.execution_id = x.c ->> 'id'
          WHERE (e.output_result IS NOT NULL OR e.error IS NOT NULL)
+           AND (e.agent_id IS NULL OR r.agent_id IS NULL OR e.agent_id = r.agent_id)
            AND NOT coalesce(x.c ->> 'id' = ANY (r.answered), false)) END)) AS p(sub, fragment)
 GROUP BY r.conversation_id
 ORDER BY r.conversation_id
@@ -717,7 +719,8 @@ def service_dataset_query(metadata=False):
             " (SELECT jsonb_object_agg(e.execution_id, jsonb_build_object('output_result', e.output_result,"
             " 'error', e.error))::text FROM training_data.training_tool_executions e"
             " WHERE e.execution_id IN (SELECT c ->> 'id' FROM jsonb_array_elements(m.tool_calls) AS c)"
-            " AND (e.output_result IS NOT NULL OR e.error IS NOT NULL)) END AS executions,"
+            " AND (e.output_result IS NOT NULL OR e.error IS NOT NULL)"
+            " AND (e.agent_id IS NULL OR m.agent_id IS NULL OR e.agent_id = m.agent_id)) END AS executions,"
             + ((" " + feedback("'conversation'", "m.conversation_id") + " AS conversation_feedback,"
                 " CASE WHEN m.task_id IS NOT NULL THEN " + feedback("'task'", "m.task_id") + " END AS task_feedback")
                if metadata else " NULL::text AS conversation_feedback, NULL::text AS task_feedback")
