@@ -26,6 +26,10 @@ class FeedbackCorrectionExportTest extends ParquetTestSupport {
             + " \"type\": \"function\", \"function\": {\"name\": \"send_mail\","
             + " \"arguments\": \"{\\\"to\\\": \\\"ops@example.com\\\", \\\"body\\\": \\\"ünïcödé, \\\\\\\"quoted\\\\\\\"\\\"}\"}}]}";
 
+    /** The export's columns, in its order (the kind registry's). */
+    private static final List<String> COLUMNS = Kind.FEEDBACK.recordKind().exportedColumns().stream()
+            .map(ai.trainingstore.kind.Column::name).toList();
+
     /** Published once per run: the target_id that selects them, and each row's id by what it holds. */
     private static String target;
     private static Map<String, String> ids;
@@ -59,7 +63,7 @@ class FeedbackCorrectionExportTest extends ParquetTestSupport {
         assertThat(rows.get(ids.get("object")).get("correction")).isEqualTo(parse(OBJECT));
         assertThat(rows.get(ids.get("none")).get("correction").isNull()).as("null when none was sent").isTrue();
         assertThat(fieldNames(rows.get(ids.get("none")))).as("every exported column, in order")
-                .isEqualTo(exportedColumnNames(Kind.FEEDBACK)).contains("correction");
+                .isEqualTo(COLUMNS).contains("correction");
     }
 
     @Test
@@ -67,8 +71,8 @@ class FeedbackCorrectionExportTest extends ParquetTestSupport {
         publish();
         String body = csvBody(Kind.FEEDBACK, "target_id", target);
         List<List<String>> records = csvRows(Kind.FEEDBACK, body);
-        int column = exportedColumnNames(Kind.FEEDBACK).indexOf("correction");
-        int identity = exportedColumnNames(Kind.FEEDBACK).indexOf("feedback_id");
+        int column = COLUMNS.indexOf("correction");
+        int identity = COLUMNS.indexOf("feedback_id");
         Map<String, String> correctionById = records.stream()
                 .collect(Collectors.toMap(record -> record.get(identity), record -> String.valueOf(record.get(column))));
         assertThat(correctionById.get(ids.get("string"))).isEqualTo(compact(STRING));
