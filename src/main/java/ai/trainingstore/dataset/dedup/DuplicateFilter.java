@@ -13,7 +13,7 @@ import java.util.Set;
  * is the one kept. One per answer, on one thread at a time; close it when the answer ends.
  *
  * <p>{@code exact}: a 128-bit slot per line ({@link DigestSet}). {@code near}: also a MinHash
- * signature per line, the top 8 bits of its 128 values in a temporary file (128 bytes a line, read
+ * signature per line, 8 bits of each of its 128 values in a temporary file (128 bytes a line, read
  * back only for candidates: b-bit MinHash), and {@link BandIndex} in memory. A candidate is a
  * duplicate when its estimated Jaccard similarity, (agreeing values / 128 - 1/256) / (1 - 1/256),
  * is at least {@code near_threshold}. Ids of kept lines
@@ -22,9 +22,9 @@ import java.util.Set;
  */
 public final class DuplicateFilter implements AutoCloseable {
 
-    /** Bytes of one stored signature: the top 8 bits of each of its 128 values. */
+    /** Bytes of one stored signature: 8 bits of each of its 128 values. */
     private static final int SIGNATURE_BYTES = MinHash.HASHES;
-    /** How often two different minima still agree on their top 8 bits: the estimate corrects for it. */
+    /** How often two different minima still agree on 8 bits: the estimate corrects for it. */
     private static final double CHANCE_AGREEMENT = 1.0 / 256;
 
     private final Dedup dedup;
@@ -89,7 +89,9 @@ public final class DuplicateFilter implements AutoCloseable {
         if (hasText) {
             BandIndex.keys(mins, keys);
             for (int i = 0; i < MinHash.HASHES; i++) {
-                signature[i] = (byte) (mins[i] >>> 56);
+                // 8 bits of the mixed minimum: uniform (the minimum's own top bits are mostly
+                // zeros), so two different minima agree with probability 1/256.
+                signature[i] = (byte) MinHash.mix(mins[i]);
             }
             Duplicate near = nearest();
             if (near != null) {
