@@ -18,7 +18,7 @@ import java.util.regex.Pattern;
  * joined by newlines, lowercased, words the runs of Unicode letters and digits, sets of word
  * 5-grams; a text under 5 words is its whole word sequence.
  */
-final class DedupTexts {
+public final class DedupTexts {
 
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
     private static final Pattern WORD = Pattern.compile("[\\p{L}\\p{Nd}]+");
@@ -50,6 +50,11 @@ final class DedupTexts {
 
     /** The contract's Jaccard similarity of the texts of two lines' messages. */
     static double jaccard(JsonNode a, JsonNode b) {
+        return jaccard(text(a), text(b));
+    }
+
+    /** The contract's Jaccard similarity of two texts (the contents already joined). */
+    public static double jaccard(String a, String b) {
         Set<String> first = shingles(a);
         Set<String> second = shingles(b);
         Set<String> union = new HashSet<>(first);
@@ -59,14 +64,18 @@ final class DedupTexts {
         return union.isEmpty() ? 1 : (double) both.size() / union.size();
     }
 
-    static Set<String> shingles(JsonNode messages) {
+    private static String text(JsonNode messages) {
         List<String> contents = new ArrayList<>();
         messages.forEach(message -> {
             if (message.path("content").isTextual()) {
                 contents.add(message.get("content").asText());
             }
         });
-        Matcher matcher = WORD.matcher(String.join("\n", contents).toLowerCase(Locale.ROOT));
+        return String.join("\n", contents);
+    }
+
+    private static Set<String> shingles(String text) {
+        Matcher matcher = WORD.matcher(text.toLowerCase(Locale.ROOT));
         List<String> words = new ArrayList<>();
         while (matcher.find()) {
             words.add(matcher.group());
