@@ -44,8 +44,9 @@ public class DatasetResource {
             description = "Query: format=openai|messages; metadata=true; from/to (first message); conversation_id,"
                     + " agent_id, task_id, task_status (repeat for any of); has_tools=true|false;"
                     + " min_score/max_score=<name>:<number>; limit; after=<conversation_id>; split=train|validation|test"
-                    + " with validation_fraction, test_fraction, split_seed; redact=email,phone,ip,card,secret|all."
-                    + " Lines in conversation_id order (bytewise).")
+                    + " with validation_fraction, test_fraction, split_seed; redact=email,phone,ip,card,secret|all;"
+                    + " dedup=exact|near with near_threshold (0.8) for dedup=near: duplicates of an earlier line"
+                    + " left out (reason duplicate). Lines in conversation_id order (bytewise).")
     public RestMulti<Buffer> conversations(@Context UriInfo uri, @HeaderParam("Accept-Encoding") String acceptEncoding) {
         ConversationRequest request = ConversationRequest.parse(uri.getQueryParameters(), acceptEncoding);
         return ExportResource.download(conversations.export(request), "application/x-ndjson", request.fileName(),

@@ -30,7 +30,9 @@ final class Conversation {
         /** More stored bytes than memory.assembly-bytes: never held whole. */
         TOO_LARGE,
         /** A stored value its line cannot be written with (say JSON nested past every trainer's parser). */
-        BAD_RECORD;
+        BAD_RECORD,
+        /** dedup (contract 6.5): the same or a similar line was emitted before it. */
+        DUPLICATE;
 
         String id() {
             return name().toLowerCase(java.util.Locale.ROOT);

@@ -2,6 +2,9 @@ package ai.trainingstore.dataset;
 
 import ai.trainingstore.dataset.SplitRule.Split;
 import ai.trainingstore.config.StoreConfig;
+import ai.trainingstore.dataset.dedup.DuplicateFilter;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.Arrays;
 import ai.trainingstore.export.BoundedQuery;
 import ai.trainingstore.export.ExportMetrics;
 import ai.trainingstore.export.ExportService;
@@ -93,7 +96,7 @@ public class ConversationDatasets implements VersionedDataset {
         long limit = request.limit().orElse(Long.MAX_VALUE);
         return Multi.createFrom().deferred(() -> {
             long[] emitted = {0};
-            return lines(request, redact)
+            return deduplicated(request, summary != null && summary.explains(), lines(request, redact))
                     // The export stops at the limit: nothing after it is emitted or counted, splits included.
                     .select().first(line -> emitted[0] < limit)
                     .invoke(line -> {
@@ -123,11 +126,36 @@ public class ConversationDatasets implements VersionedDataset {
     }
 
     /**
+     * dedup (contract 6.5), after every other check, so only emitted lines are remembered. With
+     * {@code after}, the query starts from the first conversation (ConversationQuery): the lines up
+     * to the cursor are judged and remembered, from the same snapshot, and not emitted, so a resumed
+     * answer is exactly the rest of the whole one.
+     */
+    private static Multi<Line> deduplicated(ConversationRequest request, boolean nameKept, Multi<Line> lines) {
+        if (request.dedup().isNone()) {
+            return lines;
+        }
+        byte[] cursor = request.after().map(after -> after.getBytes(StandardCharsets.UTF_8)).orElse(null);
+        return Multi.createFrom().resource(() -> new DuplicateFilter(request.dedup(), nameKept),
+                        filter -> lines.map(line -> line.isEmitted() ? judged(filter, line) : line))
+                .withFinalizer(DuplicateFilter::close)
+                .select().where(line -> cursor == null
+                        || Arrays.compareUnsigned(line.conversation().id.getBytes(StandardCharsets.UTF_8), cursor) > 0);
+    }
+
+    private static Line judged(DuplicateFilter filter, Line line) {
+        DuplicateFilter.Duplicate duplicate = filter.check(line.conversation().id, line.json().get("messages"),
+                line.json().get("tools"));
+        return duplicate == null ? line : new Line(line.conversation(), null, null,
+                Conversation.SkipReason.DUPLICATE.because(duplicate.detail()));
+    }
+
+    /**
      * A conversation that matches the request's filters, with its line when it is emitted; a
      * conversation whose line cannot be written is left out as {@code bad_record}, never failing
      * the answer for everyone.
      */
-    private record Line(Conversation conversation, byte[] bytes, Conversation.Skip skipped) {
+    private record Line(Conversation conversation, ObjectNode json, byte[] bytes, Conversation.Skip skipped) {
 
         boolean isEmitted() {
             return skipped == null;
@@ -136,18 +164,22 @@ public class ConversationDatasets implements VersionedDataset {
 
     /** The matching conversations in order, each with its line (built on a worker when redacting). */
     private Multi<Line> lines(ConversationRequest request, Redaction redact) {
-        return ExportService.onWorkerWhen(!redact.isNone(), conversations(ConversationQuery.of(request)))
+        // Redaction and dedup are CPU work (dedup also file I/O): on a worker, never the event loop.
+        return ExportService.onWorkerWhen(!redact.isNone() || !request.dedup().isNone(),
+                        conversations(ConversationQuery.of(request)))
                 .select().where(conversation -> matches(request, conversation))
                 .map(conversation -> {
                     if (!conversation.isEmitted()) {
-                        return new Line(conversation, null, conversation.skipped);
+                        return new Line(conversation, null, null, conversation.skipped);
                     }
                     try {
-                        return new Line(conversation, line(request, conversation, redact), null);
+                        ObjectNode json = ChatLine.of(conversation, request.format(), request.metadata(),
+                                request.splitRule().of(conversation.id), redact);
+                        return new Line(conversation, json, JsonLines.line(json), null);
                     } catch (RuntimeException e) {
                         LOG.warnf("Conversation %s left out of the dataset (bad_record): %s",
                                 LogText.safe(conversation.id), LogText.safe(e.getMessage()));
-                        return new Line(conversation, null, Conversation.SkipReason.BAD_RECORD
+                        return new Line(conversation, null, null, Conversation.SkipReason.BAD_RECORD
                                 .because("its line could not be written: " + e.getMessage()));
                     }
                 });
@@ -224,11 +256,6 @@ public class ConversationDatasets implements VersionedDataset {
             return false;
         }
         return DatasetParameters.withinScores(conversation::score, request.minScores(), request.maxScores());
-    }
-
-    private static byte[] line(ConversationRequest request, Conversation conversation, Redaction redact) {
-        return JsonLines.line(ChatLine.of(conversation, request.format(), request.metadata(),
-                request.splitRule().of(conversation.id), redact));
     }
 
     /** Characters / 4 of the line without its newline, rounded up. */

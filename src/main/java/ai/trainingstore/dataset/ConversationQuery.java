@@ -39,7 +39,9 @@ final class ConversationQuery {
     static BoundedQuery of(ConversationRequest request) {
         List<String> conditions = new ArrayList<>();
         Tuple parameters = Tuple.tuple();
-        request.after().ifPresent(after -> {
+        // With dedup the rows before the cursor are read too (not emitted): a line after it is judged
+        // against them as in the whole answer (ConversationDatasets#emitted).
+        request.after().filter(after -> request.dedup().isNone()).ifPresent(after -> {
             parameters.addString(after);
             conditions.add("m.conversation_id COLLATE \"C\" > $" + parameters.size());
         });

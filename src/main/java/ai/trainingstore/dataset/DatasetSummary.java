@@ -58,6 +58,11 @@ public record DatasetSummary(
             return emitted;
         }
 
+        /** Whether left_out examples are kept (explain=true). */
+        boolean explains() {
+            return skipped.explains();
+        }
+
         void split(Split split) {
             splits.merge(split.id(), 1L, Long::sum);
         }

@@ -38,6 +38,10 @@ public final class LeftOut {
         }
     }
 
+    boolean explains() {
+        return examples != null;
+    }
+
     synchronized Map<String, Long> counts() {
         return new LinkedHashMap<>(counts);
     }

@@ -208,7 +208,7 @@ class ConversationSummaryTest extends DatasetTestSupport {
     private Map<String, Long> expectedSkipped(Params params) {
         Map<String, Long> expected = new LinkedHashMap<>();
         for (String reason : List.of("no_assistant_message", "orphan_tool_result", "unanswered_tool_call",
-                "bad_arguments", "missing_content", "too_large", "bad_record")) {
+                "bad_arguments", "missing_content", "too_large", "bad_record", "duplicate")) {
             expected.put(reason, 0L);
         }
         String after = params.value("after");
