@@ -18,17 +18,23 @@ import java.util.Map;
  */
 public record EntryText(Map<String, String> fields, Rejection invalidUtf8) {
 
-    public static EntryText decode(Map<byte[], byte[]> entry) {
-        Map<String, String> fields = new LinkedHashMap<>();
+    /**
+     * @param namesAndValues the entry's fields as Redis returns them: name, value, name, value...
+     *     (a name sent twice keeps its first place and its last value)
+     */
+    public static EntryText decode(byte[][] namesAndValues) {
+        Map<String, String> fields = new LinkedHashMap<>(namesAndValues.length);
         String invalidField = null;
-        for (Map.Entry<byte[], byte[]> field : entry.entrySet()) {
-            String name = Utf8.decodeStrictly(field.getKey());
-            String value = field.getValue() == null ? null : Utf8.decodeStrictly(field.getValue());
-            String shownName = name != null ? name : lenient(field.getKey());
-            if (invalidField == null && (name == null || (field.getValue() != null && value == null))) {
+        for (int i = 0; i + 1 < namesAndValues.length; i += 2) {
+            byte[] nameBytes = namesAndValues[i];
+            byte[] valueBytes = namesAndValues[i + 1];
+            String name = Utf8.decodeStrictly(nameBytes);
+            String value = valueBytes == null ? null : Utf8.decodeStrictly(valueBytes);
+            String shownName = name != null ? name : lenient(nameBytes);
+            if (invalidField == null && (name == null || (valueBytes != null && value == null))) {
                 invalidField = shownName;
             }
-            fields.put(shownName, value != null || field.getValue() == null ? value : lenient(field.getValue()));
+            fields.put(shownName, value != null || valueBytes == null ? value : lenient(valueBytes));
         }
         Rejection rejection = invalidField == null ? null : new Rejection(Reason.BAD_VALUE, "Field '"
                 + LogText.safe(invalidField) + "' is not valid UTF-8 (in its name or value): publish text as"

@@ -11,9 +11,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Reads stream entries bounded by bytes known before they are fetched: a Lua script
@@ -58,15 +56,16 @@ final class EntryReader {
      *
      * @param size       the entry's real size (field names and values, bytes); 0 when deleted or gone
      * @param deliveries how often it has been delivered, this delivery included
-     * @param fields     the fields held: whole (OK), cut (CUT), empty (DELETED, GONE)
+     * @param fields     the fields held, name, value, name, value...: whole (OK), cut (CUT), none
+     *                   (DELETED, GONE)
      */
-    record ReadEntry(String id, State state, long size, int deliveries, Map<byte[], byte[]> fields) {
+    record ReadEntry(String id, State state, long size, int deliveries, byte[][] fields) {
 
         /** The bytes this entry occupies in the consumer (names and values as received). */
         long heldBytes() {
             long bytes = 0;
-            for (Map.Entry<byte[], byte[]> field : fields.entrySet()) {
-                bytes += field.getKey().length + field.getValue().length;
+            for (byte[] field : fields) {
+                bytes += field.length;
             }
             return bytes;
         }
@@ -113,9 +112,11 @@ final class EntryReader {
         }
         for (Response entry : reply) {
             Response fieldList = entry.get(4);
-            Map<byte[], byte[]> fields = new LinkedHashMap<>();
-            for (int i = 0; i + 1 < fieldList.size(); i += 2) {
-                fields.put(fieldList.get(i).toBytes(), fieldList.get(i + 1).toBytes());
+            // A plain array, not a map: a map keyed by byte[] hashes by identity and costs an entry
+            // object a field, for nothing, since every field is read in order once.
+            byte[][] fields = new byte[fieldList.size() & ~1][];
+            for (int i = 0; i < fields.length; i++) {
+                fields[i] = fieldList.get(i).toBytes();
             }
             entries.add(new ReadEntry(entry.get(0).toString(), State.valueOf(entry.get(1).toString().toUpperCase()),
                     entry.get(2).toLong(), entry.get(3).toInteger(), fields));

@@ -400,7 +400,7 @@ final class StreamConsumer {
                 batch.deadLetters.add(new DeadLetter(entry.id(), fields, text.invalidUtf8(), 0));
                 continue;
             }
-            ParsedEntry parsed = parser.parse(kind, stream, entry.id(), fields);
+            ParsedEntry parsed = parser.parseDecoded(kind, stream, entry.id(), fields);
             if (parsed.isAccepted()) {
                 batch.records.add(parsed.record());
             } else {
