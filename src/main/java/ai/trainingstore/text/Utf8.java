@@ -15,11 +15,17 @@ public final class Utf8 {
 
     /** The text the bytes encode, or null when they are not valid UTF-8. */
     public static String decodeStrictly(byte[] bytes) {
+        return decodeStrictly(ByteBuffer.wrap(bytes));
+    }
+
+    /** The text that the bytes between the buffer's position and limit encode, or null when not valid UTF-8. */
+    public static String decodeStrictly(ByteBuffer bytes) {
         // The JDK's decoder scans ASCII with a vectorized intrinsic and replaces every malformed
         // sequence (overlong forms and encoded surrogates included) with U+FFFD: text without one is
         // valid as it is, decoded in one pass. Only text holding U+FFFD is decoded again, strictly,
         // to tell an agent's own U+FFFD from a replaced byte.
-        String text = new String(bytes, StandardCharsets.UTF_8);
+        String text = new String(bytes.array(), bytes.arrayOffset() + bytes.position(), bytes.remaining(),
+                StandardCharsets.UTF_8);
         if (text.indexOf(REPLACEMENT) < 0) {
             return text;
         }
@@ -27,7 +33,7 @@ public final class Utf8 {
             return StandardCharsets.UTF_8.newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(bytes))
+                    .decode(bytes.duplicate())
                     .toString();
         } catch (CharacterCodingException e) {
             return null;
