@@ -161,16 +161,19 @@ class Service:
 
     def start(self):
         log_file = open(ROOT / "target" / f"{self.name}.log", "w")
-        self.process = subprocess.Popen(["java", "-Xmx512m", "-jar", str(JAR)], env=self.env, stdout=log_file,
+        # BENCH_JAR in the service's environment runs another build (e.g. the one before a change).
+        jar = self.env.get("BENCH_JAR", str(JAR))
+        self.process = subprocess.Popen(["java", "-Xmx512m", "-jar", jar], env=self.env, stdout=log_file,
                                         stderr=subprocess.STDOUT)
-        deadline = time.time() + 60
+        # BENCH_START_SECONDS: a loaded machine can take longer than a minute to start the service.
+        deadline = time.time() + int(os.environ.get("BENCH_START_SECONDS", "60"))
         while time.time() < deadline:
             if self.http_status("/q/health/ready") == 200:
                 return self
             if self.process.poll() is not None:
                 raise RuntimeError(f"service {self.name} exited; see target/{self.name}.log")
             time.sleep(0.2)
-        raise RuntimeError(f"service {self.name} not ready in 60 s; see target/{self.name}.log")
+        raise RuntimeError(f"service {self.name} not ready in time; see target/{self.name}.log")
 
     def stop(self):
         if self.process and self.process.poll() is None:
@@ -395,6 +398,12 @@ def case_latency(rate, seconds, extra_env=None, live_heap=None):
 
 # training-store.store.copy: insert-once kinds by binary COPY (default) or by INSERT ... ON CONFLICT.
 WRITE_PATHS = {"statement": {"TRAINING_STORE_STORE_COPY": "false"}, "copy": {"TRAINING_STORE_STORE_COPY": "true"}}
+# BENCH_BEFORE_JAR=<quarkus-run.jar of another build> adds its COPY path, "copy-before", to the same runs:
+# before and after a change, interleaved on the same machine. BENCH_INGEST_PATHS=copy,copy-before picks paths.
+if os.environ.get("BENCH_BEFORE_JAR"):
+    WRITE_PATHS["copy-before"] = {"TRAINING_STORE_STORE_COPY": "true", "BENCH_JAR": os.environ["BENCH_BEFORE_JAR"]}
+if os.environ.get("BENCH_INGEST_PATHS"):
+    WRITE_PATHS = {path: WRITE_PATHS[path] for path in os.environ["BENCH_INGEST_PATHS"].split(",")}
 
 
 def case_ingest_paths(n, runs, tmp, latency_seconds):
@@ -465,7 +474,8 @@ def ingest_paths_section(results, n, runs, quick):
              "| path (training-store.store.copy) | events rows/s (runs) | vs psql COPY | CPU a row (JVM + its backends) |"
              " latency at 5,000/s | live heap idle -> after | heap used peak (ingest) |",
              "|---|---|---|---|---|---|---|"]
-    for path, setting in (("statement", "false"), ("copy", "true")):
+    for path in WRITE_PATHS:
+        setting = WRITE_PATHS[path]["TRAINING_STORE_STORE_COPY"]
         p50, p99, worst, achieved, idle, after = latency[path]
         lines.append(f"| {path} ({setting}) | {rates[path]:,.0f} ({', '.join(f'{r:,.0f}' for r in all_rates[path])})"
                      f" | {rates[path] / copy_rate:.2f} | {cpu[path]:.1f} µs | p50 {p50:.1f} ms, p99 {p99:.1f} ms, max {worst:.0f} ms"
@@ -960,6 +970,7 @@ def main():
     global WAIT_SECONDS
     WAIT_SECONDS = 300 if args.quick else 1800
     n = 100_000 if args.quick else 1_000_000
+    n = int(os.environ.get("BENCH_EVENTS", n))  # fewer rows when the machine is too busy for a full run
     runs = 1 if args.quick else 3
     if not JAR.exists():
         log("building the service")

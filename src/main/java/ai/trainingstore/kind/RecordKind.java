@@ -11,7 +11,9 @@ import static ai.trainingstore.kind.Column.text;
 import ai.trainingstore.kind.Column.Role;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -66,6 +68,8 @@ public enum RecordKind {
     private final RecordRule rule;
     private final List<Column> fields;
     private final List<Column> columns;
+    /** Slot of each named field: looked up for every field of every entry ingested. */
+    private final Map<String, Integer> fieldIndex = new HashMap<>();
 
     RecordKind(String id, String table, String identity, WriteRule writeRule, RecordRule rule, Column... fields) {
         this.id = id;
@@ -74,6 +78,9 @@ public enum RecordKind {
         this.writeRule = writeRule;
         this.rule = rule;
         this.fields = List.of(fields);
+        for (int i = 0; i < fields.length; i++) {
+            fieldIndex.put(fields[i].name(), i);
+        }
         List<Column> all = new ArrayList<>(this.fields);
         all.add(Column.shared("attributes", ColumnType.JSON, Role.ATTRIBUTES));
         all.add(Column.shared("occurred_at", ColumnType.TIMESTAMP, Role.OCCURRED_AT));
@@ -142,12 +149,8 @@ public enum RecordKind {
     }
 
     public int indexOf(String fieldName) {
-        for (int i = 0; i < fields.size(); i++) {
-            if (fields.get(i).name().equals(fieldName)) {
-                return i;
-            }
-        }
-        return -1;
+        Integer index = fieldIndex.get(fieldName);
+        return index == null ? -1 : index;
     }
 
     /** The kind's own rule, checked after types and required fields. */

@@ -25,11 +25,9 @@ import jakarta.inject.Inject;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.time.Instant;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * Turns one stream entry into a {@link StoreRecord}, or into a {@link Rejection} that says what is
@@ -78,20 +76,33 @@ public class EntryParser {
     }
 
     public ParsedEntry parse(RecordKind kind, String streamKey, String entryId, Map<String, String> fields) {
+        return parse(kind, streamKey, entryId, fields, false);
+    }
+
+    /**
+     * Parses fields decoded from strict UTF-8 ({@link EntryText}): such text holds no unpaired
+     * surrogate, so only the NUL check is left to do on it. The outcome is the same as {@link #parse}'s.
+     */
+    public ParsedEntry parseDecoded(RecordKind kind, String streamKey, String entryId, Map<String, String> fields) {
+        return parse(kind, streamKey, entryId, fields, true);
+    }
+
+    private ParsedEntry parse(RecordKind kind, String streamKey, String entryId, Map<String, String> fields,
+                              boolean validUnicode) {
         try {
-            return ParsedEntry.accepted(toRecord(kind, streamKey, entryId, fields));
+            return ParsedEntry.accepted(toRecord(kind, streamKey, entryId, fields, validUnicode));
         } catch (InvalidEntryException e) {
             return ParsedEntry.rejected(e.toRejection());
         }
     }
 
-    private DecodedRecord toRecord(RecordKind kind, String streamKey, String entryId, Map<String, String> entry)
-            throws InvalidEntryException {
+    private DecodedRecord toRecord(RecordKind kind, String streamKey, String entryId, Map<String, String> entry,
+                                   boolean validUnicode) throws InvalidEntryException {
         checkSize(entry);
         RecordBuilder record = new RecordBuilder(kind);
         for (Map.Entry<String, String> field : entry.entrySet()) {
             if (!DATA_FIELD.equals(field.getKey())) {
-                readFlatField(record, field.getKey(), field.getValue());
+                readFlatField(record, field.getKey(), field.getValue(), validUnicode);
             }
         }
         // The document is read last so that a field sent both ways is detected, whatever the order.
@@ -127,9 +138,10 @@ public class EntryParser {
                 bytes, limit));
     }
 
-    private void readFlatField(RecordBuilder record, String name, String value) throws InvalidEntryException {
-        checkStorableText(name, name);
-        checkStorableText(name, value);
+    private void readFlatField(RecordBuilder record, String name, String value, boolean validUnicode)
+            throws InvalidEntryException {
+        checkStorableText(name, name, validUnicode);
+        checkStorableText(name, value, validUnicode);
         int index = record.kind.indexOf(name);
         if (OCCURRED_AT.equals(name)) {
             record.setOccurredAt(parseTimestamp(value));
@@ -304,9 +316,12 @@ public class EntryParser {
             if (field.type() == ColumnType.JSON_ARRAY) {
                 requireArray(field, first == JsonToken.START_ARRAY, null);
             }
+            // Without a backslash every string is its raw text, which the caller has checked already;
+            // only an escape (an escaped NUL or lone surrogate) can put in a character the raw text lacks.
+            boolean escapes = text.indexOf('\\') >= 0;
             int depth = 0;
             for (JsonToken token = first; ; token = parser.nextToken()) {
-                if (token == JsonToken.VALUE_STRING || token == JsonToken.FIELD_NAME) {
+                if (escapes && (token == JsonToken.VALUE_STRING || token == JsonToken.FIELD_NAME)) {
                     checkStorableChars(field.name(), parser.getTextCharacters(), parser.getTextOffset(),
                             parser.getTextLength());
                 } else if (token == JsonToken.VALUE_NUMBER_FLOAT) {
@@ -364,8 +379,29 @@ public class EntryParser {
     }
 
     private static void checkStorableText(String field, String text) throws InvalidEntryException {
-        if (text != null) {
-            checkStorableChars(field, text.toCharArray(), 0, text.length());
+        checkStorableText(field, text, false);
+    }
+
+    /** With {@code validUnicode} (decoded from strict UTF-8) only a NUL can be wrong. */
+    private static void checkStorableText(String field, String text, boolean validUnicode)
+            throws InvalidEntryException {
+        if (text == null) {
+            return;
+        }
+        if (text.indexOf(0) >= 0) {
+            throw containsNul(field);
+        }
+        if (!validUnicode) {
+            for (int i = 0; i < text.length(); i++) {
+                char c = text.charAt(i);
+                if (Character.isSurrogate(c)) {
+                    if (!Character.isHighSurrogate(c) || i + 1 >= text.length()
+                            || !Character.isLowSurrogate(text.charAt(i + 1))) {
+                        throw unpairedSurrogate(field);
+                    }
+                    i++;
+                }
+            }
         }
     }
 
@@ -375,18 +411,26 @@ public class EntryParser {
         for (int i = offset; i < end; i++) {
             char c = chars[i];
             if (c == 0) {
-                throw new InvalidEntryException(Reason.BAD_VALUE, "Field '" + LogText.safe(field)
-                        + "' contains a NUL character (\\u0000), which PostgreSQL cannot store: remove it.");
+                throw containsNul(field);
             }
             if (Character.isSurrogate(c)) {
                 boolean paired = Character.isHighSurrogate(c) && i + 1 < end && Character.isLowSurrogate(chars[i + 1]);
                 if (!paired) {
-                    throw new InvalidEntryException(Reason.BAD_VALUE, "Field '" + LogText.safe(field)
-                            + "' contains an unpaired UTF-16 surrogate, which is not valid Unicode: fix its encoding.");
+                    throw unpairedSurrogate(field);
                 }
                 i++;
             }
         }
+    }
+
+    private static InvalidEntryException containsNul(String field) {
+        return new InvalidEntryException(Reason.BAD_VALUE, "Field '" + LogText.safe(field)
+                + "' contains a NUL character (\\u0000), which PostgreSQL cannot store: remove it.");
+    }
+
+    private static InvalidEntryException unpairedSurrogate(String field) {
+        return new InvalidEntryException(Reason.BAD_VALUE, "Field '" + LogText.safe(field)
+                + "' contains an unpaired UTF-16 surrogate, which is not valid Unicode: fix its encoding.");
     }
 
     private static String describe(IOException e) {
@@ -443,8 +487,8 @@ public class EntryParser {
         private final RecordKind kind;
         private final Object[] values;
         private final boolean[] carried;
-        private final Map<String, JsonNode> attributes = new LinkedHashMap<>();
-        private final Set<String> names = new HashSet<>();
+        /** Created with the first attribute: most records have none. */
+        private Map<String, JsonNode> attributes = Map.of();
         private Instant occurredAt;
         private boolean occurredAtCarried;
 
@@ -457,23 +501,27 @@ public class EntryParser {
         void set(int index, Object value) {
             values[index] = value;
             carried[index] = true;
-            names.add(kind.fields().get(index).name());
         }
 
         void setOccurredAt(Instant instant) {
             occurredAt = instant;
             occurredAtCarried = true;
-            names.add(OCCURRED_AT);
         }
 
         void setAttribute(String name, JsonNode value) {
+            if (attributes.isEmpty()) {
+                attributes = new LinkedHashMap<>();
+            }
             attributes.put(name, value);
-            names.add(name);
         }
 
         /** Whether a field was already set (document fields are read after this check). */
         boolean isSetFlat(String name) {
-            return names.contains(name);
+            int index = kind.indexOf(name);
+            if (index >= 0) {
+                return carried[index];
+            }
+            return OCCURRED_AT.equals(name) ? occurredAtCarried : attributes.containsKey(name);
         }
 
         DecodedRecord build(String streamKey, String entryId) throws InvalidEntryException {

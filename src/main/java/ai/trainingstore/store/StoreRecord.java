@@ -31,11 +31,21 @@ public record StoreRecord(
         String streamEntryId,
         String version) {
 
+    /** The version of a record of an insert-once kind, which is never compared. */
+    public static final String NO_VERSION = "";
+
     /**
      * A decoded record with its merge version, {@code (occurred_at, stream entry id)}: every field
-     * and attribute it carries has that version, the others none.
+     * and attribute it carries has that version, the others none. Records of insert-once kinds
+     * carry no versions ({@link #NO_VERSION}).
      */
     public static StoreRecord of(DecodedRecord record) {
+        if (!record.kind().merges()) {
+            // Insert once: the first stored wins and nothing is compared, so no version is built.
+            return new StoreRecord(record.kind(), record.identity(), record.values(),
+                    new String[record.values().length], record.attributes(), Map.of(), record.occurredAt(),
+                    record.occurredAt(), record.streamEntryId(), NO_VERSION);
+        }
         String version = Versions.of(record.occurredAt(), record.streamEntryId());
         String[] versions = new String[record.values().length];
         for (int i = 0; i < versions.length; i++) {

@@ -3,17 +3,17 @@ package ai.trainingstore.stream;
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.redis.client.Response;
+import io.netty.buffer.ByteBuf;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Reads stream entries bounded by bytes known before they are fetched: a Lua script
@@ -58,15 +58,16 @@ final class EntryReader {
      *
      * @param size       the entry's real size (field names and values, bytes); 0 when deleted or gone
      * @param deliveries how often it has been delivered, this delivery included
-     * @param fields     the fields held: whole (OK), cut (CUT), empty (DELETED, GONE)
+     * @param fields     the fields held, name, value, name, value...: whole (OK), cut (CUT), none
+     *                   (DELETED, GONE); each buffer holds its bytes between position and limit
      */
-    record ReadEntry(String id, State state, long size, int deliveries, Map<byte[], byte[]> fields) {
+    record ReadEntry(String id, State state, long size, int deliveries, ByteBuffer[] fields) {
 
         /** The bytes this entry occupies in the consumer (names and values as received). */
         long heldBytes() {
             long bytes = 0;
-            for (Map.Entry<byte[], byte[]> field : fields.entrySet()) {
-                bytes += field.getKey().length + field.getValue().length;
+            for (ByteBuffer field : fields) {
+                bytes += field.remaining();
             }
             return bytes;
         }
@@ -112,15 +113,30 @@ final class EntryReader {
             return entries;
         }
         for (Response entry : reply) {
-            Response fieldList = entry.get(4);
-            Map<byte[], byte[]> fields = new LinkedHashMap<>();
-            for (int i = 0; i + 1 < fieldList.size(); i += 2) {
-                fields.put(fieldList.get(i).toBytes(), fieldList.get(i + 1).toBytes());
+            io.vertx.redis.client.Response fieldList = entry.get(4).getDelegate();
+            // A plain array, not a map: a map keyed by byte[] hashes by identity and costs an entry
+            // object a field, for nothing, since every field is read in order once.
+            ByteBuffer[] fields = new ByteBuffer[fieldList.size() & ~1];
+            for (int i = 0; i < fields.length; i++) {
+                fields[i] = bytesOf(fieldList.get(i));
             }
             entries.add(new ReadEntry(entry.get(0).toString(), State.valueOf(entry.get(1).toString().toUpperCase()),
                     entry.get(2).toLong(), entry.get(3).toInteger(), fields));
         }
         return entries;
+    }
+
+    /**
+     * A field's bytes where the reply holds them: each bulk string of a reply has its own copy
+     * (Vert.x's parser copies it out of the socket's buffer), which {@code toBytes()} would copy once
+     * more. Falls back to that copy if the bytes are not in a heap array.
+     */
+    private static ByteBuffer bytesOf(io.vertx.redis.client.Response field) {
+        ByteBuf buffer = field.toBuffer().getByteBuf();
+        if (buffer.hasArray()) {
+            return ByteBuffer.wrap(buffer.array(), buffer.arrayOffset() + buffer.readerIndex(), buffer.readableBytes());
+        }
+        return ByteBuffer.wrap(field.toBytes());
     }
 
     private static String loadScript() {

@@ -72,6 +72,7 @@ final class StreamConsumer {
     private final EntryReader reader;
     private final IngestBudget budget;
     private final EntryParser parser;
+    private final EntryText.KnownNames knownNames;
     private final RecordWriter writer;
     private final DeadLetters deadLetters;
     private final IngestMetrics metrics;
@@ -115,6 +116,7 @@ final class StreamConsumer {
                 config.batch().size());
         this.budget = budget;
         this.parser = parser;
+        this.knownNames = new EntryText.KnownNames(kind);
         this.writer = writer;
         this.deadLetters = deadLetters;
         this.metrics = metrics;
@@ -379,7 +381,7 @@ final class StreamConsumer {
                 // Deleted from the stream while pending: nothing left to store, only to acknowledge.
                 continue;
             }
-            EntryText text = EntryText.decode(entry.fields());
+            EntryText text = EntryText.decode(entry.fields(), knownNames);
             Map<String, String> fields = text.fields();
             int deliveries = entry.deliveries();
             if (deliveries > 1) {
@@ -400,7 +402,7 @@ final class StreamConsumer {
                 batch.deadLetters.add(new DeadLetter(entry.id(), fields, text.invalidUtf8(), 0));
                 continue;
             }
-            ParsedEntry parsed = parser.parse(kind, stream, entry.id(), fields);
+            ParsedEntry parsed = parser.parseDecoded(kind, stream, entry.id(), fields);
             if (parsed.isAccepted()) {
                 batch.records.add(parsed.record());
             } else {
