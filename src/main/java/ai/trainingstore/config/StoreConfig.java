@@ -184,7 +184,7 @@ public interface StoreConfig {
          * bytes per scored conversation and per pair); an answer that needs more fails with a
          * message naming this key. Deleted when the answer ends, however it ends.
          */
-        @WithDefault("1073741824")
+        @WithDefault("268435456")
         @Min(1048576)
         long spillBytes();
 

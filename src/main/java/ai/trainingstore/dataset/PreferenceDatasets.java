@@ -165,12 +165,15 @@ public class PreferenceDatasets implements VersionedDataset {
                     .onItem().ignoreAsUni();
             Multi<Line> corrections = request.pairs().contains(Pairs.CORRECTIONS)
                     ? corrections(snapshot, request, redact, summary) : Multi.createFrom().empty();
-            Multi<Line> ranked = siblings == null ? Multi.createFrom().empty()
-                    : Uni.createFrom().item(() -> rankedPairs(request, siblings, pairs, summary))
-                            .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
-                            .onItem().transformToMulti(sorted -> rankedLines(snapshot, request, sorted, redact));
-            return firstPass.onItem().transformToMulti(ignored -> Multi.createBy().concatenating()
-                            .streams(corrections, ranked))
+            // The pairs are sorted before the first line: a sort over its disk budget fails the answer
+            // before its first byte (a clean error), never in the middle.
+            Uni<Optional<Iterator<byte[]>>> sortedPairs = firstPass.chain(() -> siblings == null
+                    ? Uni.createFrom().item(Optional.<Iterator<byte[]>>empty())
+                    : Uni.createFrom().item(() -> Optional.of(rankedPairs(request, siblings, pairs, summary)))
+                            .runSubscriptionOn(Infrastructure.getDefaultWorkerPool()));
+            return sortedPairs.onItem().transformToMulti(sorted -> Multi.createBy().concatenating().streams(corrections,
+                            sorted.map(iterator -> rankedLines(snapshot, request, iterator, redact))
+                                    .orElse(Multi.createFrom().empty())))
                     .onTermination().invoke(() -> {
                         if (siblings != null) {
                             siblings.close();

@@ -35,17 +35,21 @@ class PreferenceStreamingTest extends PreferenceTestSupport {
         String agent = p + "-agent";
         try {
             long start = System.nanoTime();
-            executeSql("INSERT INTO training_data.training_messages (message_id, conversation_id, role, content, agent_id,"
-                    + " seq, attributes, occurred_at, stream_entry_id)"
-                    + " SELECT c || '-' || m.seq, c, m.role, CASE m.seq WHEN 0 THEN 'question ' || (i / 4) || ': ' || ?"
-                    + " ELSE 'answer ' || i || ': ' || ? END, ?, m.seq, '{}', now(), i || '-' || m.seq"
-                    + " FROM generate_series(0, ? - 1) AS i, LATERAL (SELECT ? || lpad(i::text, 6, '0') AS c) AS id,"
-                    + " (VALUES (0, 'user'), (1, 'assistant')) AS m(seq, role)", TEXT, TEXT, agent, CONVERSATIONS, p + "-c");
-            executeSql("INSERT INTO training_data.training_feedback (feedback_id, target_kind, target_id, name, value,"
-                    + " occurred_at, first_occurred_at, stream_entry_id, version, field_versions)"
-                    + " SELECT c || '/r', 'conversation', c, 'r', (i % 4)::float8, now(), now(), '0-0', '0-0', '{}'"
-                    + " FROM generate_series(0, ? - 1) AS i, LATERAL (SELECT ? || lpad(i::text, 6, '0') AS c) AS id",
-                    CONVERSATIONS, p + "-c");
+            // In statements of 25,000 conversations: each stays far within the database's statement timeout.
+            for (int from = 0; from < CONVERSATIONS; from += 25_000) {
+                int to = Math.min(CONVERSATIONS, from + 25_000);
+                executeSql("INSERT INTO training_data.training_messages (message_id, conversation_id, role, content,"
+                        + " agent_id, seq, attributes, occurred_at, stream_entry_id)"
+                        + " SELECT c || '-' || m.seq, c, m.role, CASE m.seq WHEN 0 THEN 'question ' || (i / 4) || ': ' || ?"
+                        + " ELSE 'answer ' || i || ': ' || ? END, ?, m.seq, '{}', now(), i || '-' || m.seq"
+                        + " FROM generate_series(?, ? - 1) AS i, LATERAL (SELECT ? || lpad(i::text, 6, '0') AS c) AS id,"
+                        + " (VALUES (0, 'user'), (1, 'assistant')) AS m(seq, role)", TEXT, TEXT, agent, from, to, p + "-c");
+                executeSql("INSERT INTO training_data.training_feedback (feedback_id, target_kind, target_id, name, value,"
+                        + " occurred_at, first_occurred_at, stream_entry_id, version, field_versions)"
+                        + " SELECT c || '/r', 'conversation', c, 'r', (i % 4)::float8, now(), now(), '0-0', '0-0', '{}'"
+                        + " FROM generate_series(?, ? - 1) AS i, LATERAL (SELECT ? || lpad(i::text, 6, '0') AS c) AS id",
+                        from, to, p + "-c");
+            }
             LOG.infof("Preferences streaming: %,d conversations stored in %.1f s", CONVERSATIONS,
                     (System.nanoTime() - start) / 1e9);
             long idle = liveHeap();
@@ -81,8 +85,14 @@ class PreferenceStreamingTest extends PreferenceTestSupport {
             assertThat(firstChosen).allMatch(content -> content.startsWith("answer "));
             assertThat(heapWhileReading - idle).as("live heap growth while the answer streams").isLessThan(HEAP_BOUND);
         } finally {
-            executeSql("DELETE FROM training_data.training_feedback WHERE target_id LIKE ?", p + "%");
-            executeSql("DELETE FROM training_data.training_messages WHERE conversation_id LIKE ?", p + "%");
+            for (int from = 0; from < CONVERSATIONS; from += 25_000) {
+                String low = p + "-c" + String.format("%06d", from);
+                String high = p + "-c" + String.format("%06d", from + 25_000);
+                executeSql("DELETE FROM training_data.training_feedback WHERE target_id >= ? AND target_id < ?"
+                        + " AND target_id LIKE ?", low, high, p + "%");
+                executeSql("DELETE FROM training_data.training_messages WHERE conversation_id >= ? AND conversation_id < ?"
+                        + " AND conversation_id LIKE ?", low, high, p + "%");
+            }
         }
     }
 
