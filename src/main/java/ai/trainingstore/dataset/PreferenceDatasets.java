@@ -271,7 +271,7 @@ public class PreferenceDatasets implements VersionedDataset {
         Optional<Boolean> label = PreferenceLine.label(feedback, request.threshold());
         if (label.isEmpty()) {
             summary.skipped(PreferenceSummary.UNLABELED, conversation.id, "feedback '" + name + "' has no value and"
-                    + " its label '" + feedback.path("label").asText("") + "' is none of the known words");
+                    + " its label '" + redact.text(feedback.path("label").asText("")) + "' is none of the known words");
             return Optional.empty();
         }
         ObjectNode line = PreferenceLine.kto(conversation, start, label.get(), redact);
