@@ -261,18 +261,22 @@ class PreferenceDatasetTest extends PreferenceTestSupport {
                 "down", "BAD", "Fail", "no", "0", "false", "reject", "negative", "meh");
         List<Rec> messages = new ArrayList<>();
         List<Rec> feedback = new ArrayList<>();
+        List<String> ids = new ArrayList<>();
         for (int i = 0; i < labels.size(); i++) {
             String c = a + "-" + (char) ('a' + i);
+            ids.add(c);
             messages.addAll(simple(c, a, "s", "Q" + i, "A" + i));
             feedback.add(feedback("conversation", c, "thumbs").put("label", labels.get(i)));
         }
         String valued = a + "-z";
+        ids.add(valued);
         messages.addAll(simple(valued, a, "s", "Q", "A"));
         feedback.add(feedback("conversation", valued, "thumbs").put("label", "down").put("value", 0.7));
         publishMessages(Encoding.FLAT, messages);
         publish(FEEDBACK, Encoding.FLAT, feedback);
 
-        Params params = Params.of("agent_id", a, "score", "thumbs", "format", "kto");
+        // Named by id: the query then reads only these conversations of the shared table.
+        Params params = Params.conversations(ids).with("agent_id", a, "score", "thumbs", "format", "kto");
         List<JsonNode> lines = preferences(params);
         List<Boolean> expected = new ArrayList<>();
         for (int i = 0; i < 16; i++) {
