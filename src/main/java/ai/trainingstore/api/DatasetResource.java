@@ -4,6 +4,9 @@ import ai.trainingstore.dataset.ConversationDatasets;
 import ai.trainingstore.dataset.ConversationRequest;
 import ai.trainingstore.dataset.DatasetParameters;
 import ai.trainingstore.dataset.DatasetSummary;
+import ai.trainingstore.dataset.PreferenceDatasets;
+import ai.trainingstore.dataset.PreferenceRequest;
+import ai.trainingstore.dataset.PreferenceSummary;
 import ai.trainingstore.dataset.TrajectoryDatasets;
 import ai.trainingstore.dataset.TrajectoryRequest;
 import ai.trainingstore.dataset.TrajectorySummary;
@@ -31,10 +34,13 @@ public class DatasetResource {
 
     private final ConversationDatasets conversations;
     private final TrajectoryDatasets trajectories;
+    private final PreferenceDatasets preferences;
 
-    public DatasetResource(ConversationDatasets conversations, TrajectoryDatasets trajectories) {
+    public DatasetResource(ConversationDatasets conversations, TrajectoryDatasets trajectories,
+                           PreferenceDatasets preferences) {
         this.conversations = conversations;
         this.trajectories = trajectories;
+        this.preferences = preferences;
     }
 
     @GET
@@ -90,6 +96,34 @@ public class DatasetResource {
     public Uni<TrajectorySummary> trajectorySummary(@Context UriInfo uri) {
         boolean explain = DatasetParameters.explain(uri.getQueryParameters());
         return trajectories.summary(TrajectoryRequest.parse(
+                DatasetParameters.withoutExplain(uri.getQueryParameters()), null), explain);
+    }
+
+    @GET
+    @Path("/preferences")
+    @RolesAllowed(ApiTokens.EXPORT)
+    @Operation(summary = "Preference pairs (DPO) or KTO lines from feedback: corrections and ranked siblings",
+            description = "Query: format=openai|trl|kto; pairs=corrections,ranked; score=<feedback name> (ranked pairs,"
+                    + " kto); margin (ranked, default 0); threshold (kto, default 0.5); metadata=true; the conversations"
+                    + " filters (from/to, conversation_id, agent_id, task_id, task_status, has_tools, min_score,"
+                    + " max_score); limit; after=<identity>; split with validation_fraction, test_fraction, split_seed"
+                    + " (on the line's identity); redact. Lines in bytewise order of their identity.")
+    public RestMulti<Buffer> preferences(@Context UriInfo uri, @HeaderParam("Accept-Encoding") String acceptEncoding) {
+        PreferenceRequest request = PreferenceRequest.parse(uri.getQueryParameters(), acceptEncoding);
+        return ExportResource.download(preferences.export(request), "application/x-ndjson", request.fileName(),
+                request.gzip());
+    }
+
+    @GET
+    @Path("/preferences/summary")
+    @Produces(MediaType.APPLICATION_JSON)
+    @RolesAllowed(ApiTokens.EXPORT)
+    @Operation(summary = "What the same preferences request emits, counted: pairs by kind, what was left out and why",
+            description = "The preferences parameters, and explain=true: left_out lists per reason the first 20"
+                    + " conversations, groups or corrections left out with what decided it.")
+    public Uni<PreferenceSummary> preferenceSummary(@Context UriInfo uri) {
+        boolean explain = DatasetParameters.explain(uri.getQueryParameters());
+        return preferences.summary(PreferenceRequest.parse(
                 DatasetParameters.withoutExplain(uri.getQueryParameters()), null), explain);
     }
 }

@@ -169,6 +169,27 @@ public interface StoreConfig {
         @WithDefault("1048576")
         @Min(65536)
         long deadLetterPageBytes();
+
+        /**
+         * Bytes of compact records (prompt hash, conversation id, score) a preferences answer sorts
+         * in memory before it writes them to a temporary file as one sorted run (an external merge
+         * sort: ranked pairs need every conversation's prompt before the first line).
+         */
+        @WithDefault("16777216")
+        @Min(65536)
+        long sortBytes();
+
+        /**
+         * Most bytes of temporary files one preferences answer writes (its sorted runs, about 150
+         * bytes per scored conversation and per pair); an answer that needs more fails with a
+         * message naming this key. Deleted when the answer ends, however it ends.
+         */
+        @WithDefault("268435456")
+        @Min(1048576)
+        long spillBytes();
+
+        /** Directory of those temporary files (default: the JVM's java.io.tmpdir); size its volume for spill-bytes. */
+        Optional<String> spillDir();
     }
 
     /** Stream keys, one per record kind, and the dead-letter stream. */

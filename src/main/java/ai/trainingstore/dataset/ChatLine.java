@@ -42,11 +42,7 @@ final class ChatLine {
             messages.add(message(message, format, calledFunctions, redaction));
         }
         if (!conversation.tools.isEmpty()) {
-            ArrayNode tools = line.putArray("tools");
-            for (ObjectNode tool : conversation.tools) {
-                tools.add(redaction.isNone() ? tool
-                        : redaction.json(tool.deepCopy(), RedactedColumns.toolDefinitionNames()));
-            }
+            line.set("tools", tools(conversation.tools, redaction));
         }
         if (metadata) {
             line.set("metadata", metadata(conversation, split, redaction));
@@ -54,7 +50,17 @@ final class ChatLine {
         return line;
     }
 
-    private static ObjectNode message(Message message, Format format, Map<String, String> calledFunctions,
+    /** Tool definitions, their string values redacted (never types, names or required keys). */
+    static ArrayNode tools(Iterable<ObjectNode> definitions, Redaction redaction) {
+        ArrayNode tools = JSON.arrayNode();
+        for (ObjectNode tool : definitions) {
+            tools.add(redaction.isNone() ? tool : redaction.json(tool.deepCopy(), RedactedColumns.toolDefinitionNames()));
+        }
+        return tools;
+    }
+
+    /** One message; {@code calledFunctions} (call id to function) names tool results in the messages shape. */
+    static ObjectNode message(Message message, Format format, Map<String, String> calledFunctions,
                                       Redaction redaction) {
         ObjectNode node = JSON.objectNode().put("role", message.role());
         boolean onlyCalls = message.callsTools() && message.content().isEmpty();

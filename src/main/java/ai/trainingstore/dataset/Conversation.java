@@ -351,7 +351,7 @@ final class Conversation {
         return tools;
     }
 
-    private static ObjectNode inferred(String name, List<ObjectNode> calls) {
+    static ObjectNode inferred(String name, List<ObjectNode> calls) {
         JsonNodeFactory json = JsonNodeFactory.instance;
         Map<String, Set<String>> types = new LinkedHashMap<>();
         Set<String> inEveryCall = null;

@@ -14,6 +14,10 @@ import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.core.buffer.Buffer;
 import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.SqlConnection;
+import ai.trainingstore.export.RowGroup;
+import java.util.function.BiFunction;
+import java.util.function.Consumer;
 import ai.trainingstore.text.LogText;
 import org.jboss.logging.Logger;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -190,9 +194,19 @@ public class ConversationDatasets implements VersionedDataset {
      * memory.assembly-bytes: such a one is read through row by row and left out as too_large.
      */
     private Multi<Conversation> conversations(BoundedQuery query) {
+        return conversations(query, (q, skipped) -> exports.groups(q, assemblyBytes, skipped));
+    }
+
+    /** {@link #conversations(BoundedQuery)} read in a snapshot opened by {@link ExportService#inSnapshot}. */
+    Multi<Conversation> conversations(SqlConnection snapshot, BoundedQuery query) {
+        return conversations(query, (q, skipped) -> exports.groups(snapshot, q, assemblyBytes, skipped));
+    }
+
+    private Multi<Conversation> conversations(BoundedQuery query,
+                                              BiFunction<BoundedQuery, Consumer<Row>, Multi<RowGroup>> groups) {
         return Multi.createFrom().deferred(() -> {
             Conversation.Facts[] passing = {new Conversation.Facts()};
-            return exports.groups(query, assemblyBytes, row -> passing[0].add(row.getString("agent_id"),
+            return groups.apply(query, row -> passing[0].add(row.getString("agent_id"),
                             row.getString("task_id"), row.getString("task_status"),
                             row.getOffsetDateTime("occurred_at").toInstant(), callsTools(row)))
                     .map(group -> {

@@ -37,6 +37,11 @@ final class ConversationQuery {
      * executions and feedback its row carries, and its conversation id as the group key.
      */
     static BoundedQuery of(ConversationRequest request) {
+        return of(request, false);
+    }
+
+    /** As {@link #of(ConversationRequest)}; {@code withFeedback} looks the feedback up whatever the request asks (scores). */
+    static BoundedQuery of(ConversationRequest request, boolean withFeedback) {
         List<String> conditions = new ArrayList<>();
         Tuple parameters = Tuple.tuple();
         // With dedup the rows before the cursor are read too (not emitted): a line after it is judged
@@ -53,7 +58,7 @@ final class ConversationQuery {
         // task_status filter, score filters): the feedback lookups run for every row and are most
         // of the query's time otherwise.
         boolean taskStatus = request.metadata() || !request.taskStatuses().isEmpty();
-        boolean feedback = request.metadata() || !request.minScores().isEmpty() || !request.maxScores().isEmpty();
+        boolean feedback = withFeedback || request.metadata() || !request.minScores().isEmpty() || !request.maxScores().isEmpty();
         String executions = " FROM " + EXECUTIONS + " e"
                 + " WHERE e.execution_id IN (SELECT c ->> 'id' FROM jsonb_array_elements(m.tool_calls) AS c)"
                 + " AND (e.output_result IS NOT NULL OR e.error IS NOT NULL)"

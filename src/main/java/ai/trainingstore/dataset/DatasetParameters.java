@@ -157,10 +157,10 @@ public final class DatasetParameters {
         return new Score(value.substring(0, colon), number(parameter, value.substring(colon + 1)));
     }
 
-    private static double number(String name, String value) {
+    static double number(String name, String value) {
         try {
             double number = Double.parseDouble(value);
-            if (Double.isFinite(number) && !value.matches(".*[xXpP].*")) {
+            if (Double.isFinite(number) && !value.matches(".*[xXpPfFdD].*")) {
                 return number;
             }
         } catch (NumberFormatException ignored) {

@@ -30,6 +30,16 @@ public record DatasetSummary(
         Map<String, List<LeftOut.Example>> leftOut) {
 
     public record Tokens(long min, long median, long p95, long max, long total) {
+
+        /** The figures of the first {@code count} per-line counts. */
+        static Tokens of(int[] perLine, int count) {
+            int[] sorted = Arrays.copyOf(perLine, count);
+            Arrays.sort(sorted);
+            long total = Arrays.stream(sorted).asLongStream().sum();
+            return sorted.length == 0 ? new Tokens(0, 0, 0, 0, 0) : new Tokens(sorted[0],
+                    sorted[(sorted.length - 1) / 2], sorted[(int) Math.ceil(sorted.length * 0.95) - 1],
+                    sorted[sorted.length - 1], total);
+        }
     }
 
     static final class Builder {
@@ -83,12 +93,7 @@ public record DatasetSummary(
         }
 
         DatasetSummary build() {
-            int[] sorted = Arrays.copyOf(tokens, (int) emitted);
-            Arrays.sort(sorted);
-            long total = Arrays.stream(sorted).asLongStream().sum();
-            Tokens figures = sorted.length == 0 ? new Tokens(0, 0, 0, 0, 0) : new Tokens(sorted[0],
-                    sorted[(sorted.length - 1) / 2], sorted[(int) Math.ceil(sorted.length * 0.95) - 1],
-                    sorted[sorted.length - 1], total);
+            Tokens figures = Tokens.of(tokens, (int) emitted);
             return new DatasetSummary(conversations, emitted, skipped.counts(), messages, toolCalls, splits, figures,
                     skipped.examples());
         }

@@ -20,10 +20,12 @@ public class ExportMetrics {
     public static final String CONVERSATIONS = "dataset_conversations";
     /** The label of the trajectories dataset. */
     public static final String TRAJECTORIES = "dataset_trajectories";
+    /** The label of the preferences dataset. */
+    public static final String PREFERENCES = "dataset_preferences";
     /** Every value of the {@code kind} label: each kind, then each dataset. */
     static final List<String> EXPORTS = java.util.stream.Stream.concat(
             java.util.Arrays.stream(RecordKind.values()).map(RecordKind::id),
-            java.util.stream.Stream.of(CONVERSATIONS, TRAJECTORIES)).toList();
+            java.util.stream.Stream.of(CONVERSATIONS, TRAJECTORIES, PREFERENCES)).toList();
 
     private final MeterRegistry registry;
 

@@ -15,6 +15,8 @@ import io.vertx.mutiny.core.buffer.Buffer;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.SqlClient;
+import io.vertx.mutiny.sqlclient.SqlConnection;
+import java.util.function.Function;
 import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.List;
@@ -156,17 +158,41 @@ public class ExportService {
      * and handed one at a time to {@code skipped}. Memory holds one group and one chunk.
      */
     public Multi<RowGroup> groups(BoundedQuery query, long maxGroupBytes, Consumer<Row> skipped) {
-        return bounded(query, (cursor, snapshot) -> Multi.createBy().repeating()
+        return inSnapshot(snapshot -> groups(snapshot, query, maxGroupBytes, skipped));
+    }
+
+    /**
+     * A read of several queries, one after another, in one read-only REPEATABLE READ snapshot:
+     * {@code body} runs them through {@link #chunks(SqlConnection, BoundedQuery)} and
+     * {@link #groups(SqlConnection, BoundedQuery, long, Consumer)} on the connection it is given.
+     */
+    public <T> Multi<T> inSnapshot(Function<SqlConnection, Multi<T>> body) {
+        return ReadSnapshot.reading(pool, session -> body.apply(session.connection()));
+    }
+
+    /** {@link #chunks(BoundedQuery)} inside a snapshot opened by {@link #inSnapshot}. */
+    public Multi<List<Row>> chunks(SqlConnection snapshot, BoundedQuery query) {
+        return bounded(snapshot, query, (cursor, client) -> Multi.createBy().repeating().uni(cursor::nextChunk)
+                .until(List::isEmpty));
+    }
+
+    /** {@link #groups(BoundedQuery, long, Consumer)} inside a snapshot opened by {@link #inSnapshot}. */
+    public Multi<RowGroup> groups(SqlConnection snapshot, BoundedQuery query, long maxGroupBytes, Consumer<Row> skipped) {
+        return bounded(snapshot, query, (cursor, client) -> Multi.createBy().repeating()
                 .uni(() -> cursor.nextGroup(maxGroupBytes, skipped)).until(group -> group == RowGroup.END));
     }
 
     private <T> Multi<T> bounded(BoundedQuery query, BiFunction<BoundedCursor, SqlClient, Multi<T>> body) {
-        return ReadSnapshot.reading(pool, session -> session.connection()
-                        .prepare(query.sizesSql())
-                        .chain(sizes -> session.connection().prepare(query.rowsSql())
-                                .map(rows -> new BoundedCursor(sizes.cursor(query.parameters()),
-                                        rows.cursor(query.parameters()), memory.fetchBytes(), config.rowsPerChunk(), metrics::fetched)))
-                        .onItem().transformToMulti(cursor -> body.apply(cursor, session.connection())));
+        return ReadSnapshot.reading(pool, session -> bounded(session.connection(), query, body));
+    }
+
+    private <T> Multi<T> bounded(SqlConnection connection, BoundedQuery query,
+                                 BiFunction<BoundedCursor, SqlClient, Multi<T>> body) {
+        return connection.prepare(query.sizesSql())
+                .chain(sizes -> connection.prepare(query.rowsSql())
+                        .map(rows -> new BoundedCursor(sizes.cursor(query.parameters()),
+                                rows.cursor(query.parameters()), memory.fetchBytes(), config.rowsPerChunk(), metrics::fetched)))
+                .onItem().transformToMulti(cursor -> body.apply(cursor, connection));
     }
 
     /**

@@ -10,7 +10,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
-import java.lang.management.ManagementFactory;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -263,16 +262,5 @@ class ConversationStreamingTest extends DatasetTestSupport {
         LOG.infof("Large dataset: %,d lines, %,d bytes in %.1f s (%.0f lines/s, %.1f MB/s, validated as read)",
                 lines, bytes, seconds, lines / seconds, bytes / seconds / 1e6);
         assertThat(lines).isEqualTo(CONVERSATIONS);
-    }
-
-    /** Heap used after full collections: what the JVM (service and test) really holds. */
-    private static long liveHeap() throws InterruptedException {
-        long least = Long.MAX_VALUE;
-        for (int i = 0; i < 3; i++) {
-            System.gc();
-            Thread.sleep(300);
-            least = Math.min(least, ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
-        }
-        return least;
     }
 }

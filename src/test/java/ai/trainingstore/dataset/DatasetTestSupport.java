@@ -16,6 +16,7 @@ import io.restassured.RestAssured;
 import io.restassured.response.Response;
 import io.restassured.specification.RequestSpecification;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.math.BigInteger;
@@ -466,5 +467,16 @@ abstract class DatasetTestSupport extends StoreTestSupport {
                 .map(row -> (Integer) row.get("client_port"))
                 .filter(port -> port != null && ports.contains(port))
                 .count();
+    }
+
+    /** Heap used after full collections: what the JVM (service and test) really holds. */
+    static long liveHeap() throws InterruptedException {
+        long least = Long.MAX_VALUE;
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+            Thread.sleep(300);
+            least = Math.min(least, ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
+        }
+        return least;
     }
 }
