@@ -1,6 +1,7 @@
 package ai.trainingstore.dataset;
 
 import ai.trainingstore.config.StoreConfig;
+import ai.trainingstore.dataset.dedup.Dedup;
 import ai.trainingstore.dataset.Conversation.Message;
 import ai.trainingstore.dataset.PreferenceLine.Side;
 import ai.trainingstore.dataset.PreferenceRequest.Format;
@@ -195,7 +196,7 @@ public class PreferenceDatasets implements VersionedDataset {
         ConversationRequest query = new ConversationRequest(filters.format(), false, filters.from(), filters.to(),
                 filters.conversationIds(), filters.agentIds(), filters.taskIds(), filters.taskStatuses(),
                 filters.hasTools(), filters.minScores(), filters.maxScores(), Optional.empty(), after, Optional.empty(),
-                filters.splitRule(), false, filters.redact());
+                filters.splitRule(), false, filters.redact(), Dedup.NONE);
         return conversations.conversations(snapshot, ConversationQuery.of(query, request.readsScores()))
                 .select().where(conversation -> ConversationDatasets.matches(filters, conversation));
     }
@@ -205,7 +206,7 @@ public class PreferenceDatasets implements VersionedDataset {
         ConversationRequest filters = request.conversations();
         ConversationRequest query = new ConversationRequest(filters.format(), false, Optional.empty(), Optional.empty(),
                 List.copyOf(ids), List.of(), List.of(), List.of(), Optional.empty(), List.of(), List.of(),
-                Optional.empty(), Optional.empty(), Optional.empty(), filters.splitRule(), false, filters.redact());
+                Optional.empty(), Optional.empty(), Optional.empty(), filters.splitRule(), false, filters.redact(), Dedup.NONE);
         boolean feedback = request.readsScores() || !filters.minScores().isEmpty() || !filters.maxScores().isEmpty();
         return conversations.conversations(snapshot, ConversationQuery.of(query, feedback))
                 .collect().asMap(conversation -> conversation.id);
