@@ -30,7 +30,9 @@ final class Conversation {
         /** More stored bytes than memory.assembly-bytes: never held whole. */
         TOO_LARGE,
         /** A stored value its line cannot be written with (say JSON nested past every trainer's parser). */
-        BAD_RECORD;
+        BAD_RECORD,
+        /** Its line counts more tokens than the request's max_tokens (contract 6.5): never truncated. */
+        TOO_LONG;
 
         String id() {
             return name().toLowerCase(java.util.Locale.ROOT);

@@ -2,6 +2,10 @@ package ai.trainingstore.dataset;
 
 import ai.trainingstore.dataset.SplitRule.Split;
 import ai.trainingstore.config.StoreConfig;
+import ai.trainingstore.dataset.tokens.DefaultTokenizer;
+import ai.trainingstore.dataset.tokens.TokenCounter;
+import ai.trainingstore.dataset.tokens.Tokenizer;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import ai.trainingstore.export.BoundedQuery;
 import ai.trainingstore.export.ExportMetrics;
 import ai.trainingstore.export.ExportService;
@@ -14,7 +18,6 @@ import io.vertx.mutiny.sqlclient.Row;
 import ai.trainingstore.text.LogText;
 import org.jboss.logging.Logger;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -34,11 +37,14 @@ public class ConversationDatasets implements VersionedDataset {
 
     private final ExportService exports;
     private final RedactionPolicy redaction;
+    private final DefaultTokenizer defaultTokenizer;
     private final long assemblyBytes;
 
-    public ConversationDatasets(ExportService exports, RedactionPolicy redaction, StoreConfig config) {
+    public ConversationDatasets(ExportService exports, RedactionPolicy redaction, DefaultTokenizer defaultTokenizer,
+                                StoreConfig config) {
         this.exports = exports;
         this.redaction = redaction;
+        this.defaultTokenizer = defaultTokenizer;
         this.assemblyBytes = config.memory().assemblyBytes();
     }
 
@@ -56,7 +62,7 @@ public class ConversationDatasets implements VersionedDataset {
     public Uni<DatasetSummary> summary(ConversationRequest request, boolean explain) {
         Redaction redact = redaction.effective(request.redact());
         return Uni.createFrom().deferred(() -> {
-            DatasetSummary.Builder summary = new DatasetSummary.Builder(explain);
+            DatasetSummary.Builder summary = new DatasetSummary.Builder(explain, tokenizer(request));
             return exports.inSlot(ExportMetrics.CONVERSATIONS, () -> emitted(request, redact, summary))
                     .onItem().ignoreAsUni()
                     .map(ignored -> summary.build());
@@ -72,7 +78,7 @@ public class ConversationDatasets implements VersionedDataset {
     @Override
     public Build prepare(Map<String, List<String>> parameters) {
         ConversationRequest request = ConversationRequest.parse(parameters, null);
-        DatasetSummary.Builder summary = new DatasetSummary.Builder();
+        DatasetSummary.Builder summary = new DatasetSummary.Builder(false, tokenizer(request));
         return new Build(chunks(request, redaction.effective(request.redact()), summary), summary::build);
     }
 
@@ -93,7 +99,9 @@ public class ConversationDatasets implements VersionedDataset {
         long limit = request.limit().orElse(Long.MAX_VALUE);
         return Multi.createFrom().deferred(() -> {
             long[] emitted = {0};
-            return lines(request, redact)
+            // Lines are counted for a summary, and for an export that leaves long lines out.
+            TokenCounter counter = summary != null || request.tokens().limits() ? new TokenCounter(tokenizer(request)) : null;
+            return lines(request, redact, counter)
                     // The export stops at the limit: nothing after it is emitted or counted, splits included.
                     .select().first(line -> emitted[0] < limit)
                     .invoke(line -> {
@@ -116,41 +124,67 @@ public class ConversationDatasets implements VersionedDataset {
             return;
         }
         if (line.isEmitted()) {
-            summary.emitted(conversation.messages.size(), conversation.toolCallCount(), tokenEstimate(line.bytes()));
+            summary.emitted(conversation.messages.size(), conversation.toolCallCount(), line.tokens());
         } else {
             summary.skipped(conversation.id, line.skipped());
         }
     }
 
     /**
-     * A conversation that matches the request's filters, with its line when it is emitted; a
-     * conversation whose line cannot be written is left out as {@code bad_record}, never failing
-     * the answer for everyone.
+     * A conversation that matches the request's filters, with its line and the line's tokens (when
+     * counted) when it is emitted; a conversation whose line cannot be written is left out as
+     * {@code bad_record}, never failing the answer for everyone.
      */
-    private record Line(Conversation conversation, byte[] bytes, Conversation.Skip skipped) {
+    private record Line(Conversation conversation, byte[] bytes, Conversation.Skip skipped, long tokens) {
 
         boolean isEmitted() {
             return skipped == null;
         }
     }
 
-    /** The matching conversations in order, each with its line (built on a worker when redacting). */
-    private Multi<Line> lines(ConversationRequest request, Redaction redact) {
-        return ExportService.onWorkerWhen(!redact.isNone(), conversations(ConversationQuery.of(request)))
+    /**
+     * The matching conversations in order, each with its line, counted when {@code counter} is
+     * given (built on a worker when redacting or counting: CPU work, off the event loop).
+     */
+    private Multi<Line> lines(ConversationRequest request, Redaction redact, TokenCounter counter) {
+        return ExportService.onWorkerWhen(!redact.isNone() || counter != null, conversations(ConversationQuery.of(request)))
                 .select().where(conversation -> matches(request, conversation))
                 .map(conversation -> {
                     if (!conversation.isEmitted()) {
-                        return new Line(conversation, null, conversation.skipped);
+                        return new Line(conversation, null, conversation.skipped, 0);
                     }
                     try {
-                        return new Line(conversation, line(request, conversation, redact), null);
+                        return line(request, conversation, redact, counter);
                     } catch (RuntimeException e) {
                         LOG.warnf("Conversation %s left out of the dataset (bad_record): %s",
                                 LogText.safe(conversation.id), LogText.safe(e.getMessage()));
                         return new Line(conversation, null, Conversation.SkipReason.BAD_RECORD
-                                .because("its line could not be written: " + e.getMessage()));
+                                .because("its line could not be written: " + e.getMessage()), 0);
                     }
                 });
+    }
+
+    /**
+     * An assembled conversation's line and its tokens (contract 6.5: counted in the openai shape
+     * whatever the format); a line over max_tokens is left out as too_long.
+     */
+    private static Line line(ConversationRequest request, Conversation conversation, Redaction redact,
+                             TokenCounter counter) {
+        Split split = request.splitRule().of(conversation.id);
+        ObjectNode node = ChatLine.of(conversation, request.format(), request.metadata(), split, redact);
+        byte[] bytes = JsonLines.line(node);
+        if (counter == null) {
+            return new Line(conversation, bytes, null, 0);
+        }
+        long tokens = counter.openAiLine(request.format() == ConversationRequest.Format.OPENAI ? node
+                : ChatLine.of(conversation, ConversationRequest.Format.OPENAI, false, split, redact));
+        return request.tokens().tooLong(tokens, counter.tokenizer())
+                .map(detail -> new Line(conversation, null, Conversation.SkipReason.TOO_LONG.because(detail), tokens))
+                .orElseGet(() -> new Line(conversation, bytes, null, tokens));
+    }
+
+    private Tokenizer tokenizer(ConversationRequest request) {
+        return request.tokens().tokenizer(defaultTokenizer.get());
     }
 
     /**
@@ -226,13 +260,4 @@ public class ConversationDatasets implements VersionedDataset {
         return DatasetParameters.withinScores(conversation::score, request.minScores(), request.maxScores());
     }
 
-    private static byte[] line(ConversationRequest request, Conversation conversation, Redaction redact) {
-        return JsonLines.line(ChatLine.of(conversation, request.format(), request.metadata(),
-                request.splitRule().of(conversation.id), redact));
-    }
-
-    /** Characters / 4 of the line without its newline, rounded up. */
-    static int tokenEstimate(byte[] line) {
-        return (new String(line, 0, line.length - 1, StandardCharsets.UTF_8).length() + 3) / 4;
-    }
 }

@@ -4,6 +4,7 @@ import static ai.trainingstore.export.QueryParameters.single;
 
 import ai.trainingstore.dataset.DatasetParameters.Score;
 import ai.trainingstore.dataset.SplitRule.Split;
+import ai.trainingstore.dataset.tokens.TokenRule;
 import ai.trainingstore.export.ExportRequest.InvalidExportException;
 import ai.trainingstore.export.QueryParameters;
 import ai.trainingstore.redact.Redaction;
@@ -37,7 +38,8 @@ public record ConversationRequest(
         SplitRule splitRule,
         boolean gzip,
         // what the request asks; the dataset joins the operator's training-store.redaction.always
-        Redaction redact) {
+        Redaction redact,
+        TokenRule tokens) {
 
     public enum Format {
         /** OpenAI's chat fine-tuning line: arguments as JSON text. */
@@ -47,7 +49,7 @@ public record ConversationRequest(
     }
 
     private static final Set<String> PARAMETERS = DatasetParameters.accepted("format", "metadata", "conversation_id", "agent_id",
-            "task_id", "task_status", "has_tools", "redact");
+            "task_id", "task_status", "has_tools", "redact", "max_tokens", "tokenizer");
 
     public static ConversationRequest parse(Map<String, List<String>> query, String acceptEncoding) {
         DatasetParameters.requireKnown(query, PARAMETERS);
@@ -68,7 +70,8 @@ public record ConversationRequest(
                 DatasetParameters.split(query),
                 DatasetParameters.splitRule(query),
                 QueryParameters.acceptsGzip(acceptEncoding),
-                QueryParameters.redaction(query));
+                QueryParameters.redaction(query),
+                DatasetParameters.tokens(query));
     }
 
     public String fileName() {
