@@ -1,6 +1,10 @@
 package ai.trainingstore.dataset.tokens;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.POJONode;
+import com.fasterxml.jackson.databind.util.RawValue;
 import com.knuddels.jtokkit.api.Encoding;
 import java.util.ArrayDeque;
 import java.util.HashMap;
@@ -26,6 +30,8 @@ public final class TokenCounter {
     public static final int PER_MESSAGE = 3;
     static final int LONGEST_REMEMBERED = 16 * 1024;
     static final int REMEMBERED_CHARS = 512 * 1024;
+
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Tokenizer tokenizer;
     private Encoding encoding;
@@ -81,9 +87,20 @@ public final class TokenCounter {
                 tokens += text(next.textValue());
             } else if (next.isContainerNode()) {
                 next.forEach(pending::push);
+            } else if (next instanceof POJONode pojo && pojo.getPojo() instanceof RawValue raw) {
+                // JSON text written into the line as it is (a trajectory's task row): its strings count too.
+                pending.push(parse(raw));
             }
         }
         return tokens;
+    }
+
+    private static JsonNode parse(RawValue raw) {
+        try {
+            return JSON.readTree(String.valueOf(raw.rawValue()));
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("raw JSON in a line could not be read for counting: " + e.getOriginalMessage(), e);
+        }
     }
 
     /** Per message 3 plus its strings ({@code function.arguments} is a string in the openai shape). */

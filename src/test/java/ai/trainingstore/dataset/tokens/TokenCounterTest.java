@@ -107,6 +107,12 @@ class TokenCounterTest {
         JsonNode twoMessages = JSON.readTree("{\"messages\": [{\"role\": \"user\"}, {\"role\": \"user\"}],"
                 + " \"metadata\": {\"not\": \"counted\"}}");
         assertThat(counter.openAiLine(twoMessages)).isEqualTo(3 + 2 * (3 + counter.text("user")));
+        // JSON text written into a line as it is (a trajectory's task row) counts like the same tree.
+        String row = "{\"task_id\": \"t-1\", \"input\": {\"text\": \"fix the test\", \"n\": 3}}";
+        ObjectNode withRaw = JSON.createObjectNode();
+        withRaw.putObject("extra").putRawValue("task", new com.fasterxml.jackson.databind.util.RawValue(row));
+        assertThat(counter.strings(withRaw)).isEqualTo(counter.strings(JSON.readTree(row)))
+                .isEqualTo(counter.text("t-1") + counter.text("fix the test"));
     }
 
     @Test
