@@ -10,6 +10,8 @@ counts (the estimate): --base-jar names one, else the jar of --base-ref (default
 into target/bench-base from a git worktree, skipped when it is there). The two services run one
 after the other on the same data, each given the same runs (median of 3; --quick one); the summary
 of both is checked to hold every line. Prints lines/s and the ratio (target: at least 0.7).
+On a machine where other benchmarks run, give this one its own database: BENCH_DB=tokens_bench
+BENCH_PORT=18180 (bench.py).
 """
 import argparse
 import json
