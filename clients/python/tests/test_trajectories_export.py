@@ -83,3 +83,18 @@ def test_cut_trajectories_resume_after_the_last_task_and_end_equal(service, agen
     assert path.read_bytes() == expected
     assert result.resumes == 2 and result.rows == TASKS
     assert all(f"after={agent}-t".encode() in request for request in proxy.requests[1:])
+
+
+def test_max_tokens_and_tokenizer_are_passed_on(service, agent, tmp_path):
+    # The median line of the agent's tasks with cl100k_base: about half of them count more.
+    summary = json.loads(service.get("/api/v1/datasets/trajectories/summary",
+                                     [("agent_id", agent), ("tokenizer", "cl100k_base")]))
+    assert summary["tokens"]["encoding"] == "cl100k_base"
+    median = summary["tokens"]["median"]
+    path = tmp_path / "short.jsonl"
+    result = export(service.settings(), path, max_tokens=median, tokenizer="cl100k_base", filters={"agent_id": agent})
+    expected = service.get("/api/v1/datasets/trajectories", [("max_tokens", str(median)), ("tokenizer", "cl100k_base"),
+                                                              ("agent_id", agent)])
+    assert path.read_bytes() == expected and TASKS // 2 <= result.rows < TASKS
+    with pytest.raises(Exception, match="max_tokens"):
+        export(service.settings(), tmp_path / "bad.jsonl", max_tokens=0, filters={"agent_id": agent})

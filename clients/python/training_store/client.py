@@ -147,14 +147,18 @@ class TrainingDataStore(_Exports):
     async def export_dataset(self, dataset: str, output_path: str, *, format: Optional[str] = None,
                              metadata: bool = False, split: Optional[str] = None, validation_fraction=None,
                              test_fraction=None, split_seed=None, start_date=None, end_date=None, filters=None,
-                             limit: Optional[int] = None) -> export.ExportResult:
+                             limit: Optional[int] = None, max_tokens: Optional[int] = None,
+                             tokenizer: Optional[str] = None, dedup: Optional[str] = None) -> export.ExportResult:
         """A training dataset: ``conversations`` (OpenAI chat lines, or ``format="messages"`` for TRL) or
         ``trajectories`` (ATIF, one line per task), with the dataset's filters (``filters={"task_status":
-        "completed", "min_score": "correctness:0.8"}``) and deterministic split."""
+        "completed", "min_score": "correctness:0.8"}``) and deterministic split. ``max_tokens`` leaves out
+        longer lines (counted with ``tokenizer``: ``o200k_base``, the service's default, or ``cl100k_base``);
+        ``dedup`` (``exact`` or ``near``, conversations) leaves out duplicates."""
         return await self._export_dataset(dataset, output_path, format=format, metadata=metadata, split=split,
                                           validation_fraction=validation_fraction, test_fraction=test_fraction,
                                           split_seed=split_seed, start_date=start_date, end_date=end_date,
-                                          filters=filters, limit=limit)
+                                          filters=filters, limit=limit, max_tokens=max_tokens, tokenizer=tokenizer,
+                                          dedup=dedup)
 
     async def create_version(self, name: str, dataset: str, parameters=None) -> dict:
         """Freezes a dataset's answer (contract 6.4): ``parameters`` are the dataset's query parameters

@@ -316,13 +316,15 @@ def export_rows(settings, data_type: str, output_path: str, format: str = "jsonl
 def export_dataset(settings, dataset: str, output_path: str, format: Optional[str] = None,
                    metadata: bool = False, split: Optional[str] = None, validation_fraction=None,
                    test_fraction=None, split_seed=None, start_date=None, end_date=None, filters=None,
-                   limit: Optional[int] = None) -> ExportResult:
+                   limit: Optional[int] = None, max_tokens: Optional[int] = None, tokenizer: Optional[str] = None,
+                   dedup: Optional[str] = None) -> ExportResult:
     """``GET /api/v1/datasets/{dataset}`` into ``output_path``."""
     if dataset not in DATASETS:
         raise ValueError(f"Unknown dataset {dataset!r}: use conversations or trajectories.")
     params: Params = []
     for name, value in (("format", format), ("split", split), ("validation_fraction", validation_fraction),
-                        ("test_fraction", test_fraction), ("split_seed", split_seed)):
+                        ("test_fraction", test_fraction), ("split_seed", split_seed), ("max_tokens", max_tokens),
+                        ("tokenizer", tokenizer), ("dedup", dedup)):
         if value is not None:
             params.extend(query_values(name, value))
     if start_date is not None:
@@ -330,7 +332,8 @@ def export_dataset(settings, dataset: str, output_path: str, format: Optional[st
     if end_date is not None:
         params.append(("to", _date_param("end_date", end_date, whole_day=True)))
     params.extend(_filter_params(filters, reserved=("format", "metadata", "split", "validation_fraction",
-                                                    "test_fraction", "split_seed", "limit", "after")))
+                                                    "test_fraction", "split_seed", "limit", "after", "max_tokens",
+                                                    "tokenizer", "dedup")))
     if dataset == "conversations":
         # The cursor is the conversation id, which only the metadata carries (see conversation_cursor).
         params.append(("metadata", "true"))

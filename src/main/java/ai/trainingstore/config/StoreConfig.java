@@ -60,6 +60,18 @@ public interface StoreConfig {
 
     Versions versions();
 
+    Datasets datasets();
+
+    /** The datasets (contract section 6). */
+    interface Datasets {
+        /**
+         * The encoding a dataset's lines are counted with when a request names none
+         * ({@code tokenizer}): {@code o200k_base} or {@code cl100k_base}; anything else stops start-up.
+         */
+        @WithDefault("o200k_base")
+        String tokenizer();
+    }
+
     /** Dataset versions (contract section 6.4): frozen dataset answers kept in PostgreSQL. */
     interface Versions {
         /**

@@ -31,6 +31,8 @@ final class Conversation {
         TOO_LARGE,
         /** A stored value its line cannot be written with (say JSON nested past every trainer's parser). */
         BAD_RECORD,
+        /** Its line counts more tokens than the request's max_tokens (contract 6.5): never truncated. */
+        TOO_LONG,
         /** dedup (contract 6.5): the same or a similar line was emitted before it. */
         DUPLICATE;
 

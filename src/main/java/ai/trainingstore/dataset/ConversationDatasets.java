@@ -3,7 +3,11 @@ package ai.trainingstore.dataset;
 import ai.trainingstore.dataset.SplitRule.Split;
 import ai.trainingstore.config.StoreConfig;
 import ai.trainingstore.dataset.dedup.DuplicateFilter;
+import ai.trainingstore.dataset.tokens.DefaultTokenizer;
+import ai.trainingstore.dataset.tokens.TokenCounter;
+import ai.trainingstore.dataset.tokens.Tokenizer;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import ai.trainingstore.export.BoundedQuery;
 import ai.trainingstore.export.ExportMetrics;
@@ -21,7 +25,6 @@ import java.util.function.Consumer;
 import ai.trainingstore.text.LogText;
 import org.jboss.logging.Logger;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -41,11 +44,14 @@ public class ConversationDatasets implements VersionedDataset {
 
     private final ExportService exports;
     private final RedactionPolicy redaction;
+    private final DefaultTokenizer defaultTokenizer;
     private final long assemblyBytes;
 
-    public ConversationDatasets(ExportService exports, RedactionPolicy redaction, StoreConfig config) {
+    public ConversationDatasets(ExportService exports, RedactionPolicy redaction, DefaultTokenizer defaultTokenizer,
+                                StoreConfig config) {
         this.exports = exports;
         this.redaction = redaction;
+        this.defaultTokenizer = defaultTokenizer;
         this.assemblyBytes = config.memory().assemblyBytes();
     }
 
@@ -63,7 +69,7 @@ public class ConversationDatasets implements VersionedDataset {
     public Uni<DatasetSummary> summary(ConversationRequest request, boolean explain) {
         Redaction redact = redaction.effective(request.redact());
         return Uni.createFrom().deferred(() -> {
-            DatasetSummary.Builder summary = new DatasetSummary.Builder(explain);
+            DatasetSummary.Builder summary = new DatasetSummary.Builder(explain, tokenizer(request));
             return exports.inSlot(ExportMetrics.CONVERSATIONS, () -> emitted(request, redact, summary))
                     .onItem().ignoreAsUni()
                     .map(ignored -> summary.build());
@@ -79,7 +85,7 @@ public class ConversationDatasets implements VersionedDataset {
     @Override
     public Build prepare(Map<String, List<String>> parameters) {
         ConversationRequest request = ConversationRequest.parse(parameters, null);
-        DatasetSummary.Builder summary = new DatasetSummary.Builder();
+        DatasetSummary.Builder summary = new DatasetSummary.Builder(false, tokenizer(request));
         return new Build(chunks(request, redaction.effective(request.redact()), summary), summary::build);
     }
 
@@ -100,7 +106,9 @@ public class ConversationDatasets implements VersionedDataset {
         long limit = request.limit().orElse(Long.MAX_VALUE);
         return Multi.createFrom().deferred(() -> {
             long[] emitted = {0};
-            return deduplicated(request, summary != null && summary.explains(), lines(request, redact))
+            // Lines are counted for a summary, and for an export that leaves long lines out.
+            TokenCounter counter = summary != null || request.tokens().limits() ? new TokenCounter(tokenizer(request)) : null;
+            return deduplicated(request, summary != null && summary.explains(), lines(request, redact, counter))
                     // The export stops at the limit: nothing after it is emitted or counted, splits included.
                     .select().first(line -> emitted[0] < limit)
                     .invoke(line -> {
@@ -123,7 +131,7 @@ public class ConversationDatasets implements VersionedDataset {
             return;
         }
         if (line.isEmitted()) {
-            summary.emitted(conversation.messages.size(), conversation.toolCallCount(), tokenEstimate(line.bytes()));
+            summary.emitted(conversation.messages.size(), conversation.toolCallCount(), line.tokens());
         } else {
             summary.skipped(conversation.id, line.skipped());
         }
@@ -151,42 +159,67 @@ public class ConversationDatasets implements VersionedDataset {
         DuplicateFilter.Duplicate duplicate = filter.check(line.conversation().id, line.json().get("messages"),
                 line.json().get("tools"));
         return duplicate == null ? line : new Line(line.conversation(), null, null,
-                Conversation.SkipReason.DUPLICATE.because(duplicate.detail()));
+                Conversation.SkipReason.DUPLICATE.because(duplicate.detail()), line.tokens());
     }
 
     /**
-     * A conversation that matches the request's filters, with its line when it is emitted; a
-     * conversation whose line cannot be written is left out as {@code bad_record}, never failing
-     * the answer for everyone.
+     * A conversation that matches the request's filters, with its line (as JSON and bytes) and the
+     * line's tokens (when counted) when it is emitted; a conversation whose line cannot be written
+     * is left out as {@code bad_record}, never failing the answer for everyone.
      */
-    private record Line(Conversation conversation, ObjectNode json, byte[] bytes, Conversation.Skip skipped) {
+    private record Line(Conversation conversation, ObjectNode json, byte[] bytes, Conversation.Skip skipped,
+                        long tokens) {
 
         boolean isEmitted() {
             return skipped == null;
         }
     }
 
-    /** The matching conversations in order, each with its line (built on a worker when redacting). */
-    private Multi<Line> lines(ConversationRequest request, Redaction redact) {
-        // Redaction and dedup are CPU work (dedup also file I/O): on a worker, never the event loop.
-        return ExportService.onWorkerWhen(!redact.isNone() || !request.dedup().isNone(),
+    /**
+     * The matching conversations in order, each with its line, counted when {@code counter} is
+     * given (built on a worker when redacting or counting: CPU work, off the event loop).
+     */
+    private Multi<Line> lines(ConversationRequest request, Redaction redact, TokenCounter counter) {
+        // Redaction, counting and dedup are CPU work (dedup also file I/O): on a worker, never the event loop.
+        return ExportService.onWorkerWhen(!redact.isNone() || counter != null || !request.dedup().isNone(),
                         conversations(ConversationQuery.of(request)))
                 .select().where(conversation -> matches(request, conversation))
                 .map(conversation -> {
                     if (!conversation.isEmitted()) {
-                        return new Line(conversation, null, null, conversation.skipped);
+                        return new Line(conversation, null, null, conversation.skipped, 0);
                     }
                     try {
-                        ObjectNode json = ChatLine.of(conversation, request.format(), request.metadata(),
-                                request.splitRule().of(conversation.id), redact);
-                        return new Line(conversation, json, JsonLines.line(json), null);
+                        return line(request, conversation, redact, counter);
                     } catch (RuntimeException e) {
                         LOG.warnf("Conversation %s left out of the dataset (bad_record): %s",
                                 LogText.safe(conversation.id), LogText.safe(e.getMessage()));
                         return new Line(conversation, null, null, Conversation.SkipReason.BAD_RECORD
-                                .because("its line could not be written: " + e.getMessage()));
+                                .because("its line could not be written: " + e.getMessage()), 0);
                     }
                 });
+    }
+
+    /**
+     * An assembled conversation's line and its tokens (contract 6.5: counted in the openai shape
+     * whatever the format); a line over max_tokens is left out as too_long.
+     */
+    private static Line line(ConversationRequest request, Conversation conversation, Redaction redact,
+                             TokenCounter counter) {
+        Split split = request.splitRule().of(conversation.id);
+        ObjectNode node = ChatLine.of(conversation, request.format(), request.metadata(), split, redact);
+        byte[] bytes = JsonLines.line(node);
+        if (counter == null) {
+            return new Line(conversation, node, bytes, null, 0);
+        }
+        long tokens = counter.openAiLine(request.format() == ConversationRequest.Format.OPENAI ? node
+                : ChatLine.of(conversation, ConversationRequest.Format.OPENAI, false, split, redact));
+        return request.tokens().tooLong(tokens, counter.tokenizer())
+                .map(detail -> new Line(conversation, null, null, Conversation.SkipReason.TOO_LONG.because(detail), tokens))
+                .orElseGet(() -> new Line(conversation, node, bytes, null, tokens));
+    }
+
+    private Tokenizer tokenizer(ConversationRequest request) {
+        return request.tokens().tokenizer(defaultTokenizer.get());
     }
 
     /**
@@ -272,8 +305,4 @@ public class ConversationDatasets implements VersionedDataset {
         return DatasetParameters.withinScores(conversation::score, request.minScores(), request.maxScores());
     }
 
-    /** Characters / 4 of the line without its newline, rounded up. */
-    static int tokenEstimate(byte[] line) {
-        return (new String(line, 0, line.length - 1, StandardCharsets.UTF_8).length() + 3) / 4;
-    }
 }

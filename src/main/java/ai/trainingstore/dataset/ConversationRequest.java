@@ -5,6 +5,7 @@ import static ai.trainingstore.export.QueryParameters.single;
 import ai.trainingstore.dataset.DatasetParameters.Score;
 import ai.trainingstore.dataset.SplitRule.Split;
 import ai.trainingstore.dataset.dedup.Dedup;
+import ai.trainingstore.dataset.tokens.TokenRule;
 import ai.trainingstore.export.ExportRequest.InvalidExportException;
 import ai.trainingstore.export.QueryParameters;
 import ai.trainingstore.redact.Redaction;
@@ -39,6 +40,7 @@ public record ConversationRequest(
         boolean gzip,
         // what the request asks; the dataset joins the operator's training-store.redaction.always
         Redaction redact,
+        TokenRule tokens,
         Dedup dedup) {
 
     public enum Format {
@@ -49,7 +51,7 @@ public record ConversationRequest(
     }
 
     private static final Set<String> PARAMETERS = DatasetParameters.accepted("format", "metadata", "conversation_id", "agent_id",
-            "task_id", "task_status", "has_tools", "redact", "dedup", "near_threshold");
+            "task_id", "task_status", "has_tools", "redact", "max_tokens", "tokenizer", "dedup", "near_threshold");
 
     public static ConversationRequest parse(Map<String, List<String>> query, String acceptEncoding) {
         DatasetParameters.requireKnown(query, PARAMETERS);
@@ -71,6 +73,7 @@ public record ConversationRequest(
                 DatasetParameters.splitRule(query),
                 QueryParameters.acceptsGzip(acceptEncoding),
                 QueryParameters.redaction(query),
+                DatasetParameters.tokens(query),
                 Dedup.parse(query));
     }
 

@@ -3,6 +3,8 @@ package ai.trainingstore.dataset;
 import static ai.trainingstore.export.QueryParameters.single;
 
 import ai.trainingstore.dataset.SplitRule.Split;
+import ai.trainingstore.dataset.tokens.TokenRule;
+import ai.trainingstore.dataset.tokens.Tokenizer;
 import ai.trainingstore.export.ExportRequest.InvalidExportException;
 import ai.trainingstore.export.QueryParameters;
 import ai.trainingstore.text.LogText;
@@ -12,6 +14,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 
 /**
@@ -103,6 +106,29 @@ public final class DatasetParameters {
 
     static Optional<Long> limit(Map<String, List<String>> query) {
         return single(query, "limit").map(QueryParameters::limit);
+    }
+
+    /** {@code tokenizer} and {@code max_tokens} (contract 6.5). */
+    static TokenRule tokens(Map<String, List<String>> query) {
+        Optional<Tokenizer> tokenizer = single(query, "tokenizer").map(value -> Tokenizer.byId(value)
+                .orElseThrow(() -> new InvalidExportException("Unknown tokenizer '" + LogText.safe(value) + "': use "
+                        + Tokenizer.choices() + ".")));
+        OptionalLong maxTokens = single(query, "max_tokens").map(DatasetParameters::maxTokens)
+                .map(OptionalLong::of).orElse(OptionalLong.empty());
+        return new TokenRule(tokenizer, maxTokens);
+    }
+
+    private static long maxTokens(String value) {
+        try {
+            long max = Long.parseLong(value);
+            if (max > 0 && !value.startsWith("+")) {
+                return max;
+            }
+        } catch (NumberFormatException ignored) {
+            // answered below
+        }
+        throw new InvalidExportException("'max_tokens' must be a whole number of tokens, 1 or more, not '"
+                + LogText.safe(value) + "'.");
     }
 
     static Optional<Boolean> bool(Map<String, List<String>> query, String name) {

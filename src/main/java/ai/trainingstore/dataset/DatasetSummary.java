@@ -1,6 +1,9 @@
 package ai.trainingstore.dataset;
 
 import ai.trainingstore.dataset.SplitRule.Split;
+import ai.trainingstore.dataset.tokens.TokenFigures;
+import ai.trainingstore.dataset.tokens.TokenTally;
+import ai.trainingstore.dataset.tokens.Tokenizer;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.Arrays;
@@ -22,25 +25,12 @@ public record DatasetSummary(
         @JsonProperty("tool_calls") long toolCalls,
         @Schema(description = "Emitted conversations per split, before the split parameter is applied (up to where a limit stops the export)")
         Map<String, Long> splits,
-        @Schema(description = "Per emitted line: an estimate of characters / 4")
-        Tokens tokens,
+        @Schema(description = "Tokens per emitted line, counted exactly as contract 6.5 says")
+        TokenFigures tokens,
         @Schema(description = "With explain=true only: per reason, the first 20 conversations left out"
                 + " ({id, detail}), in the dataset's order")
         @JsonProperty("left_out") @JsonInclude(JsonInclude.Include.NON_NULL)
         Map<String, List<LeftOut.Example>> leftOut) {
-
-    public record Tokens(long min, long median, long p95, long max, long total) {
-
-        /** The figures of the first {@code count} per-line counts. */
-        static Tokens of(int[] perLine, int count) {
-            int[] sorted = Arrays.copyOf(perLine, count);
-            Arrays.sort(sorted);
-            long total = Arrays.stream(sorted).asLongStream().sum();
-            return sorted.length == 0 ? new Tokens(0, 0, 0, 0, 0) : new Tokens(sorted[0],
-                    sorted[(sorted.length - 1) / 2], sorted[(int) Math.ceil(sorted.length * 0.95) - 1],
-                    sorted[sorted.length - 1], total);
-        }
-    }
 
     static final class Builder {
         private long conversations;
@@ -49,14 +39,11 @@ public record DatasetSummary(
         private long toolCalls;
         private final LeftOut skipped;
         private final Map<String, Long> splits = new LinkedHashMap<>();
-        private int[] tokens = new int[1024];
-
-        Builder() {
-            this(false);
-        }
+        private final TokenTally tokens;
 
         /** {@code explain}: keep the first conversations of each reason with their detail (left_out). */
-        Builder(boolean explain) {
+        Builder(boolean explain, Tokenizer tokenizer) {
+            tokens = new TokenTally(tokenizer);
             skipped = new LeftOut(Arrays.stream(Conversation.SkipReason.values()).map(Conversation.SkipReason::id).toList(),
                     explain);
             for (Split split : Split.values()) {
@@ -77,14 +64,12 @@ public record DatasetSummary(
             splits.merge(split.id(), 1L, Long::sum);
         }
 
-        void emitted(int messageCount, long callCount, int tokenEstimate) {
+        void emitted(int messageCount, long callCount, long lineTokens) {
             conversations++;
+            emitted++;
             messages += messageCount;
             toolCalls += callCount;
-            if (emitted == tokens.length) {
-                tokens = Arrays.copyOf(tokens, tokens.length * 2);
-            }
-            tokens[(int) emitted++] = tokenEstimate;
+            tokens.add(lineTokens);
         }
 
         void skipped(String conversationId, Conversation.Skip skip) {
@@ -93,9 +78,8 @@ public record DatasetSummary(
         }
 
         DatasetSummary build() {
-            Tokens figures = Tokens.of(tokens, (int) emitted);
-            return new DatasetSummary(conversations, emitted, skipped.counts(), messages, toolCalls, splits, figures,
-                    skipped.examples());
+            return new DatasetSummary(conversations, emitted, skipped.counts(), messages, toolCalls, splits,
+                    tokens.figures(), skipped.examples());
         }
     }
 }

@@ -2,6 +2,8 @@ package ai.trainingstore.dataset;
 
 import ai.trainingstore.config.StoreConfig;
 import ai.trainingstore.dataset.dedup.Dedup;
+import ai.trainingstore.dataset.tokens.DefaultTokenizer;
+import ai.trainingstore.dataset.tokens.TokenRule;
 import ai.trainingstore.dataset.Conversation.Message;
 import ai.trainingstore.dataset.PreferenceLine.Side;
 import ai.trainingstore.dataset.PreferenceRequest.Format;
@@ -76,9 +78,11 @@ public class PreferenceDatasets implements VersionedDataset {
     private final ConversationDatasets conversations;
     private final RedactionPolicy redaction;
     private final StoreConfig.Memory memory;
+    private final DefaultTokenizer defaultTokenizer;
 
     public PreferenceDatasets(ExportService exports, ConversationDatasets conversations, RedactionPolicy redaction,
-                              StoreConfig config) {
+                              StoreConfig config, DefaultTokenizer defaultTokenizer) {
+        this.defaultTokenizer = defaultTokenizer;
         this.exports = exports;
         this.conversations = conversations;
         this.redaction = redaction;
@@ -89,14 +93,14 @@ public class PreferenceDatasets implements VersionedDataset {
     public Multi<Buffer> export(PreferenceRequest request) {
         Redaction redact = redaction.effective(request.conversations().redact());
         return exports.inSlot(ExportMetrics.PREFERENCES, () -> ExportService.bytes(
-                chunks(request, redact, new PreferenceSummary.Builder(false)), request.gzip(), "preferences dataset"));
+                chunks(request, redact, new PreferenceSummary.Builder(false, null)), request.gzip(), "preferences dataset"));
     }
 
     /** What {@link #export} would emit, counted; {@code explain} adds left_out. */
     public Uni<PreferenceSummary> summary(PreferenceRequest request, boolean explain) {
         Redaction redact = redaction.effective(request.conversations().redact());
         return Uni.createFrom().deferred(() -> {
-            PreferenceSummary.Builder summary = new PreferenceSummary.Builder(explain);
+            PreferenceSummary.Builder summary = new PreferenceSummary.Builder(explain, defaultTokenizer.get());
             return exports.inSlot(ExportMetrics.PREFERENCES, () -> emitted(request, redact, summary))
                     .onItem().ignoreAsUni()
                     .map(ignored -> summary.build());
@@ -111,13 +115,14 @@ public class PreferenceDatasets implements VersionedDataset {
     @Override
     public Build prepare(Map<String, List<String>> parameters) {
         PreferenceRequest request = PreferenceRequest.parse(parameters, null);
-        PreferenceSummary.Builder summary = new PreferenceSummary.Builder(false);
+        PreferenceSummary.Builder summary = new PreferenceSummary.Builder(false, defaultTokenizer.get());
         return new Build(chunks(request, redaction.effective(request.conversations().redact()), summary),
                 summary::build);
     }
 
     /** One line of the answer, before the split, {@code after} and the limit. */
-    private record Line(String id, Pairs kind, byte[] bytes) {
+    /** A line, its identity, its kind (null: kto) and its tokens (0 when not counted). */
+    private record Line(String id, Pairs kind, byte[] bytes, long tokens) {
     }
 
     private Multi<byte[]> chunks(PreferenceRequest request, Redaction redact, PreferenceSummary.Builder summary) {
@@ -143,7 +148,7 @@ public class PreferenceDatasets implements VersionedDataset {
                             .orElse(true))
                     .invoke(line -> {
                         emitted[0]++;
-                        summary.emitted(line.kind(), ConversationDatasets.tokenEstimate(line.bytes()));
+                        summary.emitted(line.kind(), line.tokens());
                     })
                     .map(Line::bytes);
         });
@@ -173,7 +178,7 @@ public class PreferenceDatasets implements VersionedDataset {
                     : Uni.createFrom().item(() -> Optional.of(rankedPairs(request, siblings, pairs, summary)))
                             .runSubscriptionOn(Infrastructure.getDefaultWorkerPool()));
             return sortedPairs.onItem().transformToMulti(sorted -> Multi.createBy().concatenating().streams(corrections,
-                            sorted.map(iterator -> rankedLines(snapshot, request, iterator, redact))
+                            sorted.map(iterator -> rankedLines(snapshot, request, iterator, redact, summary))
                                     .orElse(Multi.createFrom().empty())))
                     .onTermination().invoke(() -> {
                         if (siblings != null) {
@@ -196,7 +201,7 @@ public class PreferenceDatasets implements VersionedDataset {
         ConversationRequest query = new ConversationRequest(filters.format(), false, filters.from(), filters.to(),
                 filters.conversationIds(), filters.agentIds(), filters.taskIds(), filters.taskStatuses(),
                 filters.hasTools(), filters.minScores(), filters.maxScores(), Optional.empty(), after, Optional.empty(),
-                filters.splitRule(), false, filters.redact(), Dedup.NONE);
+                filters.splitRule(), false, filters.redact(), TokenRule.NONE, Dedup.NONE);
         return conversations.conversations(snapshot, ConversationQuery.of(query, request.readsScores()))
                 .select().where(conversation -> ConversationDatasets.matches(filters, conversation));
     }
@@ -206,7 +211,7 @@ public class PreferenceDatasets implements VersionedDataset {
         ConversationRequest filters = request.conversations();
         ConversationRequest query = new ConversationRequest(filters.format(), false, Optional.empty(), Optional.empty(),
                 List.copyOf(ids), List.of(), List.of(), List.of(), Optional.empty(), List.of(), List.of(),
-                Optional.empty(), Optional.empty(), Optional.empty(), filters.splitRule(), false, filters.redact(), Dedup.NONE);
+                Optional.empty(), Optional.empty(), Optional.empty(), filters.splitRule(), false, filters.redact(), TokenRule.NONE, Dedup.NONE);
         boolean feedback = request.readsScores() || !filters.minScores().isEmpty() || !filters.maxScores().isEmpty();
         return conversations.conversations(snapshot, ConversationQuery.of(query, feedback))
                 .collect().asMap(conversation -> conversation.id);
@@ -283,7 +288,8 @@ public class PreferenceDatasets implements VersionedDataset {
                     : metadata.textNode(redact.text(feedback.path("label").asText())));
             metadata.put("split", request.splitRule().of(conversation.id).id());
         }
-        return Optional.of(new Line(conversation.id, null, JsonLines.line(line)));
+        long tokens = summary.counter() == null ? 0 : PreferenceLine.ktoTokens(summary.counter(), conversation, redact);
+        return Optional.of(new Line(conversation.id, null, JsonLines.line(line), tokens));
     }
 
     // ---- Corrections ----
@@ -392,15 +398,18 @@ public class PreferenceDatasets implements VersionedDataset {
             return Optional.empty();
         }
         List<Message> prompt = messages.subList(0, target);
-        ObjectNode line = PreferenceLine.pair(request.format(), prompt, new Side(List.of(chosen.get()), conversation),
-                new Side(List.of(messages.get(target)), conversation),
-                PreferenceLine.tools(List.of(conversation), List.of(chosen.get())), redact);
+        Side chosenSide = new Side(List.of(chosen.get()), conversation);
+        Side rejectedSide = new Side(List.of(messages.get(target)), conversation);
+        List<ObjectNode> tools = PreferenceLine.tools(List.of(conversation), List.of(chosen.get()));
+        ObjectNode line = PreferenceLine.pair(request.format(), prompt, chosenSide, rejectedSide, tools, redact);
+        long tokens = summary.counter() == null ? 0
+                : PreferenceLine.pairTokens(summary.counter(), prompt, chosenSide, rejectedSide, tools, redact);
         if (request.metadata()) {
             line.putObject("metadata").put("id", identity).put("rejected_conversation_id", conversation.id)
                     .put("feedback_id", correction.feedbackId())
                     .put("split", request.splitRule().of(identity).id());
         }
-        return Optional.of(new Line(identity, Pairs.CORRECTIONS, JsonLines.line(line)));
+        return Optional.of(new Line(identity, Pairs.CORRECTIONS, JsonLines.line(line), tokens));
     }
 
     /** No filter narrows the conversations: every stored correction is in the answer's scope. */
@@ -512,7 +521,7 @@ public class PreferenceDatasets implements VersionedDataset {
 
     /** The pairs in identity order, a batch at a time (within memory.fetch-bytes), with their conversations read again. */
     private Multi<Line> rankedLines(SqlConnection snapshot, PreferenceRequest request, Iterator<byte[]> sorted,
-                                    Redaction redact) {
+                                    Redaction redact, PreferenceSummary.Builder summary) {
         Supplier<List<Pair>> nextBatch = () -> {
             List<Pair> batch = new ArrayList<>();
             long bytes = 0;
@@ -535,13 +544,13 @@ public class PreferenceDatasets implements VersionedDataset {
                     return byId(snapshot, request, ids)
                             .emitOn(Infrastructure.getDefaultWorkerPool())
                             .onItem().transformToMulti(found -> Multi.createFrom().iterable(batch.stream()
-                                    .map(pair -> rankedLine(request, pair, found, redact))
+                                    .map(pair -> rankedLine(request, pair, found, redact, summary))
                                     .flatMap(Optional::stream).toList()));
                 });
     }
 
     private static Optional<Line> rankedLine(PreferenceRequest request, Pair pair, Map<String, Conversation> found,
-                                             Redaction redact) {
+                                             Redaction redact, PreferenceSummary.Builder summary) {
         Conversation chosen = found.get(pair.chosen());
         Conversation rejected = found.get(pair.rejected());
         if (chosen == null || rejected == null) {
@@ -553,16 +562,18 @@ public class PreferenceDatasets implements VersionedDataset {
         int chosenStart = PreferenceLine.completionStart(chosen);
         int rejectedStart = PreferenceLine.completionStart(rejected);
         List<Message> prompt = chosen.messages.subList(0, chosenStart);
-        ObjectNode line = PreferenceLine.pair(request.format(), prompt,
-                new Side(chosen.messages.subList(chosenStart, chosen.messages.size()), chosen),
-                new Side(rejected.messages.subList(rejectedStart, rejected.messages.size()), rejected),
-                PreferenceLine.tools(List.of(chosen, rejected), List.of()), redact);
+        Side chosenSide = new Side(chosen.messages.subList(chosenStart, chosen.messages.size()), chosen);
+        Side rejectedSide = new Side(rejected.messages.subList(rejectedStart, rejected.messages.size()), rejected);
+        List<ObjectNode> tools = PreferenceLine.tools(List.of(chosen, rejected), List.of());
+        ObjectNode line = PreferenceLine.pair(request.format(), prompt, chosenSide, rejectedSide, tools, redact);
+        long tokens = summary.counter() == null ? 0
+                : PreferenceLine.pairTokens(summary.counter(), prompt, chosenSide, rejectedSide, tools, redact);
         if (request.metadata()) {
             line.putObject("metadata").put("id", pair.id()).put("chosen_conversation_id", chosen.id)
                     .put("rejected_conversation_id", rejected.id).put("chosen_score", pair.chosenScore())
                     .put("rejected_score", pair.rejectedScore())
                     .put("split", request.splitRule().of(pair.id()).id());
         }
-        return Optional.of(new Line(pair.id(), Pairs.RANKED, JsonLines.line(line)));
+        return Optional.of(new Line(pair.id(), Pairs.RANKED, JsonLines.line(line), tokens));
     }
 }

@@ -1,5 +1,6 @@
 package ai.trainingstore.dataset;
 
+import ai.trainingstore.dataset.tokens.TokenCounter;
 import ai.trainingstore.dataset.Conversation.Message;
 import ai.trainingstore.dataset.Conversation.ToolCall;
 import ai.trainingstore.redact.Redaction;
@@ -209,6 +210,26 @@ final class PreferenceLine {
             }
         }
         return line;
+    }
+
+    /**
+     * A pair's tokens as contract 6.5 counts them, in the openai shape whatever the format: the
+     * line, the prompt's messages, the longer of the two outputs, the tools.
+     */
+    static long pairTokens(TokenCounter counter, List<Message> prompt, Side chosen, Side rejected,
+                           List<ObjectNode> tools, Redaction redaction) {
+        ConversationRequest.Format shape = ConversationRequest.Format.OPENAI;
+        return TokenCounter.PER_LINE + counter.messages(messages(prompt, chosen.conversation(), shape, redaction))
+                + Math.max(counter.messages(messages(chosen.messages(), chosen.conversation(), shape, redaction)),
+                        counter.messages(messages(rejected.messages(), rejected.conversation(), shape, redaction)))
+                + (tools.isEmpty() ? 0 : counter.strings(ChatLine.tools(tools, redaction)));
+    }
+
+    /** A KTO line's tokens (contract 6.5): prompt + completion, in the openai shape, and the tools. */
+    static long ktoTokens(TokenCounter counter, Conversation conversation, Redaction redaction) {
+        return TokenCounter.PER_LINE + counter.messages(messages(conversation.messages, conversation,
+                ConversationRequest.Format.OPENAI, redaction))
+                + (conversation.tools.isEmpty() ? 0 : counter.strings(ChatLine.tools(conversation.tools, redaction)));
     }
 
     /** A KTO line: prompt, completion, label, and tools when any. */

@@ -1,7 +1,10 @@
 package ai.trainingstore.dataset;
 
-import ai.trainingstore.dataset.DatasetSummary.Tokens;
 import ai.trainingstore.dataset.SplitRule.Split;
+import ai.trainingstore.dataset.tokens.TokenCounter;
+import ai.trainingstore.dataset.tokens.TokenFigures;
+import ai.trainingstore.dataset.tokens.TokenTally;
+import ai.trainingstore.dataset.tokens.Tokenizer;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.ArrayList;
@@ -22,8 +25,9 @@ public record PreferenceSummary(
         Map<String, Long> skipped,
         @Schema(description = "Emitted lines per split, before the split parameter is applied (up to where a limit stops)")
         Map<String, Long> splits,
-        @Schema(description = "Per emitted line: an estimate of characters / 4")
-        Tokens tokens,
+        @Schema(description = "Tokens per emitted line, counted as contract 6.5 says (prompt + the longer output;"
+                + " kto: prompt + completion)")
+        TokenFigures tokens,
         @Schema(description = "With explain=true only: per reason, the first 20 left out ({id, detail})")
         @JsonProperty("left_out") @JsonInclude(JsonInclude.Include.NON_NULL)
         Map<String, List<LeftOut.Example>> leftOut) {
@@ -38,9 +42,13 @@ public record PreferenceSummary(
         private final Map<String, Long> pairs = new LinkedHashMap<>();
         private final LeftOut skipped;
         private final Map<String, Long> splits = new LinkedHashMap<>();
-        private int[] tokens = new int[1024];
+        private final TokenCounter counter;
+        private final TokenTally tokens;
 
-        Builder(boolean explain) {
+        /** {@code tokenizer} null: lines are not counted (a plain export needs no tokens). */
+        Builder(boolean explain, Tokenizer tokenizer) {
+            counter = tokenizer == null ? null : new TokenCounter(tokenizer);
+            tokens = tokenizer == null ? null : new TokenTally(tokenizer);
             List<String> reasons = new ArrayList<>(Arrays.stream(Conversation.SkipReason.values())
                     .map(Conversation.SkipReason::id).toList());
             reasons.addAll(List.of(NO_USER_MESSAGE, BAD_CORRECTION, TIE, UNLABELED));
@@ -57,15 +65,20 @@ public record PreferenceSummary(
             splits.merge(split.id(), 1L, Long::sum);
         }
 
+        /** The counter of the lines' tokens, null when they are not counted. */
+        TokenCounter counter() {
+            return counter;
+        }
+
         /** An emitted line; {@code kind} null for a KTO line. */
-        void emitted(PreferenceRequest.Pairs kind, int tokenEstimate) {
+        void emitted(PreferenceRequest.Pairs kind, long lineTokens) {
             if (kind != null) {
                 pairs.merge(kind.id(), 1L, Long::sum);
             }
-            if (emitted == tokens.length) {
-                tokens = Arrays.copyOf(tokens, tokens.length * 2);
+            emitted++;
+            if (tokens != null) {
+                tokens.add(lineTokens);
             }
-            tokens[(int) emitted++] = tokenEstimate;
         }
 
         void skipped(String reason, String id, String detail) {
@@ -73,7 +86,7 @@ public record PreferenceSummary(
         }
 
         PreferenceSummary build() {
-            return new PreferenceSummary(emitted, pairs, skipped.counts(), splits, Tokens.of(tokens, (int) emitted),
+            return new PreferenceSummary(emitted, pairs, skipped.counts(), splits, tokens == null ? null : tokens.figures(),
                     skipped.examples());
         }
     }

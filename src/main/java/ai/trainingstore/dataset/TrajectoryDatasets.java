@@ -1,6 +1,12 @@
 package ai.trainingstore.dataset;
 
 import ai.trainingstore.config.StoreConfig;
+import ai.trainingstore.dataset.tokens.DefaultTokenizer;
+import ai.trainingstore.dataset.tokens.TokenCounter;
+import ai.trainingstore.dataset.tokens.TokenRule;
+import ai.trainingstore.dataset.tokens.TokenTally;
+import ai.trainingstore.dataset.tokens.Tokenizer;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import ai.trainingstore.dataset.Trajectory.Execution;
 import ai.trainingstore.dataset.Trajectory.Message;
 import ai.trainingstore.dataset.Trajectory.Task;
@@ -25,6 +31,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jboss.logging.Logger;
@@ -49,18 +56,41 @@ public class TrajectoryDatasets implements VersionedDataset {
     /** Why a task is left out (the summary's skipped keys). */
     private static final String TOO_LARGE = "too_large";
     private static final String BAD_RECORD = "bad_record";
+    private static final String TOO_LONG = "too_long";
 
     private final ExportService exports;
     private final ExportMetrics metrics;
     private final RedactionPolicy redaction;
+    private final DefaultTokenizer defaultTokenizer;
     private final StoreConfig.Memory memory;
 
     public TrajectoryDatasets(ExportService exports, ExportMetrics metrics, RedactionPolicy redaction,
-                              StoreConfig config) {
+                              DefaultTokenizer defaultTokenizer, StoreConfig config) {
         this.exports = exports;
         this.metrics = metrics;
         this.redaction = redaction;
+        this.defaultTokenizer = defaultTokenizer;
         this.memory = config.memory();
+    }
+
+    /**
+     * One answer's tokens (contract 6.5): each line counted (every string value of it), a line over
+     * max_tokens left out, the emitted ones tallied for the summary. Absent when nothing needs them.
+     */
+    private record Tokens(TokenCounter counter, TokenRule rule, TokenTally tally) {
+    }
+
+    /** Tokens for a summary (always counted), or for an export only when max_tokens leaves lines out. */
+    private Tokens tokens(TrajectoryRequest request, boolean summary) {
+        if (!summary && !request.tokens().limits()) {
+            return null;
+        }
+        Tokenizer tokenizer = request.tokens().tokenizer(defaultTokenizer.get());
+        return new Tokens(new TokenCounter(tokenizer), request.tokens(), new TokenTally(tokenizer));
+    }
+
+    private static TrajectorySummary summary(long lines, LeftOut leftOut, Tokens tokens) {
+        return new TrajectorySummary(lines, leftOut.counts(), tokens.tally().figures(), leftOut.examples());
     }
 
     /** A task that passed the filters, with the stored bytes of everything its line is built from. */
@@ -78,7 +108,7 @@ public class TrajectoryDatasets implements VersionedDataset {
     public Multi<Buffer> export(TrajectoryRequest request) {
         Redaction redact = redaction.effective(request.redact());
         return exports.inSlot(ExportMetrics.TRAJECTORIES, () -> ExportService.bytes(
-                lineGroups(request, redact, leftOut(false)).map(JsonLines::joined), request.gzip(),
+                lineGroups(request, redact, leftOut(false), tokens(request, false)).map(JsonLines::joined), request.gzip(),
                 "trajectories dataset"));
     }
 
@@ -90,16 +120,17 @@ public class TrajectoryDatasets implements VersionedDataset {
         Redaction redact = redaction.effective(request.redact());
         return Uni.createFrom().deferred(() -> {
             LeftOut leftOut = leftOut(explain);
+            Tokens tokens = tokens(request, true);
             AtomicLong lines = new AtomicLong();
-            return exports.inSlot(ExportMetrics.TRAJECTORIES, () -> lineGroups(request, redact, leftOut)
+            return exports.inSlot(ExportMetrics.TRAJECTORIES, () -> lineGroups(request, redact, leftOut, tokens)
                             .map(group -> lines.addAndGet(group.size())))
                     .onItem().ignoreAsUni()
-                    .map(ignored -> new TrajectorySummary(lines.get(), leftOut.counts(), leftOut.examples()));
+                    .map(ignored -> summary(lines.get(), leftOut, tokens));
         });
     }
 
     private static LeftOut leftOut(boolean explain) {
-        return new LeftOut(List.of(TOO_LARGE, BAD_RECORD), explain);
+        return new LeftOut(List.of(TOO_LARGE, BAD_RECORD, TOO_LONG), explain);
     }
 
     @Override
@@ -108,24 +139,26 @@ public class TrajectoryDatasets implements VersionedDataset {
     }
 
     /**
-     * The export's bytes, from one snapshot (the lookups share the cursor's transaction), and a
-     * summary of them: {@code {"lines": n}} (the dataset has no summary endpoint of its own yet).
+     * The export's bytes, from one snapshot (the lookups share the cursor's transaction), and the
+     * summary of them, as the summary endpoint answers it (without left_out).
      */
     @Override
     public Build prepare(Map<String, List<String>> parameters) {
         TrajectoryRequest request = TrajectoryRequest.parse(parameters, null);
+        LeftOut leftOut = leftOut(false);
+        Tokens tokens = tokens(request, true);
         AtomicLong lines = new AtomicLong();
-        Multi<byte[]> bytes = lineGroups(request, redaction.effective(request.redact()), leftOut(false))
+        Multi<byte[]> bytes = lineGroups(request, redaction.effective(request.redact()), leftOut, tokens)
                 .invoke(group -> lines.addAndGet(group.size()))
                 .map(JsonLines::joined);
-        return new Build(bytes, () -> Map.of("lines", lines.get()));
+        return new Build(bytes, () -> summary(lines.get(), leftOut, tokens));
     }
 
     /**
      * The lines in groups, in task order. The messages and executions of the tasks are looked up
      * in the cursor's own read-only transaction, so every line comes from one snapshot.
      */
-    private Multi<List<byte[]>> lineGroups(TrajectoryRequest request, Redaction redact, LeftOut leftOut) {
+    private Multi<List<byte[]>> lineGroups(TrajectoryRequest request, Redaction redact, LeftOut leftOut, Tokens tokens) {
         return Multi.createFrom().deferred(() -> {
             RowEncoder taskEncoder = RowEncoder.jsonl(TrajectoryQuery.TASK_COLUMNS, redact);
             AtomicLong wanted = new AtomicLong(request.limit().orElse(Long.MAX_VALUE));
@@ -135,7 +168,7 @@ public class TrajectoryDatasets implements VersionedDataset {
                             // Stops once the limit is reached: the chunk after it is the last one read.
                             .select().first(chunk -> wanted.get() > 0)
                             .map(chunk -> selected(request, chunk, taskEncoder, wanted))
-                            .onItem().transformToMultiAndConcatenate(tasks -> lines(tasks, redact, snapshot, leftOut))
+                            .onItem().transformToMultiAndConcatenate(tasks -> lines(tasks, redact, snapshot, leftOut, tokens))
                             .select().where(group -> !group.isEmpty())
                             .invoke(group -> exports.written(ExportMetrics.TRAJECTORIES, group.size())));
         });
@@ -163,7 +196,8 @@ public class TrajectoryDatasets implements VersionedDataset {
      * The lines of a chunk of tasks, in their order, a group of lines at a time: sizes first, then
      * the tasks that fit, read a group at a time as the client takes the lines.
      */
-    private Multi<List<byte[]>> lines(List<Task> tasks, Redaction redact, SqlClient snapshot, LeftOut leftOut) {
+    private Multi<List<byte[]>> lines(List<Task> tasks, Redaction redact, SqlClient snapshot, LeftOut leftOut,
+                                      Tokens tokens) {
         if (tasks.isEmpty()) {
             return Multi.createFrom().empty();
         }
@@ -173,7 +207,7 @@ public class TrajectoryDatasets implements VersionedDataset {
         return addBytes(snapshot, TrajectoryQuery.MESSAGE_BYTES_OF_TASKS, ids, byId)
                 .chain(() -> addBytes(snapshot, TrajectoryQuery.EXECUTION_BYTES_OF_TASKS, ids, byId))
                 .onItem().transformToMulti(ignored -> Multi.createFrom().iterable(groups(withinBudget(byId.values(), leftOut)))
-                        .onItem().transformToUniAndConcatenate(group -> groupLines(group, redact, snapshot, leftOut)));
+                        .onItem().transformToUniAndConcatenate(group -> groupLines(group, redact, snapshot, leftOut, tokens)));
     }
 
     /** Adds to each task the bytes a sizes query answers for it ({@code task_id, bytes}). */
@@ -224,7 +258,8 @@ public class TrajectoryDatasets implements VersionedDataset {
      * One group's lines: its messages, then the bytes of the executions their calls name in other
      * tasks (a task that those make too large is left out), then the executions.
      */
-    private Uni<List<byte[]>> groupLines(List<Sized> group, Redaction redact, SqlClient snapshot, LeftOut leftOut) {
+    private Uni<List<byte[]>> groupLines(List<Sized> group, Redaction redact, SqlClient snapshot, LeftOut leftOut,
+                                         Tokens tokens) {
         String[] taskIds = group.stream().map(sized -> sized.task.id()).toArray(String[]::new);
         return snapshot.preparedQuery(TrajectoryQuery.MESSAGES_OF_TASKS).execute(Tuple.tuple().addArrayOfString(taskIds))
                 .chain(messageRows -> {
@@ -274,13 +309,13 @@ public class TrajectoryDatasets implements VersionedDataset {
                                 .execute(Tuple.tuple().addArrayOfString(keptIds).addArrayOfString(keptCalls))
                                 // Assembly and redaction are CPU work: on a worker thread, off the event loop.
                                 .emitOn(Infrastructure.getDefaultWorkerPool())
-                                .map(executionRows -> lines(kept, messages, executionRows, redact, leftOut));
+                                .map(executionRows -> lines(kept, messages, executionRows, redact, leftOut, tokens));
                     });
                 });
     }
 
     private List<byte[]> lines(List<Sized> tasks, Map<String, List<Message>> messages, RowSet<Row> executionRows,
-                               Redaction redact, LeftOut leftOut) {
+                               Redaction redact, LeftOut leftOut, Tokens tokens) {
         List<Execution> executions = new ArrayList<>();
         // An execution that cannot be read costs the lines of the tasks it belongs to or is named by.
         // Keys: an execution id, and "task:" + the task id; values: what could not be read.
@@ -310,7 +345,22 @@ public class TrajectoryDatasets implements VersionedDataset {
                 if (badExecution != null) {
                     throw new IllegalStateException(badExecution);
                 }
-                lines.add(JsonLines.line(Trajectory.of(task, own, relevant, redact)));
+                ObjectNode line = Trajectory.of(task, own, relevant, redact);
+                byte[] bytes = JsonLines.line(line);
+                if (tokens == null) {
+                    lines.add(bytes);
+                    continue;
+                }
+                // Trajectories count every string value of the line (contract 6.5).
+                long count = tokens.counter().strings(line);
+                Optional<String> tooLong = tokens.rule().tooLong(count, tokens.counter().tokenizer());
+                if (tooLong.isPresent()) {
+                    // Asked for by the request, not a fault of what was stored: no warning, no metric.
+                    leftOut.add(TOO_LONG, task.id(), tooLong.get());
+                } else {
+                    tokens.tally().add(count);
+                    lines.add(bytes);
+                }
             } catch (RuntimeException e) {
                 // One bad stored record costs its own line, never the answer for everyone.
                 leftOut(leftOut, task, BAD_RECORD, e.getMessage());

@@ -4,6 +4,7 @@ import static ai.trainingstore.export.QueryParameters.single;
 
 import ai.trainingstore.dataset.DatasetParameters.Score;
 import ai.trainingstore.dataset.SplitRule.Split;
+import ai.trainingstore.dataset.tokens.TokenRule;
 import ai.trainingstore.export.QueryParameters;
 import ai.trainingstore.redact.Redaction;
 import java.time.Instant;
@@ -28,13 +29,15 @@ public record TrajectoryRequest(
         Optional<Split> split,
         SplitRule splitRule,
         boolean gzip,
-        Redaction redact) {
+        Redaction redact,
+        TokenRule tokens) {
 
     /** The task columns a request may filter on; each parameter is named after its column. */
     static final List<String> TASK_FILTERS = List.of("task_id", "agent_id", "workflow_id", "task_type", "status");
 
     private static final Set<String> PARAMETERS = DatasetParameters.accepted(
-            java.util.stream.Stream.concat(TASK_FILTERS.stream(), java.util.stream.Stream.of("redact")).toArray(String[]::new));
+            java.util.stream.Stream.concat(TASK_FILTERS.stream(), java.util.stream.Stream.of("redact", "max_tokens", "tokenizer"))
+                    .toArray(String[]::new));
 
     public static TrajectoryRequest parse(Map<String, List<String>> query, String acceptEncoding) {
         DatasetParameters.requireKnown(query, PARAMETERS);
@@ -49,7 +52,8 @@ public record TrajectoryRequest(
                 DatasetParameters.split(query),
                 DatasetParameters.splitRule(query),
                 QueryParameters.acceptsGzip(acceptEncoding),
-                QueryParameters.redaction(query));
+                QueryParameters.redaction(query),
+                DatasetParameters.tokens(query));
     }
 
     /** Each task filter that is used, with its values (any of them matches). */

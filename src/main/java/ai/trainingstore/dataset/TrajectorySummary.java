@@ -1,5 +1,6 @@
 package ai.trainingstore.dataset;
 
+import ai.trainingstore.dataset.tokens.TokenFigures;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.List;
@@ -11,8 +12,10 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
 public record TrajectorySummary(
         @Schema(description = "Lines (tasks) emitted")
         long lines,
-        @Schema(description = "Tasks left out, by reason: too_large, bad_record")
+        @Schema(description = "Tasks left out, by reason: too_large, bad_record, too_long")
         Map<String, Long> skipped,
+        @Schema(description = "Tokens per emitted line: every string value of the line (contract 6.5)")
+        TokenFigures tokens,
         @Schema(description = "With explain=true only: per reason, the first 20 tasks left out ({id, detail}),"
                 + " in task_id order")
         @JsonProperty("left_out") @JsonInclude(JsonInclude.Include.NON_NULL)

@@ -2,6 +2,7 @@ package ai.trainingstore.dataset;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ai.trainingstore.dataset.tokens.TiktokenReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
@@ -106,10 +107,10 @@ class RedactionDatasetTest extends DatasetTestSupport {
         JsonNode redacted = summary(Params.of("conversation_id", conversation, "redact", "all"));
         assertThat(redacted.get("emitted").asLong()).isEqualTo(1);
         assertThat(redacted.get("messages").asLong()).isEqualTo(plain.get("messages").asLong());
-        String line = datasetBody(Params.of("conversation_id", conversation, "redact", "all"));
-        long estimate = (line.length() - 1 + 3) / 4;
-        assertThat(redacted.get("tokens").get("total").asLong()).as("tokens of the redacted line").isEqualTo(estimate);
-        assertThat(plain.get("tokens").get("total").asLong()).isNotEqualTo(estimate);
+        List<JsonNode> line = dataset(Params.of("conversation_id", conversation, "redact", "all"));
+        long tokens = TiktokenReference.chatLines(line, "o200k_base").get(0);
+        assertThat(redacted.get("tokens").get("total").asLong()).as("tokens of the redacted line").isEqualTo(tokens);
+        assertThat(plain.get("tokens").get("total").asLong()).isNotEqualTo(tokens);
     }
 
     @Test

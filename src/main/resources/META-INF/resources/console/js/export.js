@@ -1,8 +1,9 @@
 // Export builder: kind, format, range, filters and limit; shows the equivalent curl command,
 // previews the first rows and downloads the export with the token (fetch, then a Blob: for
 // exports of many gigabytes use the curl command, which streams to disk).
-import { busy, clearError, copyButton, curlCommand, downloadAs, el, exportPath, exportRows, field, showError,
-  storeKinds } from './core.js';
+import uPlot from '/webjars/uplot/dist/uPlot.esm.js';
+import { apiJson, busy, clearError, COLORS, copyButton, curlCommand, downloadAs, el, exportPath, exportRows, field,
+  formatNumber, showError, storeKinds } from './core.js';
 import { saveAsVersion } from './versions.js';
 
 // Text columns to suggest per kind (the API accepts a filter on any text column of the kind and
@@ -30,6 +31,10 @@ const FORMATS = {
 const IDENTITY = { events: 'event_id', tasks: 'task_id', tool_executions: 'execution_id', workflows: 'workflow_id',
   messages: 'message_id', feedback: 'feedback_id' };
 const PREVIEW_ROWS = 50;
+/** Dataset options with fields of their own (contract 6.5), and the datasets that take each. */
+const DATASET_OPTIONS = { max_tokens: DATASETS, tokenizer: DATASETS, dedup: ['dataset:conversations'] };
+/** The token figures of a summary, in the order the chart draws them. */
+const TOKEN_FIGURES = ['min', 'median', 'p95', 'max'];
 
 export function render(main, params) {
   const kind = el('select', { id: 'ex-kind', name: 'kind' });
@@ -38,6 +43,24 @@ export function render(main, params) {
   const from = el('input', { id: 'ex-from', name: 'from', placeholder: 'YYYY-MM-DD or an instant', size: 26 });
   const to = el('input', { id: 'ex-to', name: 'to', placeholder: 'YYYY-MM-DD or an instant', size: 26 });
   const limit = el('input', { id: 'ex-limit', name: 'limit', type: 'number', min: '0', step: '1', size: 8 });
+  // Dataset options: the most tokens a line may count, the encoding, duplicates left out.
+  const maxTokens = el('input', { id: 'ex-max-tokens', name: 'max_tokens', type: 'number', min: '1', step: '1', size: 8 });
+  const tokenizer = el('select', { id: 'ex-tokenizer', name: 'tokenizer' },
+    el('option', { value: '' }, 'service default'), el('option', { value: 'o200k_base' }, 'o200k_base'),
+    el('option', { value: 'cl100k_base' }, 'cl100k_base'));
+  const dedup = el('select', { id: 'ex-dedup', name: 'dedup' },
+    el('option', { value: '' }, 'keep duplicates'), el('option', { value: 'exact' }, 'exact'),
+    el('option', { value: 'near' }, 'near'));
+  const dedupField = field('ex-dedup', 'Duplicates (dedup)', dedup);
+  const summaryButton = el('button', { type: 'button', class: 'secondary', id: 'ex-summary' }, 'Summary');
+  const summaryText = el('p', { id: 'ex-summary-text', class: 'muted', 'aria-live': 'polite' });
+  const tokensChart = el('div', { id: 'ex-tokens-chart', role: 'img', 'aria-label': 'Tokens per line' });
+  const datasetOptions = el('section', { class: 'card', id: 'ex-dataset-options', 'aria-labelledby': 'ex-dataset-heading' },
+    el('h3', { id: 'ex-dataset-heading' }, 'Dataset options'),
+    el('div', { class: 'row' }, field('ex-max-tokens', 'Most tokens a line (max_tokens)', maxTokens),
+      field('ex-tokenizer', 'Tokenizer', tokenizer), dedupField),
+    el('div', { class: 'actions' }, summaryButton), summaryText, tokensChart);
+  let chart = null;
   const filters = el('div', { id: 'ex-filters' });
   const columns = el('datalist', { id: 'ex-columns' });
   const addFilter = el('button', { type: 'button', class: 'secondary', id: 'ex-add-filter' }, 'Add filter');
@@ -59,6 +82,7 @@ export function render(main, params) {
       el('h3', {}, 'Filters'),
       el('p', { class: 'muted' }, 'column = value; a column given twice means any of the values, different columns combine with AND.'),
       filters, columns, addFilter),
+    datasetOptions,
     el('section', { class: 'card', 'aria-labelledby': 'ex-curl-heading' },
       el('h3', { id: 'ex-curl-heading' }, 'The same export with curl'),
       el('p', { class: 'muted' }, 'Set TOKEN to your token first: TOKEN=...'),
@@ -66,11 +90,12 @@ export function render(main, params) {
     version.section,
     rows);
 
-  for (const input of [kind, format, from, to, limit]) {
+  for (const input of [kind, format, from, to, limit, maxTokens, tokenizer, dedup]) {
     input.addEventListener('input', update);
     input.addEventListener('change', update);
   }
-  kind.addEventListener('change', () => { fillColumns(); fillFormats(); update(); });
+  kind.addEventListener('change', () => { fillColumns(); fillFormats(); showDatasetOptions(); update(); });
+  summaryButton.addEventListener('click', () => busy(summaryButton, showSummary));
   addFilter.addEventListener('click', () => { addFilterRow('', ''); update(); });
   preview.addEventListener('click', () => busy(preview, showPreview));
   download.addEventListener('click', () => busy(download, downloadFile));
@@ -123,9 +148,54 @@ export function render(main, params) {
     if (limit.value.trim()) {
       list.push(['limit', limit.value.trim()]);
     }
+    const options = { max_tokens: maxTokens.value.trim(), tokenizer: tokenizer.value, dedup: dedup.value };
+    for (const [name, value] of Object.entries(options)) {
+      if (value && DATASET_OPTIONS[name].includes(kind.value)) {
+        list.push([name, value]);
+      }
+    }
     return list.concat(extra);
   }
 
+  function showDatasetOptions() {
+    datasetOptions.hidden = !kind.value.startsWith('dataset:');
+    dedupField.hidden = !DATASET_OPTIONS.dedup.includes(kind.value);
+  }
+  /** The dataset's summary for the same parameters: lines, left out, and the tokens per line as a chart. */
+  async function showSummary() {
+    try {
+      const path = exportPath(kind.value, parameters().filter(([name]) => name !== 'after'))
+        .replace(/^([^?]*)/, '$1/summary');
+      const summary = await apiJson(path);
+      clearError();
+      const lines = summary.emitted ?? summary.lines ?? 0;
+      const skipped = Object.values(summary.skipped || {}).reduce((sum, count) => sum + count, 0);
+      const tokens = summary.tokens;
+      summaryText.textContent = formatNumber(lines) + ' lines, ' + formatNumber(skipped) + ' left out; tokens per line ('
+        + tokens.encoding + '): ' + TOKEN_FIGURES.map(name => name + ' ' + formatNumber(tokens[name])).join(', ')
+        + '; total ' + formatNumber(tokens.total) + '.';
+      drawTokens(tokens);
+    } catch (failure) {
+      showError(failure);
+    }
+  }
+  /** min, median, p95 and max as four bars; the figures also as data attributes for the page's tests. */
+  function drawTokens(tokens) {
+    TOKEN_FIGURES.forEach(name => { tokensChart.dataset[name] = String(tokens[name]); });
+    const data = [[0, 1, 2, 3], TOKEN_FIGURES.map(name => tokens[name])];
+    if (chart) {
+      chart.destroy();
+    }
+    chart = new uPlot({
+      width: Math.max(280, Math.min(520, tokensChart.clientWidth || 520)), height: 180,
+      scales: { x: { time: false, range: [-0.6, 3.6] }, y: { range: (self, min, max) => [0, Math.max(1, max ?? 0) * 1.1] } },
+      axes: [{ values: (self, ticks) => ticks.map(tick => TOKEN_FIGURES[tick] ?? ''), splits: () => [0, 1, 2, 3] },
+        { label: 'tokens', size: 60 }],
+      legend: { show: false },
+      series: [{}, { label: 'tokens', stroke: COLORS[0], fill: COLORS[0] + '59', width: 1,
+        paths: uPlot.paths.bars({ size: [0.6, 80] }), points: { show: false } }],
+    }, data, tokensChart);
+  }
   function fileName() {
     return kind.value.replace('dataset:', '') + '.' + (format.value === 'csv' ? 'csv' : 'jsonl');
   }
@@ -197,11 +267,18 @@ export function render(main, params) {
         to.value = value;
       } else if (name === 'limit') {
         limit.value = value;
+      } else if (name === 'max_tokens') {
+        maxTokens.value = value;
+      } else if (name === 'tokenizer') {
+        tokenizer.value = value;
+      } else if (name === 'dedup') {
+        dedup.value = value;
       } else {
         addFilterRow(name, value);
       }
     }
     fillColumns();
+    showDatasetOptions();
     update();
   }
 
