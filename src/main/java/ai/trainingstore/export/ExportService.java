@@ -6,13 +6,13 @@ import ai.trainingstore.config.StoreConfig;
 import ai.trainingstore.export.parquet.ParquetEncoder;
 import ai.trainingstore.redact.Redaction;
 import ai.trainingstore.redact.RedactionPolicy;
+import ai.trainingstore.store.ReadPool;
 import ai.trainingstore.store.ReadSnapshot;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import ai.trainingstore.text.LogText;
 import io.vertx.mutiny.core.buffer.Buffer;
-import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.SqlClient;
 import io.quarkus.runtime.Startup;
@@ -40,15 +40,15 @@ public class ExportService {
     /** Chunks of rows an export holds fetched but not yet encoded (two: one arriving, one waiting). */
     static final int CHUNKS_FETCHED_AHEAD = 2;
 
-    private final Pool pool;
+    private final ReadPool reads;
     private final StoreConfig.Export config;
     private final StoreConfig.Memory memory;
     private final Semaphore running;
     private final ExportMetrics metrics;
     private final RedactionPolicy redaction;
 
-    public ExportService(Pool pool, StoreConfig config, ExportMetrics metrics, RedactionPolicy redaction) {
-        this.pool = pool;
+    public ExportService(ReadPool reads, StoreConfig config, ExportMetrics metrics, RedactionPolicy redaction) {
+        this.reads = reads;
         this.redaction = redaction;
         this.config = config.export();
         this.memory = config.memory();
@@ -161,7 +161,7 @@ public class ExportService {
     }
 
     private <T> Multi<T> bounded(BoundedQuery query, BiFunction<BoundedCursor, SqlClient, Multi<T>> body) {
-        return ReadSnapshot.reading(pool, session -> session.connection()
+        return ReadSnapshot.reading(reads, session -> session.connection()
                         .prepare(query.sizesSql())
                         .chain(sizes -> session.connection().prepare(query.rowsSql())
                                 .map(rows -> new BoundedCursor(sizes.cursor(query.parameters()),
