@@ -46,7 +46,10 @@ public class ReadPool {
     private static final String REPLAY = "SELECT pg_is_in_recovery() AS in_recovery,"
             + " pg_last_wal_replay_lsn()::text AS replay_lsn, pg_last_xact_replay_timestamp() AS replay_at,"
             + " greatest(pg_wal_lsn_diff($1::text::pg_lsn, pg_last_wal_replay_lsn()), 0)::bigint AS lag_bytes,"
-            + " greatest(extract(epoch FROM now() - pg_last_xact_replay_timestamp()), 0)::float8 AS behind_seconds";
+            + " extract(epoch FROM now() - pg_last_xact_replay_timestamp())::float8 AS since_replayed_commit";
+
+    /** The application_name of the connections to the replica. */
+    public static final String APPLICATION_NAME = "training-store-read";
 
     /** Where reads go now. */
     public enum Target { PRIMARY, REPLICA }
@@ -82,6 +85,7 @@ public class ReadPool {
     private final StoreConfig.Read config;
     private final Vertx vertx;
     private final AtomicReference<Status> status = new AtomicReference<>(Status.UNKNOWN);
+    private final ReplayLag lag = new ReplayLag();
     private final Counter fallbacks;
     private long timerId = -1;
 
@@ -113,6 +117,8 @@ public class ReadPool {
         config.username().or(() -> username).ifPresent(connect::setUser);
         config.password().or(() -> password).ifPresent(connect::setPassword);
         connect.setReconnectAttempts(0);
+        // Names the service's connections in the replica's pg_stat_activity.
+        connect.addProperty("application_name", APPLICATION_NAME);
         PoolOptions pool = new PoolOptions().setMaxSize(config.maxSize()).setName("read-replica")
                 .setConnectionTimeout((int) PROBE_TIMEOUT.toSeconds()).setIdleTimeout(60);
         return Pool.newInstance(PgBuilder.pool().with(pool).connectingTo(connect).using(vertx).build());
@@ -211,26 +217,29 @@ public class ReadPool {
         }
         return primary.query("SELECT pg_current_wal_lsn()::text").execute()
                 .map(rows -> rows.iterator().next().getString(0))
-                .chain(primaryLsn -> replica.preparedQuery(REPLAY).execute(Tuple.of(primaryLsn)))
-                .map(rows -> measured(rows.iterator().next()))
+                .chain(primaryLsn -> replica.preparedQuery(REPLAY).execute(Tuple.of(primaryLsn))
+                        .map(rows -> measured(primaryLsn, rows.iterator().next())))
                 .ifNoItem().after(PROBE_TIMEOUT).fail()
                 .onFailure().recoverWithItem(failure -> down("does not answer: "
                         + LogText.safe(String.valueOf(failure.getMessage()))))
                 .invoke(this::changeTo);
     }
 
-    private Status measured(Row row) {
+    private Status measured(String primaryLsn, Row row) {
         if (!row.getBoolean("in_recovery")) {
             return down("the server at training-store.read.url is not a standby (pg_is_in_recovery() is false)");
         }
         long bytes = row.getLong("lag_bytes");
-        // Time since the last replayed commit is the lag only while something is left to replay: a
-        // replica that has replayed everything is fresh however long the primary has been idle.
-        double seconds = bytes == 0 ? 0 : row.getDouble("behind_seconds");
+        String replayLsn = row.getString("replay_lsn");
+        double seconds;
+        synchronized (lag) {
+            seconds = lag.seconds(ReplayLag.lsn(primaryLsn), ReplayLag.lsn(replayLsn),
+                    row.getDouble("since_replayed_commit"), System.nanoTime());
+        }
         String reason = seconds > config.maxLag().toMillis() / 1000.0
                 ? String.format("replay lag %.1f s is over training-store.read.max-lag %s", seconds, config.maxLag())
                 : null;
-        return new Status(true, bytes, seconds, row.getString("replay_lsn"), row.getOffsetDateTime("replay_at"),
+        return new Status(true, bytes, seconds, replayLsn, row.getOffsetDateTime("replay_at"),
                 reason);
     }
 
