@@ -18,7 +18,9 @@ public class ReplicaProfile implements QuarkusTestProfile {
                 "quarkus.datasource.jdbc.url", "jdbc:postgresql://localhost:5432/" + ReplicaServices.DATABASE,
                 "training-store.read.url", "postgresql://localhost:" + ReplicaServices.PORT + "/" + ReplicaServices.DATABASE,
                 "training-store.read.probe-interval", "1s",
-                "training-store.read.max-lag", "3s");
+                "training-store.read.max-lag", "3s",
+                // Small fetches: a paused client holds most of an export's rows in the replica's cursor.
+                "training-store.memory.fetch-bytes", "65536");
     }
 
     @Override
