@@ -147,6 +147,7 @@ class ReadReplicaTest extends StoreTestSupport {
             assertThat(stats().getString("read_replica.reason")).contains("max-lag");
             assertThat(metric("training_store_read_fallback")).isEqualTo(1.0);
             assertThat(metric("training_store_read_fallbacks_total")).isGreaterThanOrEqualTo(1.0);
+            given().get("/q/health/ready").then().statusCode(200);
 
             // Served by the primary: the row the paused replica lacks is there, the rest as the replica served it.
             assertThat(lines(export(later))).hasSize(1);
@@ -196,6 +197,7 @@ class ReadReplicaTest extends StoreTestSupport {
             assertThat(concat(received, fromPrimary)).isEqualTo(whole);
             assertThat(stats().getString("read_replica.reads")).isEqualTo("primary");
             assertThat(stats().getBoolean("read_replica.up")).isFalse();
+            given().get("/q/health/ready").then().statusCode(200);
         } finally {
             ReplicaServices.startReplica();
         }
