@@ -65,6 +65,7 @@ public class AnalyticsService {
     /** The answer's bytes; the slot is taken when the stream is subscribed and given back when it ends. */
     public Multi<Buffer> answer(AnalyticsRequest request) {
         return Multi.createFrom().deferred(() -> {
+            reads.requireAvailable();
             if (!running.tryAcquire()) {
                 throw new TooManyAnalyticsException(config.maxConcurrent() + " analytics requests are running, the most"
                         + " allowed (training-store.analytics.max-concurrent); retry when one has finished.");

@@ -92,6 +92,7 @@ public class ExportService {
      */
     public <T> Multi<T> inSlot(String what, Supplier<Multi<T>> body) {
         return Multi.createFrom().deferred(() -> {
+            reads.requireAvailable();
             if (!running.tryAcquire()) {
                 metrics.exportRefused();
                 throw new TooManyExportsException(config.maxConcurrent() + " exports are running, the most"

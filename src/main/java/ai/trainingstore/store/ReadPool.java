@@ -175,6 +175,14 @@ public class ReadPool {
         return primary;
     }
 
+    /**
+     * Refuses a read before its answer starts, while reads are rejected (the 503 must come before
+     * a streamed answer's status is sent; the connection is taken later, once the stream runs).
+     */
+    public void requireAvailable() {
+        pool();
+    }
+
     /** The replica while it is usable, else the primary, whatever when-unavailable says (the stats' counts). */
     public Pool replicaOrPrimary() {
         return target() == Target.REPLICA ? replica : primary;

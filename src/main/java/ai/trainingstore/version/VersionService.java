@@ -94,6 +94,7 @@ public class VersionService {
      */
     public Uni<Manifest> create(byte[] body) {
         Request request = request(body);
+        reads.requireAvailable();
         if (!builds.tryAcquire()) {
             throw new VersionException(429, config.maxConcurrentBuilds() + " versions are being built, the most"
                     + " allowed on this replica (training-store.versions.max-concurrent-builds); retry when one has"

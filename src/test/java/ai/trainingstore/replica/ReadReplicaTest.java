@@ -269,11 +269,11 @@ class ReadReplicaTest extends StoreTestSupport {
                 .get("/api/v1/datasets/conversations").then().statusCode(200).extract().asString();
     }
 
-    private static JsonPath stats() {
+    static JsonPath stats() {
         return given().auth().oauth2(TOKEN).get("/api/v1/stats").then().statusCode(200).extract().jsonPath();
     }
 
-    private static void awaitReads(String target) {
+    static void awaitReads(String target) {
         await().atMost(WAIT).pollInterval(Duration.ofMillis(500))
                 .until(() -> target.equals(stats().getString("read_replica.reads")));
     }
