@@ -18,6 +18,8 @@ import time
 from pathlib import Path
 
 os.environ.setdefault("BENCH_DB", "training_bench_replica")
+# A port of its own: another session's benchmark may hold the default one.
+os.environ.setdefault("BENCH_PORT", "18731")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench  # noqa: E402  (the shared harness: database, service, downloads)
 
