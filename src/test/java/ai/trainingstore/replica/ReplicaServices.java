@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Map;
@@ -28,11 +27,9 @@ public class ReplicaServices implements QuarkusTestResourceLifecycleManager {
         run(Path.of("bin", "local-replica").toAbsolutePath().toString(), "up");
         try (Connection connection = DriverManager.getConnection(PRIMARY + "postgres", "postgres", "");
              Statement statement = connection.createStatement()) {
-            try (ResultSet exists = statement.executeQuery("SELECT 1 FROM pg_database WHERE datname = '" + DATABASE + "'")) {
-                if (!exists.next()) {
-                    statement.execute("CREATE DATABASE " + DATABASE);
-                }
-            }
+            // Made afresh each run: its Flyway history is this checkout's, whatever an earlier branch applied.
+            statement.execute("DROP DATABASE IF EXISTS " + DATABASE + " WITH (FORCE)");
+            statement.execute("CREATE DATABASE " + DATABASE);
         } catch (SQLException e) {
             throw new IllegalStateException("could not create the replica tests' database", e);
         }
