@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmarks: bench/run.sh [--quick] [--case datasets|ingest|export-merged|python|lifecycle|parquet|redaction|trajectories|preferences]. See bench/bench.py, bench/http_ingest.py and
+# Benchmarks: bench/run.sh [--quick] [--case datasets|ingest|export-merged|python|lifecycle|parquet|redaction|replica|trajectories|preferences]. See bench/bench.py, bench/http_ingest.py and
 # docs/performance.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,6 +23,10 @@ fi
 # --case preferences: the preferences dataset against the conversations dataset (bench/preferences.py).
 if [[ " $* " == *" --case preferences "* ]]; then
   exec python3 bench/preferences.py $([[ " $* " == *" --quick "* ]] && echo --quick)
+fi
+# --case replica: ingest under a large export and a dataset, reads on a replica vs not (bench/replica.py).
+if [[ " $* " == *" --case replica "* ]]; then
+  exec python3 bench/replica.py "$@"
 fi
 # --case redaction: export with redact=all against without (bench/redaction.py), nothing else.
 if [[ " $* " == *" --case redaction "* ]]; then

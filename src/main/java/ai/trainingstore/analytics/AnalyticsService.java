@@ -1,5 +1,6 @@
 package ai.trainingstore.analytics;
 
+import ai.trainingstore.store.ReadPool;
 import ai.trainingstore.store.ReadSnapshot;
 import ai.trainingstore.config.StoreConfig;
 import ai.trainingstore.export.CsvFields;
@@ -13,7 +14,6 @@ import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.vertx.mutiny.core.buffer.Buffer;
-import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
@@ -44,12 +44,12 @@ public class AnalyticsService {
     /** Rows fetched from the cursor and encoded at a time; the views' rows are small (keys and numbers). */
     static final int ROWS_PER_CHUNK = 500;
 
-    private final Pool pool;
+    private final ReadPool reads;
     private final StoreConfig.Analytics config;
     private final Semaphore running;
 
-    public AnalyticsService(Pool pool, StoreConfig config) {
-        this.pool = pool;
+    public AnalyticsService(ReadPool reads, StoreConfig config) {
+        this.reads = reads;
         this.config = config.analytics();
         this.running = new Semaphore(this.config.maxConcurrent());
     }
@@ -65,11 +65,12 @@ public class AnalyticsService {
     /** The answer's bytes; the slot is taken when the stream is subscribed and given back when it ends. */
     public Multi<Buffer> answer(AnalyticsRequest request) {
         return Multi.createFrom().deferred(() -> {
+            reads.requireAvailable();
             if (!running.tryAcquire()) {
                 throw new TooManyAnalyticsException(config.maxConcurrent() + " analytics requests are running, the most"
                         + " allowed (training-store.analytics.max-concurrent); retry when one has finished.");
             }
-            return ReadSnapshot.reading(pool, session -> rows(session.connection(), request))
+            return ReadSnapshot.reading(reads, session -> rows(session.connection(), request))
                     .onFailure().invoke(failure -> {
                         if (!(failure instanceof InvalidExportException)) {
                             LOG.warnf("Analytics %s failed; if it had started, the connection is closed without the"

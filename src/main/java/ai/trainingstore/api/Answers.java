@@ -32,7 +32,27 @@ public final class Answers {
             String group,
             Map<String, KindStats> kinds,
             @JsonProperty("dead_letter_stream") String deadLetterStream,
-            @JsonProperty("dead_letters") long deadLetters) {
+            @JsonProperty("dead_letters") long deadLetters,
+            @Schema(description = "The read replica, when training-store.read.url is set (absent otherwise)")
+            @JsonProperty("read_replica") @com.fasterxml.jackson.annotation.JsonInclude(
+                    com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL) ReadReplica readReplica) {
+    }
+
+    @Schema(description = "Where reads go and how far the replica is behind the primary (docs/deploying.md)")
+    public record ReadReplica(
+            @Schema(description = "replica, primary (fallen back) or rejected (fallen back, when-unavailable=reject);"
+                    + " the rows counts above come from the replica only when this is replica")
+            String reads,
+            @Schema(description = "Whether the replica answered the last probe")
+            boolean up,
+            @Schema(description = "WAL bytes written on the primary and not yet replayed; null while down")
+            @JsonProperty("lag_bytes") Long lagBytes,
+            @Schema(description = "Seconds since the last replayed commit while WAL is left to replay, else 0; null while down")
+            @JsonProperty("lag_seconds") Double lagSeconds,
+            @JsonProperty("replay_lsn") String replayLsn,
+            @JsonProperty("replay_at") String replayAt,
+            @Schema(description = "Why reads left the replica; null while they use it")
+            String reason) {
     }
 
     @Schema(description = "One dead letter: why the entry was refused and its original fields. A name or value"

@@ -74,6 +74,12 @@ public class ApiErrors {
     }
 
     @ServerExceptionMapper
+    public Response replicaUnavailable(ai.trainingstore.store.ReadPool.ReplicaUnavailableException e) {
+        return Response.fromResponse(error(503, e.getMessage()))
+                .header("Retry-After", Long.toString(e.retryAfterSeconds())).build();
+    }
+
+    @ServerExceptionMapper
     public Response tooManyExports(ExportService.TooManyExportsException e) {
         return Response.fromResponse(error(429, e.getMessage())).header("Retry-After", "5").build();
     }

@@ -2,11 +2,11 @@ package ai.trainingstore.api;
 
 import ai.trainingstore.config.StoreConfig;
 import ai.trainingstore.deadletter.DeadLetterCounts;
+import ai.trainingstore.store.ReadPool;
 import ai.trainingstore.stream.StreamLag;
 import ai.trainingstore.kind.RecordKind;
 import ai.trainingstore.security.ApiTokens;
 import io.smallrye.mutiny.Uni;
-import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.GET;
@@ -28,13 +28,13 @@ public class StatsResource {
             .map(kind -> "(SELECT count(*) FROM " + kind.qualifiedTable() + ") AS " + kind.id())
             .collect(Collectors.joining(", "));
 
-    private final Pool pool;
+    private final ReadPool reads;
     private final StreamLag streams;
     private final DeadLetterCounts deadLetters;
     private final StoreConfig config;
 
-    public StatsResource(Pool pool, StreamLag streams, DeadLetterCounts deadLetters, StoreConfig config) {
-        this.pool = pool;
+    public StatsResource(ReadPool reads, StreamLag streams, DeadLetterCounts deadLetters, StoreConfig config) {
+        this.reads = reads;
         this.streams = streams;
         this.deadLetters = deadLetters;
         this.config = config;
@@ -45,7 +45,11 @@ public class StatsResource {
     @RolesAllowed({ApiTokens.EXPORT, ApiTokens.INGEST})
     @Operation(summary = "Rows stored, stream length, pending entries, consumer lag and dead letters per kind")
     public Uni<Answers.Stats> stats() {
-        Uni<Row> counts = pool.query(ROW_COUNTS).execute().map(rows -> rows.iterator().next());
+        // Counts from the replica while it is fresh (within read.max-lag): they are as of its replay
+        // position, which read_replica shows. A fresh probe first, so the lag shown is current.
+        Uni<Row> counts = reads.probe()
+                .chain(() -> reads.replicaOrPrimary().query(ROW_COUNTS).execute())
+                .map(rows -> rows.iterator().next());
         return Uni.combine().all().unis(counts, deadLetters.current(), streams.refresh())
                 .with((rows, deadLettered, ignored) -> {
                     Map<String, Answers.KindStats> kinds = new LinkedHashMap<>();
@@ -58,7 +62,15 @@ public class StatsResource {
                                 deadLettered.bySource().getOrDefault(stream, 0L)));
                     }
                     return new Answers.Stats(config.group(), kinds, config.streams().deadLetter(),
-                            deadLettered.total());
+                            deadLettered.total(), reads.status().map(this::replica).orElse(null));
                 });
+    }
+
+    private Answers.ReadReplica replica(ReadPool.Status status) {
+        String target = reads.target() == ReadPool.Target.REPLICA ? "replica"
+                : config.read().whenUnavailable() == StoreConfig.Read.WhenUnavailable.REJECT ? "rejected" : "primary";
+        return new Answers.ReadReplica(target, status.up(), status.up() ? status.lagBytes() : null,
+                status.up() ? status.lagSeconds() : null, status.replayLsn(),
+                status.replayAt() == null ? null : status.replayAt().toInstant().toString(), status.reason());
     }
 }

@@ -72,6 +72,50 @@ public interface StoreConfig {
         String tokenizer();
     }
 
+    Read read();
+
+    /**
+     * An optional read replica (docs/deploying.md "Read replica"): exports, datasets, version
+     * builds, analytics and the stats' row counts read from it; writes, the merge, retention and
+     * the advisory locks stay on the primary. Without {@code url}, everything reads the primary.
+     */
+    interface Read {
+        /**
+         * The replica's reactive URL, as {@code quarkus.datasource.reactive.url}
+         * ({@code postgresql://host:5432/db}); in Kubernetes CloudNativePG's {@code <cluster>-ro}
+         * Service. Unset: one pool, the primary's.
+         */
+        Optional<String> url();
+
+        /** User on the replica; defaults to {@code quarkus.datasource.username}. */
+        Optional<String> username();
+
+        /** Password on the replica; defaults to {@code quarkus.datasource.password}. */
+        Optional<String> password();
+
+        /** Connections to the replica (exports, datasets, builds and analytics each hold one while they run). */
+        @WithDefault("12")
+        @Min(1)
+        int maxSize();
+
+        /**
+         * Most replay lag the reads accept: past it (or when the replica does not answer) they
+         * go to the primary, or are refused, as {@code when-unavailable} says.
+         */
+        @WithDefault("30s")
+        Duration maxLag();
+
+        /** How often the replica's lag is measured and a fallen-back replica tried again. */
+        @WithDefault("5s")
+        Duration probeInterval();
+
+        /** What reads do while the replica is down or too far behind: {@code primary} or {@code reject} (503). */
+        @WithDefault("primary")
+        WhenUnavailable whenUnavailable();
+
+        enum WhenUnavailable { PRIMARY, REJECT }
+    }
+
     /** Dataset versions (contract section 6.4): frozen dataset answers kept in PostgreSQL. */
     interface Versions {
         /**

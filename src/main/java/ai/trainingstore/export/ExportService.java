@@ -6,13 +6,13 @@ import ai.trainingstore.config.StoreConfig;
 import ai.trainingstore.export.parquet.ParquetEncoder;
 import ai.trainingstore.redact.Redaction;
 import ai.trainingstore.redact.RedactionPolicy;
+import ai.trainingstore.store.ReadPool;
 import ai.trainingstore.store.ReadSnapshot;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import ai.trainingstore.text.LogText;
 import io.vertx.mutiny.core.buffer.Buffer;
-import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.SqlClient;
 import io.vertx.mutiny.sqlclient.SqlConnection;
@@ -42,15 +42,15 @@ public class ExportService {
     /** Chunks of rows an export holds fetched but not yet encoded (two: one arriving, one waiting). */
     static final int CHUNKS_FETCHED_AHEAD = 2;
 
-    private final Pool pool;
+    private final ReadPool reads;
     private final StoreConfig.Export config;
     private final StoreConfig.Memory memory;
     private final Semaphore running;
     private final ExportMetrics metrics;
     private final RedactionPolicy redaction;
 
-    public ExportService(Pool pool, StoreConfig config, ExportMetrics metrics, RedactionPolicy redaction) {
-        this.pool = pool;
+    public ExportService(ReadPool reads, StoreConfig config, ExportMetrics metrics, RedactionPolicy redaction) {
+        this.reads = reads;
         this.redaction = redaction;
         this.config = config.export();
         this.memory = config.memory();
@@ -94,6 +94,7 @@ public class ExportService {
      */
     public <T> Multi<T> inSlot(String what, Supplier<Multi<T>> body) {
         return Multi.createFrom().deferred(() -> {
+            reads.requireAvailable();
             if (!running.tryAcquire()) {
                 metrics.exportRefused();
                 throw new TooManyExportsException(config.maxConcurrent() + " exports are running, the most"
@@ -167,7 +168,7 @@ public class ExportService {
      * {@link #groups(SqlConnection, BoundedQuery, long, Consumer)} on the connection it is given.
      */
     public <T> Multi<T> inSnapshot(Function<SqlConnection, Multi<T>> body) {
-        return ReadSnapshot.reading(pool, session -> body.apply(session.connection()));
+        return ReadSnapshot.reading(reads, session -> body.apply(session.connection()));
     }
 
     /** {@link #chunks(BoundedQuery)} inside a snapshot opened by {@link #inSnapshot}. */
@@ -183,7 +184,7 @@ public class ExportService {
     }
 
     private <T> Multi<T> bounded(BoundedQuery query, BiFunction<BoundedCursor, SqlClient, Multi<T>> body) {
-        return ReadSnapshot.reading(pool, session -> bounded(session.connection(), query, body));
+        return ReadSnapshot.reading(reads, session -> bounded(session.connection(), query, body));
     }
 
     private <T> Multi<T> bounded(SqlConnection connection, BoundedQuery query,

@@ -20,8 +20,21 @@ public record ReadSnapshot(SqlConnection connection, Transaction transaction) {
         return Multi.createFrom().resourceFromUni(() -> open(pool), body).withFinalizer(ReadSnapshot::close);
     }
 
+    /**
+     * The items of {@code body}, read in a snapshot on the read pool's choice (the replica while it
+     * is fresh, else the primary), taken when the stream is subscribed.
+     */
+    public static <T> Multi<T> reading(ReadPool reads, Function<ReadSnapshot, Multi<T>> body) {
+        return Multi.createFrom().resourceFromUni(() -> open(reads.connection()), body)
+                .withFinalizer(ReadSnapshot::close);
+    }
+
     private static Uni<ReadSnapshot> open(Pool pool) {
-        return pool.getConnection().chain(connection -> connection.begin()
+        return open(pool.getConnection());
+    }
+
+    private static Uni<ReadSnapshot> open(Uni<SqlConnection> connecting) {
+        return connecting.chain(connection -> connection.begin()
                 .call(() -> connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").execute())
                 .map(transaction -> new ReadSnapshot(connection, transaction))
                 .onFailure().call(connection::close));

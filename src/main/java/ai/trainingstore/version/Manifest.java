@@ -27,6 +27,10 @@ public record Manifest(
         JsonNode summary,
         @Schema(description = "Why the build failed")
         String error,
+        @Schema(description = "Where the snapshot was read: {\"replica\": false} (the primary) or {\"replica\": true,"
+                + " \"replay_lsn\", \"replay_at\"} (a streaming replica's replay position when the build started;"
+                + " null for versions built before this was recorded)")
+        JsonNode source,
         @JsonIgnore int chunks) {
 
     public static final String BUILDING = "building";
@@ -35,7 +39,7 @@ public record Manifest(
 
     /** The columns {@link #of} reads. */
     static final String COLUMNS = "version_id, name, dataset, parameters::text AS parameters, status, created_at,"
-            + " completed_at, lines, bytes, sha256, summary::text AS summary, error, chunks";
+            + " completed_at, lines, bytes, sha256, summary::text AS summary, error, source::text AS source, chunks";
 
     static Manifest of(Row row) {
         return new Manifest(Long.toString(row.getLong("version_id")), row.getString("name"), row.getString("dataset"),
@@ -43,6 +47,7 @@ public record Manifest(
                 time(row.getOffsetDateTime("created_at")), time(row.getOffsetDateTime("completed_at")),
                 row.getLong("lines"), row.getLong("bytes"), row.getString("sha256"),
                 VersionService.json(row.getString("summary")), row.getString("error"),
+                VersionService.json(row.getString("source")),
                 row.getInteger("chunks") == null ? 0 : row.getInteger("chunks"));
     }
 

@@ -4,6 +4,7 @@ import ai.trainingstore.config.StoreConfig;
 import ai.trainingstore.dataset.VersionedDataset;
 import ai.trainingstore.export.ExportRequest.InvalidExportException;
 import ai.trainingstore.export.ExportService;
+import ai.trainingstore.store.ReadPool;
 import ai.trainingstore.text.LogText;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -63,15 +64,17 @@ public class VersionService {
     private static final String TABLE = "training_data.dataset_versions";
 
     private final Pool pool;
+    private final ReadPool reads;
     private final ChunkStore chunks;
     private final Map<String, VersionedDataset> datasets = new TreeMap<>();
     private final StoreConfig.Versions config;
     private final VersionMetrics metrics;
     private final Semaphore builds;
 
-    public VersionService(Pool pool, ChunkStore chunks, Instance<VersionedDataset> datasets, StoreConfig config,
-                          VersionMetrics metrics) {
+    public VersionService(Pool pool, ReadPool reads, ChunkStore chunks, Instance<VersionedDataset> datasets,
+                          StoreConfig config, VersionMetrics metrics) {
         this.pool = pool;
+        this.reads = reads;
         this.chunks = chunks;
         datasets.forEach(dataset -> this.datasets.put(dataset.name(), dataset));
         this.config = config.versions();
@@ -91,6 +94,7 @@ public class VersionService {
      */
     public Uni<Manifest> create(byte[] body) {
         Request request = request(body);
+        reads.requireAvailable();
         if (!builds.tryAcquire()) {
             throw new VersionException(429, config.maxConcurrentBuilds() + " versions are being built, the most"
                     + " allowed on this replica (training-store.versions.max-concurrent-builds); retry when one has"
@@ -123,10 +127,12 @@ public class VersionService {
         Multi<List<ChunkStore.Chunk>> cut = Multi.createBy().concatenating().streams(
                 build.lines().onItem().transformToUniAndConcatenate(bytes -> onWorker(() -> chunker.add(bytes))),
                 Multi.createFrom().deferred(() -> onWorker(chunker::finish).toMulti()));
-        cut.onItem().transformToIterable(list -> list)
+        // The replica's replay position just before the dataset's snapshot is taken: the snapshot
+        // holds at least everything up to it (docs/deploying.md "Read replica").
+        reads.position().chain(source -> cut.onItem().transformToIterable(list -> list)
                 .onItem().transformToUniAndConcatenate(chunk -> chunks.write(id, chunk))
                 .onItem().ignoreAsUni()
-                .chain(() -> ready(id, chunker, build.summary()))
+                .chain(() -> ready(id, chunker, build.summary(), source)))
                 .map(ignored -> Manifest.READY)
                 .onFailure().recoverWithUni(failure -> failed(id, failure))
                 // Whatever happened, even when the failure could not be recorded: the slot and the lock go back.
@@ -139,24 +145,37 @@ public class VersionService {
                 }, failure -> LOG.errorf(failure, "Version %d: the build's end could not be recorded", id));
     }
 
-    private Uni<Void> ready(long id, Chunker chunker, Supplier<Object> summary) {
+    private Uni<Void> ready(long id, Chunker chunker, Supplier<Object> summary, ReadPool.Position source) {
         String summaryJson;
+        String sourceJson;
         try {
             summaryJson = JSON.writeValueAsString(summary.get());
+            sourceJson = JSON.writeValueAsString(source(source));
         } catch (JsonProcessingException e) {
             return Uni.createFrom().failure(e);
         }
         return pool.preparedQuery("UPDATE " + TABLE + " SET status = 'ready', completed_at = now(), lines = $2,"
-                        + " bytes = $3, sha256 = $4, summary = $5::text::jsonb, chunks = $6, stored_bytes = $7"
-                        + " WHERE version_id = $1 AND status = 'building'")
+                        + " bytes = $3, sha256 = $4, summary = $5::text::jsonb, chunks = $6, stored_bytes = $7,"
+                        + " source = $8::text::jsonb WHERE version_id = $1 AND status = 'building'")
                 .execute(Tuple.tuple(List.of(id, chunker.lines(), chunker.bytes(), chunker.sha256(), summaryJson,
-                        chunker.chunks(), chunker.storedBytes())))
+                        chunker.chunks(), chunker.storedBytes(), sourceJson)))
                 .invoke(rows -> {
                     if (rows.rowCount() == 0) {
                         throw new IllegalStateException("the version was deleted or marked failed while it was built");
                     }
                 })
                 .replaceWithVoid();
+    }
+
+    /** A manifest's {@code source}: the replica's replay position, or only {@code replica: false}. */
+    private static Map<String, Object> source(ReadPool.Position position) {
+        Map<String, Object> source = new LinkedHashMap<>();
+        source.put("replica", position.replica());
+        if (position.replica()) {
+            source.put("replay_lsn", position.replayLsn());
+            source.put("replay_at", position.replayAt() == null ? null : position.replayAt().toInstant().toString());
+        }
+        return source;
     }
 
     /** Marks the version failed with the reason and deletes what was written of it. */

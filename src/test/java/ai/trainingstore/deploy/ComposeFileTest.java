@@ -42,9 +42,25 @@ class ComposeFileTest {
     void theStackIsPostgres15Redis7AndTheStore() {
         List<String> names = new ArrayList<>();
         services.fieldNames().forEachRemaining(names::add);
-        assertThat(names).containsExactlyInAnyOrder("postgres", "redis", "training-store");
+        assertThat(names).containsExactlyInAnyOrder("postgres", "postgres-replica", "redis", "training-store");
         assertThat(services.at("/postgres/image").asText()).matches("postgres:15([.-].*)?");
+        assertThat(services.at("/postgres-replica/image").asText()).isEqualTo(services.at("/postgres/image").asText());
         assertThat(services.at("/redis/image").asText()).matches("redis:7([.-].*)?");
+    }
+
+    @Test
+    void theReadReplicaIsOptionalAStandbyOfPostgresAndUnusedUnlessAsked() throws IOException {
+        JsonNode replica = services.path("postgres-replica");
+        assertThat(list(replica.path("profiles"))).as("started only with --profile replica").containsExactly("replica");
+        String command = String.join(" ", list(replica.path("command")));
+        assertThat(command).contains("pg_basebackup -h postgres ").contains(" -R ").contains("hot_standby_feedback=on");
+        assertThat(replica.at("/depends_on/postgres/condition").asText()).isEqualTo("service_healthy");
+        // The store reads from it only when TRAINING_STORE_READ_URL is set: by default it is empty (unset).
+        assertThat(storeEnvironment.get("TRAINING_STORE_READ_URL")).as("read with Compose's defaults").isEmpty();
+        Path hba = COMPOSE.resolveSibling("replication-hba.sh");
+        assertThat(list(services.at("/postgres/volumes"))).anyMatch(volume -> volume.startsWith("./replication-hba.sh:"
+                + "/docker-entrypoint-initdb.d/"));
+        assertThat(Files.readString(hba)).contains("host replication");
     }
 
     @Test
@@ -159,7 +175,9 @@ class ComposeFileTest {
                 environment.put(pair[0], pair.length == 2 ? pair[1] : "");
             });
         } else {
-            node.fields().forEachRemaining(entry -> environment.put(entry.getKey(), entry.getValue().asText()));
+            // A variable whose default is empty reads as YAML null: it is set to nothing, as Compose sets it.
+            node.fields().forEachRemaining(entry -> environment.put(entry.getKey(),
+                    entry.getValue().isNull() ? "" : entry.getValue().asText()));
         }
         return environment;
     }

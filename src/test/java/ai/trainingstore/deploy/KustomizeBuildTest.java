@@ -70,6 +70,22 @@ class KustomizeBuildTest {
     }
 
     @Test
+    void theReadReplicaOverlayWritesToTheRwServiceAndReadsFromTheRoService() throws Exception {
+        List<JsonNode> rendered = render(Manifests.ROOT.resolve("overlays").resolve("read-replica"));
+        JsonNode data = rendered.stream().filter(resource -> name(resource).equals("ConfigMap/" + NAME))
+                .findFirst().orElseThrow().path("data");
+        assertThat(ConfigKeys.knownEnvironmentNames()).contains("TRAINING_STORE_READ_URL", "TRAINING_STORE_READ_MAX_LAG");
+        assertThat(java.net.URI.create(data.path("QUARKUS_DATASOURCE_REACTIVE_URL").asText()).getHost())
+                .isEqualTo("training-rw");
+        assertThat(data.path("QUARKUS_DATASOURCE_JDBC_URL").asText()).startsWith("jdbc:postgresql://training-rw:5432/");
+        java.net.URI read = java.net.URI.create(data.path("TRAINING_STORE_READ_URL").asText());
+        assertThat(read.getHost()).as("CloudNativePG's read-only Service").isEqualTo("training-ro");
+        assertThat(read.getPath()).as("the same database").isEqualTo(
+                java.net.URI.create(data.path("QUARKUS_DATASOURCE_REACTIVE_URL").asText()).getPath());
+        assertThat(kinds(rendered)).contains("Deployment");
+    }
+
+    @Test
     void theRetentionOverlayMountsTheArchiveClaimWhereTheArchiveDirPoints() throws Exception {
         List<JsonNode> rendered = render(Manifests.ROOT.resolve("overlays").resolve("retention"));
         JsonNode claim = rendered.stream().filter(resource -> name(resource).equals("PersistentVolumeClaim/" + NAME + "-archive"))
