@@ -44,6 +44,8 @@ public class TrajectoryDatasets implements VersionedDataset {
     private static final Logger LOG = Logger.getLogger(TrajectoryDatasets.class);
     /** Most tasks whose messages and executions are read together: one round trip per table per group. */
     private static final int TASKS_PER_LOOKUP = 50;
+    /** Groups of tasks whose rows are read while the one before is assembled. */
+    private static final int GROUPS_READ_AHEAD = 2;
     /** What a task row's own size is counted with (its line is built from the row). */
     private static final int TASK_OVERHEAD = 256;
     /** Why a task is left out (the summary's skipped keys). */
@@ -173,7 +175,33 @@ public class TrajectoryDatasets implements VersionedDataset {
         return addBytes(snapshot, TrajectoryQuery.MESSAGE_BYTES_OF_TASKS, ids, byId)
                 .chain(() -> addBytes(snapshot, TrajectoryQuery.EXECUTION_BYTES_OF_TASKS, ids, byId))
                 .onItem().transformToMulti(ignored -> Multi.createFrom().iterable(groups(withinBudget(byId.values(), leftOut)))
-                        .onItem().transformToUniAndConcatenate(group -> groupLines(group, redact, snapshot, leftOut)));
+                        .onItem().transformToUniAndConcatenate(group -> groupRows(group, snapshot, leftOut))
+                        // Assembly and redaction are CPU work: on a worker thread, off the event loop,
+                        // with the next groups' rows read meanwhile (bounded: memory holds those
+                        // groups, each within memory.fetch-bytes), so PostgreSQL and assembly overlap.
+                        .emitOn(Infrastructure.getDefaultWorkerPool(), GROUPS_READ_AHEAD)
+                        .map(rows -> rows.lines(redact, leftOut)));
+    }
+
+    /** A group's rows as read: its tasks still in, their messages, and the executions they need. */
+    private final class GroupRows {
+        final List<Sized> kept;
+        final Map<String, List<Message>> messages;
+        final RowSet<Row> executionRows;
+        /** The group's tasks left out while reading, counted when it is assembled. */
+        final List<Runnable> leftOut;
+
+        GroupRows(List<Sized> kept, Map<String, List<Message>> messages, RowSet<Row> executionRows, List<Runnable> leftOut) {
+            this.kept = kept;
+            this.messages = messages;
+            this.executionRows = executionRows;
+            this.leftOut = leftOut;
+        }
+
+        List<byte[]> lines(Redaction redact, LeftOut leftOut) {
+            this.leftOut.forEach(Runnable::run);
+            return kept.isEmpty() ? List.of() : TrajectoryDatasets.this.lines(kept, messages, executionRows, redact, leftOut);
+        }
     }
 
     /** Adds to each task the bytes a sizes query answers for it ({@code task_id, bytes}). */
@@ -221,10 +249,10 @@ public class TrajectoryDatasets implements VersionedDataset {
     }
 
     /**
-     * One group's lines: its messages, then the bytes of the executions their calls name in other
+     * One group's rows: its messages, then the bytes of the executions their calls name in other
      * tasks (a task that those make too large is left out), then the executions.
      */
-    private Uni<List<byte[]>> groupLines(List<Sized> group, Redaction redact, SqlClient snapshot, LeftOut leftOut) {
+    private Uni<GroupRows> groupRows(List<Sized> group, SqlClient snapshot, LeftOut leftOut) {
         String[] taskIds = group.stream().map(sized -> sized.task.id()).toArray(String[]::new);
         return snapshot.preparedQuery(TrajectoryQuery.MESSAGES_OF_TASKS).execute(Tuple.tuple().addArrayOfString(taskIds))
                 .chain(messageRows -> {
@@ -251,20 +279,23 @@ public class TrajectoryDatasets implements VersionedDataset {
                         Map<String, Long> namedBytes = new HashMap<>();
                         sizes.forEach(row -> namedBytes.put(row.getString(0), row.getLong(1)));
                         List<Sized> kept = new ArrayList<>();
+                        // Counted when the group is assembled, so left_out stays in the dataset's order.
+                        List<Runnable> leftOutHere = new ArrayList<>();
                         for (Sized sized : group) {
                             long bytes = sized.bytes + callsOfTask.getOrDefault(sized.task.id(), Set.of()).stream()
                                     .mapToLong(id -> namedBytes.getOrDefault(id, 0L)).sum();
                             if (failed.containsKey(sized.task.id())) {
-                                leftOut(leftOut, sized.task, BAD_RECORD, failed.get(sized.task.id()));
+                                leftOutHere.add(() -> leftOut(leftOut, sized.task, BAD_RECORD, failed.get(sized.task.id())));
                             } else if (bytes > memory.assemblyBytes()) {
-                                leftOut(leftOut, sized.task, TOO_LARGE, bytes + " stored bytes with the executions its calls name,"
-                                        + " over training-store.memory.assembly-bytes (" + memory.assemblyBytes() + ")");
+                                leftOutHere.add(() -> leftOut(leftOut, sized.task, TOO_LARGE, bytes + " stored bytes with the"
+                                        + " executions its calls name, over training-store.memory.assembly-bytes ("
+                                        + memory.assemblyBytes() + ")"));
                             } else {
                                 kept.add(sized);
                             }
                         }
                         if (kept.isEmpty()) {
-                            return Uni.createFrom().item(List.<byte[]>of());
+                            return Uni.createFrom().item(new GroupRows(kept, messages, null, leftOutHere));
                         }
                         String[] keptIds = kept.stream().map(sized -> sized.task.id()).toArray(String[]::new);
                         String[] keptCalls = kept.stream()
@@ -272,9 +303,7 @@ public class TrajectoryDatasets implements VersionedDataset {
                                 .distinct().toArray(String[]::new);
                         return snapshot.preparedQuery(TrajectoryQuery.EXECUTIONS_OF_TASKS)
                                 .execute(Tuple.tuple().addArrayOfString(keptIds).addArrayOfString(keptCalls))
-                                // Assembly and redaction are CPU work: on a worker thread, off the event loop.
-                                .emitOn(Infrastructure.getDefaultWorkerPool())
-                                .map(executionRows -> lines(kept, messages, executionRows, redact, leftOut));
+                                .map(executionRows -> new GroupRows(kept, messages, executionRows, leftOutHere));
                     });
                 });
     }
