@@ -71,7 +71,8 @@ public abstract class RowEncoder {
         String[] values = new String[columns.size()];
         for (int i = 0; i < values.length; i++) {
             if (redacted[i]) {
-                String value = columns.get(i).type().isJson() ? compactJsonb(row.getString(i)) : row.getString(i);
+                String value = row.getString(i);
+                value = value != null && columns.get(i).type().isJson() ? compactJsonb(value) : value;
                 values[i] = redaction.column(columns.get(i), value);
             }
         }
@@ -163,14 +164,26 @@ public abstract class RowEncoder {
             return text; // nothing to drop, found by an intrinsic scan ({} and [] mostly)
         }
         byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
-        int length = 0;
+        int length = compact(utf8, utf8, 0, false);
+        return length == utf8.length ? text : new String(utf8, 0, length, StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Copies jsonb text (UTF-8) into {@code into} from {@code at} without the spaces PostgreSQL
+     * adds after ':' and ',' outside strings, and with every quote doubled when
+     * {@code doubleQuotes} (for a quoted CSV field): the one pass {@link #compactJsonb} and the
+     * CSV encoder share. {@code into} may be {@code utf8} itself when quotes are not doubled (the
+     * text only shrinks). Returns the position after the last byte written.
+     */
+    static int compact(byte[] utf8, byte[] into, int at, boolean doubleQuotes) {
+        int length = at;
         boolean inString = false;
         byte previous = 0;
         for (int i = 0; i < utf8.length; i++) {
             byte b = utf8[i];
             if (inString) {
                 if (b == '\\' && i + 1 < utf8.length) {
-                    utf8[length++] = b;
+                    into[length++] = b;
                     b = utf8[++i];
                 } else if (b == '"') {
                     inString = false;
@@ -182,9 +195,12 @@ public abstract class RowEncoder {
                 continue;
             }
             previous = b;
-            utf8[length++] = b;
+            into[length++] = b;
+            if (doubleQuotes && b == '"') {
+                into[length++] = b;
+            }
         }
-        return length == utf8.length ? text : new String(utf8, 0, length, StandardCharsets.UTF_8);
+        return length;
     }
 
     /**
@@ -308,6 +324,10 @@ public abstract class RowEncoder {
         void write(Row row) {
             for (int i = 0; i < columns.size(); i++) {
                 Object value = row.getValue(i);
+                if (value != null && columns.get(i).type().isJson() && !redacted[i]) {
+                    csv.compactJsonField(row.getString(i)); // compacted and quoted in one pass
+                    continue;
+                }
                 csv.field(value == null ? null : switch (columns.get(i).type()) {
                     case TEXT -> text(row, i);
                     case JSON, JSON_ARRAY -> json(row, i);
