@@ -5,10 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.allOf;
 import static org.hamcrest.Matchers.containsString;
 
+import ai.trainingstore.support.NarrowLimitsProfile;
 import ai.trainingstore.support.StoreTestSupport;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.smallrye.mutiny.helpers.test.AssertSubscriber;
 import io.vertx.mutiny.core.buffer.Buffer;
@@ -25,24 +25,16 @@ import org.junit.jupiter.api.Test;
  * answers at once (429). Rows are this test's own agent's, on days no other test uses.
  */
 @QuarkusTest
-@TestProfile(AnalyticsBoundsTest.SmallCaps.class)
+@TestProfile(NarrowLimitsProfile.class)
 class AnalyticsBoundsTest extends StoreTestSupport {
 
-    static final int MAX_ROWS = 600;
+    static final int MAX_ROWS = NarrowLimitsProfile.ANALYTICS_MAX_ROWS;
     static final String DAY1 = "2002-07-08";
     static final String DAY2 = "2002-07-09";
     static final String DAY3 = "2002-07-10";
     /** More than one cursor chunk (AnalyticsService.ROWS_PER_CHUNK) on day 1; over the cap with day 2. */
     static final int TOOLS_DAY1 = 550;
     static final int TOOLS_DAY2 = 51;
-
-    public static class SmallCaps implements QuarkusTestProfile {
-        @Override
-        public Map<String, String> getConfigOverrides() {
-            return Map.of("training-store.analytics.max-rows", Integer.toString(MAX_ROWS),
-                    "training-store.analytics.max-concurrent", "1");
-        }
-    }
 
     @Inject
     AnalyticsService analytics;

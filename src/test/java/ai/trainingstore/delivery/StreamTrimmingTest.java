@@ -3,16 +3,15 @@ package ai.trainingstore.delivery;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import ai.trainingstore.support.NarrowLimitsProfile;
 import ai.trainingstore.support.StoreTestSupport;
 import io.quarkus.redis.datasource.stream.StreamMessage;
 import io.quarkus.redis.datasource.stream.XGroupCreateArgs;
 import io.quarkus.redis.datasource.stream.XReadGroupArgs;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -20,18 +19,10 @@ import org.junit.jupiter.api.Test;
  * acknowledged; a lagging group keeps its entries, and the stream stays bounded when all keep up.
  */
 @QuarkusTest
-@TestProfile(StreamTrimmingTest.TrimEveryHalfSecond.class)
+@TestProfile(NarrowLimitsProfile.class)
 class StreamTrimmingTest extends StoreTestSupport {
 
     static final String STREAM = EVENTS;
-
-    public static class TrimEveryHalfSecond implements QuarkusTestProfile {
-        @Override
-        public Map<String, String> getConfigOverrides() {
-            return Map.of("training-store.trim.enabled", "true",
-                    "training-store.trim.interval", "500ms");
-        }
-    }
 
     @Test
     void aLaggingGroupKeepsItsEntriesAndTrimmingFollowsWhatItAcknowledges() {

@@ -4,13 +4,12 @@ import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.containsString;
 
+import ai.trainingstore.support.NarrowLimitsProfile;
 import ai.trainingstore.support.StoreTestSupport;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import java.sql.Connection;
 import java.time.Duration;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -19,16 +18,8 @@ import org.junit.jupiter.api.Test;
  * restart the pod; once it moves again liveness is UP and the entry is stored.
  */
 @QuarkusTest
-@TestProfile(StuckConsumerLivenessTest.ShortStallTimeout.class)
+@TestProfile(NarrowLimitsProfile.class)
 class StuckConsumerLivenessTest extends StoreTestSupport {
-
-    public static class ShortStallTimeout implements QuarkusTestProfile {
-        @Override
-        public Map<String, String> getConfigOverrides() {
-            return Map.of("training-store.health.stall-timeout", "3s",
-                    "training-store.delivery.write-timeout", "60s");
-        }
-    }
 
     @Test
     void aConsumerStuckLongerThanTheStallTimeoutTurnsLivenessDown() throws Exception {

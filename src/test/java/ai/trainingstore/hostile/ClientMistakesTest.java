@@ -14,12 +14,8 @@ import org.junit.jupiter.api.Test;
  * export, for JSONL and CSV alike.
  */
 @QuarkusTest
-@TestProfile(ClientMistakesTest.OwnApplication.class)
+@TestProfile(HostileSupport.FreshApplication.class)
 class ClientMistakesTest extends HostileSupport {
-
-    /** An application of its own (see {@link HostileSupport.FreshApplication}). */
-    public static class OwnApplication extends FreshApplication {
-    }
 
     @BeforeEach
     void rows() {

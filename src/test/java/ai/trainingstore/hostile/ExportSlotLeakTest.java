@@ -14,12 +14,8 @@ import org.junit.jupiter.api.Test;
  * keep a slot.
  */
 @QuarkusTest
-@TestProfile(ExportSlotLeakTest.OwnApplication.class)
+@TestProfile(HostileSupport.FreshApplication.class)
 class ExportSlotLeakTest extends HostileSupport {
-
-    /** An application of its own (see {@link HostileSupport.FreshApplication}). */
-    public static class OwnApplication extends FreshApplication {
-    }
 
     private static final String FAR_FUTURE = "%2B999999999-12-31T23:59:59.999999999Z";
 

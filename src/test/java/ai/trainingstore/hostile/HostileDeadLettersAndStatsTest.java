@@ -22,12 +22,8 @@ import org.junit.jupiter.api.TestFactory;
  * says why these are JUnit dynamic tests over a seeded generator rather than jqwik properties.
  */
 @QuarkusTest
-@TestProfile(HostileDeadLettersAndStatsTest.OwnApplication.class)
+@TestProfile(HostileSupport.FreshApplication.class)
 class HostileDeadLettersAndStatsTest extends HostileSupport {
-
-    /** An application of its own (see {@link HostileSupport.FreshApplication}). */
-    public static class OwnApplication extends FreshApplication {
-    }
 
     /** What one try sends. */
     record Request(String family, String method, String target, String token, String contentType, byte[] body,

@@ -26,12 +26,8 @@ import org.junit.jupiter.api.TestFactory;
  * {@code @Property} methods (tried: they do not run) nor could it reach the started application.
  */
 @QuarkusTest
-@TestProfile(HostileExportTest.OwnApplication.class)
+@TestProfile(HostileSupport.FreshApplication.class)
 class HostileExportTest extends HostileSupport {
-
-    /** An application of its own (see {@link HostileSupport.FreshApplication}). */
-    public static class OwnApplication extends FreshApplication {
-    }
 
     private static final List<String> OWN = List.of("format", "from", "to", "start_date", "end_date", "limit",
             "after");

@@ -27,12 +27,8 @@ import org.junit.jupiter.api.TestFactory;
  * properties. Bodies stay small (at most 50 records): large requests are {@link LargeIngestTest}'s.
  */
 @QuarkusTest
-@TestProfile(HostileIngestTest.OwnApplication.class)
+@TestProfile(HostileSupport.FreshApplication.class)
 class HostileIngestTest extends HostileSupport {
-
-    /** An application of its own (see {@link HostileSupport.FreshApplication}). */
-    public static class OwnApplication extends FreshApplication {
-    }
 
     static final String AGENT = SEED + "-ingest";
 

@@ -17,12 +17,8 @@ import org.junit.jupiter.api.Test;
  * resource: that 415 is covered here too.
  */
 @QuarkusTest
-@TestProfile(HttpLayerErrorsTest.OwnApplication.class)
+@TestProfile(HostileSupport.FreshApplication.class)
 class HttpLayerErrorsTest extends HostileSupport {
-
-    /** An application of its own (see {@link HostileSupport.FreshApplication}). */
-    public static class OwnApplication extends FreshApplication {
-    }
 
     @Test
     void aUriOverTheLimitIs414WithAJsonError() {

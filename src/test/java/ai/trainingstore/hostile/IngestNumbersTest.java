@@ -16,12 +16,8 @@ import org.junit.jupiter.api.Test;
  * array is not a record.
  */
 @QuarkusTest
-@TestProfile(IngestNumbersTest.OwnApplication.class)
+@TestProfile(HostileSupport.FreshApplication.class)
 class IngestNumbersTest extends HostileSupport {
-
-    /** An application of its own (see {@link HostileSupport.FreshApplication}). */
-    public static class OwnApplication extends FreshApplication {
-    }
 
     @Test
     void httpIngestKeepsNumbersExactlyAsTheStreamPathDoes() {

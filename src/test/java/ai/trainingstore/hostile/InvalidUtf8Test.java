@@ -16,12 +16,8 @@ import org.junit.jupiter.api.Test;
  * entries after it are stored as usual.
  */
 @QuarkusTest
-@TestProfile(InvalidUtf8Test.OwnApplication.class)
+@TestProfile(HostileSupport.FreshApplication.class)
 class InvalidUtf8Test extends HostileSupport {
-
-    /** An application of its own (see {@link HostileSupport.FreshApplication}). */
-    public static class OwnApplication extends FreshApplication {
-    }
 
     private static byte[] concat(String before, byte[] raw, String after) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();

@@ -21,12 +21,8 @@ import org.junit.jupiter.api.Test;
  * request must be added, answered with its entry id, and stored; no connection stays in MULTI.
  */
 @QuarkusTest
-@TestProfile(LargeIngestTest.OwnApplication.class)
+@TestProfile(HostileSupport.FreshApplication.class)
 class LargeIngestTest extends HostileSupport {
-
-    /** An application of its own (see {@link HostileSupport.FreshApplication}). */
-    public static class OwnApplication extends FreshApplication {
-    }
 
     private static final Duration LARGE_TIMEOUT = Duration.ofSeconds(30);
 

@@ -22,12 +22,8 @@ import org.junit.jupiter.api.Test;
  * as the limit is passed, the heap bounded, and ingest working afterwards.
  */
 @QuarkusTest
-@TestProfile(OversizedBodyTest.OwnApplication.class)
+@TestProfile(HostileSupport.FreshApplication.class)
 class OversizedBodyTest extends HostileSupport {
-
-    /** An application of its own (see {@link HostileSupport.FreshApplication}). */
-    public static class OwnApplication extends FreshApplication {
-    }
 
     private static final long LIMIT = 10_485_760;
     private static final long BIG = 60_000_000;

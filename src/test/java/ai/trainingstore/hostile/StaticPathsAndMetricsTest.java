@@ -21,7 +21,10 @@ import org.junit.jupiter.api.Test;
 @TestProfile(StaticPathsAndMetricsTest.OwnApplication.class)
 class StaticPathsAndMetricsTest extends HostileSupport {
 
-    /** An application of its own, so its metrics start from nothing. */
+    /**
+     * An application of its own, so its metrics start from nothing: the uri-tag count below would
+     * otherwise include what the other hostile classes requested.
+     */
     public static class OwnApplication extends FreshApplication {
     }
 

@@ -7,7 +7,6 @@ import ai.trainingstore.export.RowEncoder;
 import ai.trainingstore.kind.RecordKind;
 import ai.trainingstore.support.StoreTestSupport;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import jakarta.inject.Inject;
 import java.io.IOException;
@@ -33,26 +32,14 @@ import org.junit.jupiter.api.Test;
  * from 1970 can go; this class's rows carry their own prefix.
  */
 @QuarkusTest
-@TestProfile(RetentionBoundsTest.SmallBatchBytes.class)
+@TestProfile(RetentionTest.FiftyYears.class)
 class RetentionBoundsTest extends StoreTestSupport {
 
-    static final Path ARCHIVE = Path.of(System.getProperty("java.io.tmpdir"), "retention-bounds-" + ProcessHandle.current().pid()
-            + "-" + System.nanoTime());
+    /** The application's archive directory (this class shares {@link RetentionTest}'s profile). */
+    static final Path ARCHIVE = RetentionTest.ARCHIVE;
     static final Instant NOW = RetentionTest.NOW;
     static final Instant CUTOFF = RetentionTest.CUTOFF;
     static final int BATCH_BYTES = 262_144;
-
-    public static class SmallBatchBytes implements QuarkusTestProfile {
-        @Override
-        public Map<String, String> getConfigOverrides() {
-            return Map.of(
-                    "training-store.retention.events", "18250d",
-                    "training-store.retention.messages", "18250d",
-                    "training-store.retention.scheduled", "false",
-                    "training-store.retention.archive-dir", ARCHIVE.toString(),
-                    "training-store.memory.retention-batch-bytes", Integer.toString(BATCH_BYTES));
-        }
-    }
 
     @Inject
     RetentionJob job;
