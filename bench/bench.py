@@ -537,6 +537,28 @@ def case_export(n, runs):
     return results, memory
 
 
+def export_section(n, runs, quick):
+    """--case export: n events loaded with psql \\copy (no ingest), then case_export."""
+    truncate("training_events")
+    with tempfile.TemporaryDirectory() as tmp:
+        _, csv_path = write_event_files(n, "x", tmp)
+        sh("psql", "-h", "localhost", "-U", "postgres", "-d", DB, "-qX", "-v", "ON_ERROR_STOP=1", "-c",
+           f"\\copy training_data.training_events ({','.join(EVENT_COLUMNS)}) FROM '{csv_path}' WITH (FORMAT csv)")
+    psql("VACUUM ANALYZE training_data.training_events")
+    exports, _ = case_export(n, runs)
+    lines = ["## Exports against psql (`--case export`)", "",
+             f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, `bench/run.sh{' --quick' if quick else ''}"
+             f" --case export --rows {n}`, median of {runs}, load average {os.getloadavg()[0]:.1f} at the end."
+             f" Machine: {machine()}.", "",
+             "| case | store | reference (same run) | ratio |", "|---|---|---|---|"]
+    for label in ("API jsonl", "API csv", "API jsonl gzip", "API csv gzip"):
+        base = exports["psql csv"] if "csv" in label else exports["psql row_to_json"]
+        lines.append(f"| export {label[4:]} | {exports[label][0]:,.0f} rows/s, {exports[label][1]:.0f} MB/s |"
+                     f" psql {'csv' if 'csv' in label else 'row_to_json'} {base[0]:,.0f} rows/s |"
+                     f" {exports[label][0] / base[0]:.2f} |")
+    return "\n".join(lines) + "\n"
+
+
 def case_throttled_export(seconds, rate="1M"):
     """A client reading at 1 MB/s: the heap must stay flat (backpressure to the cursor)."""
     with services(1) as started:
@@ -955,10 +977,12 @@ def replace_section(results_file, title, section):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="100,000 rows, one run: a smoke test")
-    parser.add_argument("--case", choices=("all", "datasets", "ingest", "export-merged"), default="all",
+    parser.add_argument("--case", choices=("all", "datasets", "ingest", "export-merged", "export"), default="all",
                         help="datasets: only the conversations dataset case; its section of the results file is"
                              " replaced, the rest kept; ingest: the two write paths; export-merged: task updates"
-                             " (merged kind) and the exports, each against psql, in a section of their own")
+                             " (merged kind) and the exports, each against psql, in a section of their own;"
+                             " export: only the exports against psql, on events loaded with psql \\copy")
+    parser.add_argument("--rows", type=int, help="export case: events to load (default 1,000,000; --quick 100,000)")
     parser.add_argument("--resp-events", nargs=3, metavar=("N", "STREAM", "TAG"),
                         help="only write N XADD commands for STREAM to stdout (for redis-cli --pipe)")
     args = parser.parse_args()
@@ -998,6 +1022,12 @@ def main():
         print("\n" + section)
         replace_section(results_file, "\n## Ingest paths", section)
         reset_streams()
+        return 0
+    if args.case == "export":
+        n = args.rows or n
+        section = export_section(n, runs, args.quick)
+        print("\n" + section)
+        replace_section(results_file, "\n## Exports against psql", section)
         return 0
     if args.case == "export-merged":
         with tempfile.TemporaryDirectory() as tmp:

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmarks: bench/run.sh [--quick] [--case datasets|ingest|export-merged|python|lifecycle|parquet|redaction|replica|trajectories|preferences]. See bench/bench.py, bench/http_ingest.py and
+# Benchmarks: bench/run.sh [--quick] [--case datasets|ingest|export-merged|export|python|lifecycle|parquet|redaction|replica|trajectories|preferences]. See bench/bench.py, bench/http_ingest.py and
 # docs/performance.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,7 +18,7 @@ if [[ " $* " == *" --case parquet "* ]]; then
 fi
 # --case trajectories: the trajectories dataset on the datasets case's tasks (bench/trajectories.py).
 if [[ " $* " == *" --case trajectories "* ]]; then
-  exec python3 bench/trajectories.py $([[ " $* " == *" --quick "* ]] && echo --quick)
+  exec python3 bench/trajectories.py $(printf "%s\n" "$@" | grep -v -x -e --case -e trajectories)
 fi
 # --case preferences: the preferences dataset against the conversations dataset (bench/preferences.py).
 if [[ " $* " == *" --case preferences "* ]]; then

@@ -31,14 +31,21 @@ public abstract class RowEncoder {
     protected final Redaction redaction;
     /** Per column: whether its values go through the redaction (all false when nothing is asked). */
     protected final boolean[] redacted;
+    /** Whether any column is redacted. */
+    private final boolean redacting;
+    /** The redacted values of the row being written. */
+    private String[] current;
 
     RowEncoder(List<Column> columns, Redaction redaction) {
         this.columns = columns;
         this.redaction = redaction;
         this.redacted = new boolean[columns.size()];
+        boolean any = false;
         for (int i = 0; i < columns.size(); i++) {
             redacted[i] = redaction.redacts(columns.get(i));
+            any |= redacted[i];
         }
+        this.redacting = any;
     }
 
     static RowEncoder of(ExportRequest.Format format, List<Column> columns, Redaction redaction) {
@@ -47,14 +54,38 @@ public abstract class RowEncoder {
 
     /** A text column's value, redacted when the column is. */
     protected final String text(Row row, int i) {
-        String value = row.getString(i);
-        return redacted[i] ? redaction.column(columns.get(i), value) : value;
+        return redacted[i] ? current[i] : row.getString(i);
     }
 
     /** A JSON column's value as compact JSON text, redacted when the column is. */
     protected final String json(Row row, int i) {
-        String value = compactJsonb(row.getString(i));
-        return redacted[i] ? redaction.column(columns.get(i), value) : value;
+        return redacted[i] ? current[i] : compactJsonb(row.getString(i));
+    }
+
+    /** The row's redacted values, in column order (null where a column is not redacted). */
+    private String[] redactedValues(Row row) {
+        String[] values = new String[columns.size()];
+        for (int i = 0; i < values.length; i++) {
+            if (redacted[i]) {
+                String value = row.getString(i);
+                value = value != null && columns.get(i).type().isJson() ? compactJsonb(value) : value;
+                values[i] = redaction.column(columns.get(i), value);
+            }
+        }
+        return values;
+    }
+
+    /** The redacted values of every row, in row order (on the encoding worker, never the event loop). */
+    private String[][] redactedValues(List<Row> rows) {
+        String[][] values = new String[rows.size()][];
+        fill(values, rows, 0, rows.size());
+        return values;
+    }
+
+    private void fill(String[][] values, List<Row> rows, int from, int to) {
+        for (int r = from; r < to; r++) {
+            values[r] = redactedValues(rows.get(r));
+        }
     }
 
     /** The JSON-lines encoder of these columns: a row as the JSONL export writes it, redacted as asked. */
@@ -80,9 +111,12 @@ public abstract class RowEncoder {
     public final byte[] encode(List<Row> rows) {
         out.reset();
         try {
-            for (Row row : rows) {
-                write(row);
+            String[][] redactedRows = redacting ? redactedValues(rows) : null;
+            for (int r = 0; r < rows.size(); r++) {
+                current = redacting ? redactedRows[r] : null;
+                write(rows.get(r));
             }
+            current = null;
             flush();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -106,14 +140,26 @@ public abstract class RowEncoder {
             return text; // nothing to drop, found by an intrinsic scan ({} and [] mostly)
         }
         byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
-        int length = 0;
+        int length = compact(utf8, utf8, 0, false);
+        return length == utf8.length ? text : new String(utf8, 0, length, StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Copies jsonb text (UTF-8) into {@code into} from {@code at} without the spaces PostgreSQL
+     * adds after ':' and ',' outside strings, and with every quote doubled when
+     * {@code doubleQuotes} (for a quoted CSV field): the one pass {@link #compactJsonb} and the
+     * CSV encoder share. {@code into} may be {@code utf8} itself when quotes are not doubled (the
+     * text only shrinks). Returns the position after the last byte written.
+     */
+    static int compact(byte[] utf8, byte[] into, int at, boolean doubleQuotes) {
+        int length = at;
         boolean inString = false;
         byte previous = 0;
         for (int i = 0; i < utf8.length; i++) {
             byte b = utf8[i];
             if (inString) {
                 if (b == '\\' && i + 1 < utf8.length) {
-                    utf8[length++] = b;
+                    into[length++] = b;
                     b = utf8[++i];
                 } else if (b == '"') {
                     inString = false;
@@ -125,9 +171,12 @@ public abstract class RowEncoder {
                 continue;
             }
             previous = b;
-            utf8[length++] = b;
+            into[length++] = b;
+            if (doubleQuotes && b == '"') {
+                into[length++] = b;
+            }
         }
-        return length == utf8.length ? text : new String(utf8, 0, length, StandardCharsets.UTF_8);
+        return length;
     }
 
     /**
@@ -251,6 +300,10 @@ public abstract class RowEncoder {
         void write(Row row) {
             for (int i = 0; i < columns.size(); i++) {
                 Object value = row.getValue(i);
+                if (value != null && columns.get(i).type().isJson() && !redacted[i]) {
+                    csv.compactJsonField(row.getString(i)); // compacted and quoted in one pass
+                    continue;
+                }
                 csv.field(value == null ? null : switch (columns.get(i).type()) {
                     case TEXT -> text(row, i);
                     case JSON, JSON_ARRAY -> json(row, i);

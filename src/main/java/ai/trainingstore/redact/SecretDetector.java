@@ -154,8 +154,15 @@ final class SecretDetector implements Detector {
     }
 
     private void match(Rule rule, String text, Spans spans) {
+        // RE2/J costs microseconds per character on these large patterns: skip what cannot match.
         if (rule.assignment() && !hasAssignment(text)) {
-            return; // RE2/J costs microseconds per character on these large patterns: skip what cannot match
+            return;
+        }
+        if (rule.operatorNearKeyword() && !operatorNearKeyword(rule, text)) {
+            return;
+        }
+        if (rule.tokenAfterKeyword() > 0 && !tokenAfterKeyword(rule, text)) {
+            return;
         }
         Matcher matcher = rule.regex().matcher(text);
         while (matcher.find()) {
@@ -197,6 +204,68 @@ final class SecretDetector implements Detector {
             }
         }
         return false;
+    }
+
+    /**
+     * Whether an operator ({@code = : > | , ?}) follows one of the rule's keywords within
+     * {@link SecretRules#OPERATOR_REACH} characters: the windows around the keywords are the only
+     * places an assignment-shaped rule can match (see {@link Rule#operatorNearKeyword()}).
+     */
+    private static boolean operatorNearKeyword(Rule rule, String text) {
+        for (String keyword : rule.keywords()) {
+            for (int hit = indexOfIgnoringAsciiCase(text, keyword, 0); hit >= 0;
+                 hit = indexOfIgnoringAsciiCase(text, keyword, hit + 1)) {
+                int end = Math.min(text.length(), hit + SecretRules.OPERATOR_REACH);
+                for (int i = hit + keyword.length(); i < end; i++) {
+                    char c = text.charAt(i);
+                    if (c == '=' || c == ':' || c == '>' || c == '|' || c == ',' || c == '?') {
+                        return true;
+                    }
+                }
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Whether the rule's keyword stands at a word boundary followed by at least
+     * {@link Rule#tokenAfterKeyword()} ASCII letters or digits (see there): JWTs start {@code ey},
+     * which "key", "they" or "survey" hold too.
+     */
+    private static boolean tokenAfterKeyword(Rule rule, String text) {
+        String keyword = rule.keywords().get(0);
+        for (int hit = indexOfIgnoringAsciiCase(text, keyword, 0); hit >= 0;
+             hit = indexOfIgnoringAsciiCase(text, keyword, hit + 1)) {
+            if (hit > 0 && isWordChar(text.charAt(hit - 1))) {
+                continue;
+            }
+            int run = 0;
+            int at = hit + keyword.length();
+            while (at + run < text.length() && run < rule.tokenAfterKeyword() && isAsciiLetterOrDigit(text.charAt(at + run))) {
+                run++;
+            }
+            if (run >= rule.tokenAfterKeyword()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static int indexOfIgnoringAsciiCase(String text, String lowerKeyword, int from) {
+        for (int i = from; i + lowerKeyword.length() <= text.length(); i++) {
+            if (startsWithIgnoringAsciiCase(text, i, lowerKeyword)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static boolean isWordChar(char c) {
+        return isAsciiLetterOrDigit(c) || c == '_';
+    }
+
+    private static boolean isAsciiLetterOrDigit(char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
     }
 
     /**

@@ -64,13 +64,29 @@ final class SecretRules {
      * @param assignment the pattern is gitleaks' "keyword, operator, value" shape (about half the
      *        rules): it can only match where an operator is followed by a value of 10 characters
      *        or more, which {@link SecretDetector} checks in one cheap pass before running it
+     * @param operatorNearKeyword the pattern puts one of its keywords, then at most a few dozen
+     *        characters, then an operator ({@code = : > | , ?}): it can only match where an
+     *        operator follows a keyword within {@link #OPERATOR_REACH} characters (checked the same way)
+     * @param tokenAfterKeyword when above 0, the pattern starts with a word boundary, a keyword and
+     *        at least this many ASCII letters or digits ({@code \\b(ey[a-zA-Z0-9]{17,}}): it can
+     *        only match at such a keyword
      */
     record Rule(String id, Pattern regex, List<String> keywords, double entropy, List<Allowlist> allowlists,
-                boolean assignment) {
+                boolean assignment, boolean operatorNearKeyword, int tokenAfterKeyword) {
     }
 
     /** The operator part of gitleaks' assignment-shaped rules, as written in its file. */
     static final String ASSIGNMENT_OPERATOR = "(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)[\\x60'\"\\s=]{0,5}(";
+    /** The operator part of the store's credential-assignment rule. */
+    static final String CREDENTIAL_OPERATOR = "(?:=|:=|=>|:)";
+    /**
+     * How far after the start of a keyword the operator of an assignment-shaped rule can stand:
+     * the keyword's alternative (gitleaks' are at most ~20 characters), up to 20 name characters
+     * and 3 quotes or blanks ({@code (?:[ \\t\\w.-]{0,20})[\\s'"]{0,3}}), with room to spare.
+     */
+    static final int OPERATOR_REACH = 100;
+    private static final java.util.regex.Pattern TOKEN_START =
+            java.util.regex.Pattern.compile("^\\\\b\\((?:\\?:)?([a-z0-9_]+)\\[a-zA-Z0-9\\]\\{(\\d+),");
 
     final List<Rule> rules;
     /** The file's global allowlist, applied to every rule's secrets. */
@@ -114,7 +130,37 @@ final class SecretRules {
         }
         String regex = rule.path("regex").asText();
         return Optional.of(new Rule(id, compile(regex, resource + " " + id),
-                keywords, rule.path("entropy").asDouble(0), allowlists, regex.contains(ASSIGNMENT_OPERATOR)));
+                keywords, rule.path("entropy").asDouble(0), allowlists, regex.contains(ASSIGNMENT_OPERATOR),
+                operatorNearKeyword(regex, keywords), tokenAfterKeyword(regex, keywords)));
+    }
+
+    /**
+     * Whether every keyword of the rule is written in its pattern before the operator, so that a
+     * match holds a keyword followed by its operator within {@link #OPERATOR_REACH} characters.
+     * A rule whose keywords stand elsewhere (after the operator, or not at all) is not checked
+     * this way. An optional group ({@code passw(?:or)?d}) is read both with and without its text.
+     */
+    static boolean operatorNearKeyword(String regex, List<String> keywords) {
+        int operator = regex.indexOf(ASSIGNMENT_OPERATOR);
+        if (operator < 0) {
+            operator = regex.indexOf(CREDENTIAL_OPERATOR);
+        }
+        if (operator < 0 || keywords.isEmpty()) {
+            return false;
+        }
+        String before = regex.substring(0, operator).toLowerCase(Locale.ROOT);
+        String without = before.replaceAll("\\(\\?:[a-z]+\\)\\?", "");
+        String with = before.replaceAll("\\(\\?:([a-z]+)\\)\\?", "$1");
+        return keywords.stream().allMatch(keyword -> without.contains(keyword) || with.contains(keyword));
+    }
+
+    /** The letters or digits a pattern wants right after its keyword (see {@link Rule}), or 0. */
+    static int tokenAfterKeyword(String regex, List<String> keywords) {
+        java.util.regex.Matcher start = TOKEN_START.matcher(regex);
+        if (keywords.size() != 1 || !start.find() || !start.group(1).equals(keywords.get(0))) {
+            return 0;
+        }
+        return Integer.parseInt(start.group(2));
     }
 
     private static Optional<Allowlist> allowlist(JsonNode list, String where) {
