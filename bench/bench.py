@@ -6,7 +6,7 @@ redis-cli and curl. Uses its own database (training_bench) and streams (bench:*)
 touches the store's data. Prints a table and writes it to bench/RESULTS.md.
 
   bench/run.sh            full: 1,000,000 rows, each figure the median of 3 runs
-  bench/run.sh --quick    smoke: 100,000 rows, one run, a few seconds per case
+  bench/run.sh --quick    smoke: 20,000 rows, one run, a few seconds per case
 
 Both modes end with the conversations dataset case (100,000 conversations of 10 messages, 1,000,000
 messages; --quick 5,000), loaded straight into PostgreSQL. `--case datasets` runs only that case and
@@ -976,7 +976,7 @@ def replace_section(results_file, title, section):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--quick", action="store_true", help="100,000 rows, one run: a smoke test")
+    parser.add_argument("--quick", action="store_true", help="20,000 rows, one run: a smoke test")
     parser.add_argument("--case", choices=("all", "datasets", "ingest", "export-merged", "export"), default="all",
                         help="datasets: only the conversations dataset case; its section of the results file is"
                              " replaced, the rest kept; ingest: the two write paths; export-merged: task updates"
@@ -993,15 +993,15 @@ def main():
         return 0
     global WAIT_SECONDS
     WAIT_SECONDS = 300 if args.quick else 1800
-    n = 100_000 if args.quick else 1_000_000
+    n = 20_000 if args.quick else 1_000_000
     n = int(os.environ.get("BENCH_EVENTS", n))  # fewer rows when the machine is too busy for a full run
     runs = 1 if args.quick else 3
     if not JAR.exists():
         log("building the service")
         sh(str(ROOT / "mvnw"), "-q", "-B", "-DskipTests", "package", capture=False)
     prepare_database()
-    conversations = 5_000 if args.quick else 100_000
-    heap_seconds = 15 if args.quick else 60
+    conversations = 2_000 if args.quick else 100_000
+    heap_seconds = 5 if args.quick else 60
     results_file = ROOT / "bench" / ("RESULTS-quick.md" if args.quick else "RESULTS.md")
     if args.case == "datasets":
         section = dataset_section(case_datasets(conversations, runs, heap_seconds), args.quick)
@@ -1081,8 +1081,8 @@ def main():
                          f"psql {'csv' if 'csv' in label else 'row_to_json'} {base[0]:,.0f} rows/s, {base[1]:.0f} MB/s",
                          f"{exports[label][0] / base[0]:.2f}", "0.7" if "gzip" not in label else "-"))
         idle_live, exporting_live, throttled_peak, throttled_rss, running = case_throttled_export(
-            15 if args.quick else 60)
-        p50, p99, worst, achieved = case_latency(5000, 10 if args.quick else 60)
+            5 if args.quick else 60)
+        p50, p99, worst, achieved = case_latency(5000, 5 if args.quick else 60)
         rows.append(("3. latency at 5,000/s", f"p50 {p50:.1f} ms, p99 {p99:.1f} ms, max {worst:.0f} ms",
                      f"{achieved:,.0f} records/s achieved", "-", "p99 < 100 ms"))
         peak = lambda samples, i: max((s[i] for s in samples), default=0)  # noqa: E731
@@ -1097,7 +1097,7 @@ def main():
                      f"growth {exporting_live - idle_live:.0f} MiB", "-", "< 64 MiB growth"))
     table = ["| case | store | reference (same run) | ratio | target |", "|---|---|---|---|---|"]
     table += [f"| {' | '.join(row)} |" for row in rows]
-    header = (f"# Benchmark results\n\n{'Quick run (100,000 rows, one run)' if args.quick else 'Full run: 1,000,000 rows, median of 3 runs'},"
+    header = (f"# Benchmark results\n\n{'Quick run (20,000 rows, one run)' if args.quick else 'Full run: 1,000,000 rows, median of 3 runs'},"
               f" {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, `bench/run.sh{' --quick' if args.quick else ''}`.\n\n"
               f"Machine: {machine()}.\n\n")
     report = header + "\n".join(table) + "\n\n" + dataset_section(datasets, args.quick)

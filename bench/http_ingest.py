@@ -9,7 +9,7 @@ peak (jvm_memory_used_bytes{area="heap"} from /q/metrics, sampled every 0.5 s). 
 asserted; a request that fails or is not answered (60 s) is counted and makes the script exit 1.
 
   bench/http_ingest.py                  1,000,000 records per size (size 1 capped, see --size1-cap)
-  bench/http_ingest.py --quick          20,000 records per size (bench/run.sh --quick runs this)
+  bench/http_ingest.py --quick          5,000 records per size (bench/run.sh --quick runs this)
   bench/http_ingest.py --sizes 1,100    only those sizes
 
 The clients are Python threads (http.client, keep-alive, one connection each) on the same 2 cores
@@ -157,7 +157,7 @@ def case(size, records, clients, cap=None):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="20,000 records per size")
+    parser.add_argument("--quick", action="store_true", help="5,000 records per size")
     parser.add_argument("--sizes", default="1,100,10000", help="request sizes, comma-separated")
     parser.add_argument("--clients", type=int, default=8, help="concurrent clients (threads)")
     parser.add_argument("--records", type=int, help="records per size (default 1,000,000; 20,000 with --quick)")
@@ -165,7 +165,7 @@ def main():
                         help="most requests at size 1 in a full run (1,000,000 single-record requests take"
                              " over 10 minutes here)")
     args = parser.parse_args()
-    records = args.records or (20_000 if args.quick else 1_000_000)
+    records = args.records or (5_000 if args.quick else 1_000_000)
     sizes = [int(s) for s in args.sizes.split(",")]
     bench.WAIT_SECONDS = 300 if args.quick else 1800
     if not bench.JAR.exists():

@@ -43,7 +43,7 @@ def main():
     parser.add_argument("--quick", action="store_true", help="5,000 tasks, one run: a smoke test")
     parser.add_argument("--tasks", type=int, help="tasks to load (default 100,000)")
     args = parser.parse_args()
-    n = 5_000 if args.quick else (args.tasks or 100_000)
+    n = 2_000 if args.quick else (args.tasks or 100_000)
     runs = 1 if args.quick else 3
     if not bench.JAR.exists():
         bench.sh(str(bench.ROOT / "mvnw"), "-q", "-B", "-DskipTests", "package", capture=False)
