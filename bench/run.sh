@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmarks: bench/run.sh [--quick] [--case datasets|ingest|export-merged|python|lifecycle|parquet|redaction|trajectories]. See bench/bench.py, bench/http_ingest.py and
+# Benchmarks: bench/run.sh [--quick] [--case datasets|ingest|export-merged|python|lifecycle|parquet|redaction|trajectories|search]. See bench/bench.py, bench/http_ingest.py and
 # docs/performance.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,6 +19,11 @@ fi
 # --case trajectories: the trajectories dataset on the datasets case's tasks (bench/trajectories.py).
 if [[ " $* " == *" --case trajectories "* ]]; then
   exec python3 bench/trajectories.py $([[ " $* " == *" --quick "* ]] && echo --quick)
+fi
+# --case search: semantic search (bench/search.py): embedding, index memory, latency, recall, ingest on/off.
+if [[ " $* " == *" --case search "* ]]; then
+  args=(); [[ " $* " == *" --quick "* ]] && args=(--messages 20000 --events 100000)
+  exec python3 bench/search.py "${args[@]}"
 fi
 # --case redaction: export with redact=all against without (bench/redaction.py), nothing else.
 if [[ " $* " == *" --case redaction "* ]]; then

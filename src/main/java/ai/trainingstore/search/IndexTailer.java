@@ -114,7 +114,7 @@ final class IndexTailer {
         if (!read.page().isEmpty()) {
             last = read.page().get(read.page().size() - 1).id();
         }
-        metrics.indexed.set(index.size());
+        metrics.indexed(index.size());
         return read.page().size() >= PAGE;
     }
 }

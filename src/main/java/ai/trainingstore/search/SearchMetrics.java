@@ -11,8 +11,8 @@ import java.util.concurrent.atomic.AtomicLong;
 public class SearchMetrics {
 
     private final MeterRegistry registry;
-    final AtomicLong pending = new AtomicLong();
-    final AtomicLong indexed = new AtomicLong();
+    private final AtomicLong pending = new AtomicLong();
+    private final AtomicLong indexed = new AtomicLong();
     private volatile Counter embedded;
 
     public SearchMetrics(MeterRegistry registry) {
@@ -32,6 +32,14 @@ public class SearchMetrics {
         if (embedded != null) {
             embedded.increment(messages);
         }
+    }
+
+    void pending(long messages) {
+        pending.set(messages);
+    }
+
+    void indexed(long messages) {
+        indexed.set(messages);
     }
 
     public long pending() {

@@ -4,6 +4,8 @@ import ai.trainingstore.config.SearchSettings;
 import ai.trainingstore.config.StoreConfig;
 import ai.trainingstore.redact.Redaction;
 import ai.trainingstore.text.LogText;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Uni;
@@ -127,7 +129,7 @@ public class SearchService {
             return;
         }
         table.pending().subscribe().with(n -> {
-            metrics.pending.set(n);
+            metrics.pending(n);
             pendingTimer = vertx.setTimer(Math.max(1000, settings.pollInterval().toMillis()), id -> refreshPending());
         }, failure -> pendingTimer = vertx.setTimer(5000, id -> refreshPending()));
     }
@@ -168,11 +170,14 @@ public class SearchService {
     }
 
     /** One ranked conversation: its best-matching message. */
-    public record Result(String conversationId, double score, String messageId, String content, Boolean contentTruncated) {
+    public record Result(@JsonProperty("conversation_id") String conversationId, double score,
+            @JsonProperty("message_id") String messageId, String content,
+            @JsonProperty("content_truncated") @JsonInclude(JsonInclude.Include.NON_NULL) Boolean contentTruncated) {
     }
 
     /** What {@code GET /api/v1/search/status} answers. */
-    public record Status(boolean enabled, String model, int dimensions, long indexed, long pending, boolean caughtUp) {
+    public record Status(boolean enabled, String model, int dimensions, long indexed, long pending,
+            @JsonProperty("caught_up") boolean caughtUp) {
     }
 
     public Status status() {

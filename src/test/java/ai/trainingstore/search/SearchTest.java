@@ -15,7 +15,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
@@ -78,8 +78,15 @@ class SearchTest extends SearchTestSupport {
     final String agent = "agent-" + run;
     final Map<String, List<String>> conversationsByTopic = new LinkedHashMap<>();
 
-    @BeforeAll
-    void publishCorpus() {
+    private boolean published;
+
+    /** REST Assured knows the application's port only inside a test, so the corpus is published by the first one. */
+    @BeforeEach
+    void publishCorpusOnce() {
+        if (published) {
+            return;
+        }
+        published = true;
         List<String> all = new ArrayList<>();
         TOPICS.forEach((topic, lines) -> {
             List<String> ids = new ArrayList<>();
