@@ -16,28 +16,25 @@ import org.jboss.logging.Logger;
  * holds work, else waits for the poll interval. The write path never waits for it: the trigger only
  * queues a message id.
  */
-final class EmbeddingWorker {
+final class EmbeddingWorker extends PollingLoop {
 
     private static final Logger LOG = Logger.getLogger(EmbeddingWorker.class);
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
 
     private final Pool pool;
     private final VectorTable table;
-    private final Vertx vertx;
     private final ExecutorService thread;
     private final SearchMetrics metrics;
     private final int batchSize;
     private final Duration poll;
     private final String replica;
-    private volatile boolean stopped;
-    private volatile long timer = -1;
     private Duration backoff;
 
     EmbeddingWorker(Pool pool, VectorTable table, Vertx vertx, ExecutorService thread, SearchMetrics metrics,
             int batchSize, Duration poll, String replica) {
+        super(vertx);
         this.pool = pool;
         this.table = table;
-        this.vertx = vertx;
         this.thread = thread;
         this.metrics = metrics;
         this.batchSize = batchSize;
@@ -46,25 +43,8 @@ final class EmbeddingWorker {
         this.backoff = poll;
     }
 
-    void start() {
-        schedule(Duration.ZERO);
-    }
-
-    void stop() {
-        stopped = true;
-        vertx.cancelTimer(timer);
-    }
-
-    private void schedule(Duration delay) {
-        if (!stopped) {
-            timer = vertx.setTimer(Math.max(1, delay.toMillis()), id -> cycle());
-        }
-    }
-
-    private void cycle() {
-        if (stopped) {
-            return;
-        }
+    @Override
+    void step() {
         pool.withTransaction(conn -> table.claim(conn, batchSize, Embedder.MODEL)
                         .chain(claim -> embed(claim.messages())
                                 .chain(vectors -> claim.messages().isEmpty() ? Uni.createFrom().voidItem()

@@ -18,7 +18,7 @@ import org.jboss.logging.Logger;
  * remembered and asked for again until {@link #GAP_TIMEOUT} (after which their transaction rolled back
  * or their insert hit a conflict: such ids never appear).
  */
-final class IndexTailer {
+final class IndexTailer extends PollingLoop {
 
     private static final Logger LOG = Logger.getLogger(IndexTailer.class);
     static final int PAGE = 1000;
@@ -28,33 +28,21 @@ final class IndexTailer {
 
     private final VectorTable table;
     private final VectorIndex index;
-    private final Vertx vertx;
     private final ExecutorService thread;
     private final SearchMetrics metrics;
     private final Duration poll;
     private final Map<Long, Long> missingSince = new ConcurrentHashMap<>();
     private volatile long last;
     private volatile boolean caughtUp;
-    private volatile boolean stopped;
-    private volatile long timer = -1;
 
     IndexTailer(VectorTable table, VectorIndex index, Vertx vertx, ExecutorService thread, SearchMetrics metrics,
             Duration poll) {
+        super(vertx);
         this.table = table;
         this.index = index;
-        this.vertx = vertx;
         this.thread = thread;
         this.metrics = metrics;
         this.poll = poll;
-    }
-
-    void start() {
-        schedule(Duration.ZERO);
-    }
-
-    void stop() {
-        stopped = true;
-        vertx.cancelTimer(timer);
     }
 
     /** Whether the index has read every vector that existed when this replica started. */
@@ -62,16 +50,8 @@ final class IndexTailer {
         return caughtUp;
     }
 
-    private void schedule(Duration delay) {
-        if (!stopped) {
-            timer = vertx.setTimer(Math.max(1, delay.toMillis()), id -> poll());
-        }
-    }
-
-    private void poll() {
-        if (stopped) {
-            return;
-        }
+    @Override
+    void step() {
         Uni<List<StoredVector>> late = missingSince.isEmpty() ? Uni.createFrom().item(List.of())
                 : table.withIds(missingSince.keySet().toArray(Long[]::new), Embedder.MODEL);
         late.chain(found -> table.after(last, PAGE, Embedder.MODEL).map(page -> new Read(found, page)))

@@ -101,7 +101,7 @@ class SearchTest extends SearchTestSupport {
         });
         awaitEmbedded(all);
         List<String> lastTopic = conversationsByTopic.get("garden");
-        awaitSearchable("tomato leaves turning yellow", agent, lastTopic.get(0) + "-u");
+        awaitSearchable("tomato leaves turning yellow", agent, lastTopic.get(0));
     }
 
     @Test
@@ -152,7 +152,7 @@ class SearchTest extends SearchTestSupport {
         conversation(conversation, otherAgent, run + "-task-filtered", "My sourdough bread never rises properly.",
                 "Feed the starter more often and keep the dough warm.");
         awaitEmbedded(List.of(conversation));
-        awaitSearchable("sourdough bread", otherAgent, conversation + "-u");
+        awaitSearchable("sourdough bread", otherAgent, conversation);
 
         assertThat(results(search("q", "sourdough bread", "agent_id", otherAgent)))
                 .extracting(r -> r.get("conversation_id")).containsExactly(conversation);
@@ -219,7 +219,7 @@ class SearchTest extends SearchTestSupport {
         conversation(conversation, agent + "-redact", run + "-task-redact", "Please email the invoice to jane.doe@example.com today.",
                 "I will send the invoice to jane.doe@example.com this afternoon.");
         awaitEmbedded(List.of(conversation));
-        awaitSearchable("send the invoice by email", agent + "-redact", conversation + "-u");
+        awaitSearchable("send the invoice by email", agent + "-redact", conversation);
         Map<String, Object> plain = results(search("q", "send the invoice by email", "agent_id", agent + "-redact")).get(0);
         assertThat((String) plain.get("content")).contains("jane.doe@example.com");
         Map<String, Object> redacted = results(search("q", "send the invoice by email", "agent_id", agent + "-redact",
@@ -234,7 +234,7 @@ class SearchTest extends SearchTestSupport {
         xadd(MESSAGES, "message_id", conversation + "-u", "conversation_id", conversation, "role", "user",
                 "content", "The espresso machine leaks water from the group head.", "agent_id", freshAgent);
         long start = System.nanoTime();
-        awaitSearchable("coffee maker dripping", freshAgent, conversation + "-u");
+        awaitSearchable("coffee maker dripping", freshAgent, conversation);
         double seconds = (System.nanoTime() - start) / 1e9;
         System.out.printf("search: a new message was searchable %.1f s after XADD (busy machine)%n", seconds);
 
@@ -280,7 +280,7 @@ class SearchTest extends SearchTestSupport {
 
         await().atMost(Duration.ofSeconds(60)).until(() -> vectors.backfill(Embedder.MODEL).await().atMost(Duration.ofSeconds(60)) >= 0);
         awaitEmbedded(List.of(conversation));
-        awaitSearchable("string instrument makes a scratching noise", backfillAgent, conversation + "-u");
+        awaitSearchable("string instrument makes a scratching noise", backfillAgent, conversation);
     }
 
     @Test

@@ -36,10 +36,16 @@ abstract class SearchTestSupport extends StoreTestSupport {
                 (Object) conversationIds.toArray(String[]::new)) == conversationIds.size() * 2L);
     }
 
-    /** Waits until this replica's index answers for the message (the index tails the vectors table). */
-    void awaitSearchable(String q, String agent, String messageId) {
+    /**
+     * Waits until this replica's index answers with the conversation and has read every vector stored
+     * so far (it tails the vectors table in id order).
+     */
+    void awaitSearchable(String q, String agent, String conversationId) {
         await().atMost(EMBEDDED_WITHIN).pollInterval(Duration.ofMillis(250)).until(() -> search("q", q, "agent_id", agent, "k", "50")
-                .jsonPath().getList("results.message_id").contains(messageId));
+                .jsonPath().getList("results.conversation_id").contains(conversationId));
+        long stored = count("SELECT count(*) FROM training_data.search_vectors");
+        await().atMost(EMBEDDED_WITHIN).pollInterval(Duration.ofMillis(250)).until(() -> given().auth().oauth2(EXPORT_TOKEN)
+                .get("/api/v1/search/status").jsonPath().getLong("indexed") >= stored);
     }
 
     static Response search(String... parameters) {
