@@ -58,7 +58,12 @@ class SearchReplicasIT {
         }
         long embeddedBeforeKill = vectors();
         assertThat(embeddedBeforeKill).isLessThan(MESSAGES);
-        try (ServiceProcess second = replica(prefix + "-b").start(); ServiceProcess third = replica(prefix + "-c").start()) {
+        try (ServiceProcess second = replica(prefix + "-b").launch(); ServiceProcess third = replica(prefix + "-c").launch()) {
+            // two JVMs starting at once on a busy machine: more time than ServiceProcess.start() gives one
+            for (ServiceProcess replica : List.of(second, third)) {
+                await("replica " + replica.consumerName() + " live").atMost(Duration.ofSeconds(300)).pollInterval(Duration.ofMillis(500))
+                        .until(() -> replica.httpStatus("/q/health/live") == 200);
+            }
             await("every message embedded").atMost(Duration.ofSeconds(600)).pollInterval(Duration.ofMillis(500))
                     .until(() -> vectors() == MESSAGES);
             byReplica = vectorsByReplica();
