@@ -133,6 +133,26 @@ def test_feedback_round_trips_and_rescoring_replaces(service, ids):
     assert scored["value"] == 0.875 and scored["source"] == "unit_tests"
 
 
+def test_feedback_correction_is_stored_as_a_string_or_an_object(service, ids):
+    message = f"{ids}-m2"
+    corrected = {"content": None, "tool_calls": [{"id": "call_1", "type": "function", "function": {
+        "name": "run_tests", "arguments": json.dumps({"path": "tests/test_io.py"})}}]}
+
+    async def publish(store):
+        await store.store_feedback(target_kind="message", target_id=message, name="thumbs", label="down",
+                                   source="human", correction="Run the tests first, ünïcödé ✓")
+        await store.store_feedback(target_kind="message", target_id=message, name="correctness", label="bad",
+                                   source="human", feedback_id=f"{ids}-fb", correction=corrected)
+        await store.store_feedback(target_kind="message", target_id=message, name="plain", value=1)
+    run(with_store(service, publish))
+    by_name = {row["name"]: row for row in wait_for_rows("feedback", "target_id = :'t'", 3, t=message)}
+    assert by_name["thumbs"]["correction"] == "Run the tests first, ünïcödé ✓"
+    assert by_name["correctness"]["correction"] == corrected
+    assert by_name["correctness"]["feedback_id"] == f"{ids}-fb"
+    assert by_name["plain"]["correction"] is None
+    assert all(row["attributes"] == {} for row in by_name.values())
+
+
 def test_batch_is_one_pipelined_round_trip(service, ids, monkeypatch):
     agent = f"{ids}-agent"
     store = TrainingDataStore(service.settings())

@@ -89,7 +89,8 @@ MESSAGES = Kind("messages", "training:messages", "message_id", (
 
 FEEDBACK = Kind("feedback", "training:feedback", "feedback_id", (
     _required("target_kind"), _required("target_id"), _required("name"), _number("value"),
-    _text("label"), _text("comment"), _text("source"), _text("agent_id"), _text("feedback_id")))
+    _text("label"), _text("comment"), _text("source"), _text("agent_id"), _text("feedback_id"),
+    _json("correction")))
 
 KINDS: Dict[str, Kind] = {kind.id: kind for kind in
                           (EVENTS, TASKS, TOOL_EXECUTIONS, WORKFLOWS, MESSAGES, FEEDBACK)}

@@ -89,11 +89,14 @@ class RecordMethods:
     def store_feedback(self, target_kind: Optional[str] = None, target_id: Optional[str] = None,
                        name: Optional[str] = None, value: Optional[float] = None, label: Optional[str] = None, *,
                        comment: Optional[str] = None, source: Optional[str] = None, agent_id: Optional[str] = None,
-                       feedback_id: Optional[str] = None, occurred_at: Timestamp = None,
+                       feedback_id: Optional[str] = None, correction: Json = None, occurred_at: Timestamp = None,
                        attributes: Optional[Mapping[str, Json]] = None):
         """A score or label (``training:feedback``) on an event, task, tool_execution, workflow, message or
         conversation: a ``value``, a ``label``, or both. Without ``feedback_id``, re-scoring the same target,
-        name and source replaces the score."""
+        name and source replaces the score. ``correction`` is what the scored assistant message should have
+        been: a str (its content) or a dict ``{"content": str or None, "tool_calls": [...]}`` in OpenAI's
+        shape; any JSON value is stored as sent (the preferences dataset checks its shape)."""
         return self._record(kinds.FEEDBACK, dict(
             target_kind=target_kind, target_id=target_id, name=name, value=value, label=label, comment=comment,
-            source=source, agent_id=agent_id, feedback_id=feedback_id, occurred_at=occurred_at), attributes)
+            source=source, agent_id=agent_id, feedback_id=feedback_id, correction=correction,
+            occurred_at=occurred_at), attributes)

@@ -50,7 +50,9 @@ public enum RecordKind {
 
     FEEDBACK("feedback", "training_feedback", "feedback_id", WriteRule.MERGE, new FeedbackRule(),
             required("target_kind"), required("target_id"), required("name"), number("value"), text("label"),
-            text("comment"), text("source"), text("agent_id"), text("feedback_id"));
+            text("comment"), text("source"), text("agent_id"), text("feedback_id"),
+            // What the scored assistant message should have been (contract 6.3 checks its shape, not ingest).
+            json("correction"));
 
     public static final String SCHEMA = "training_data";
 

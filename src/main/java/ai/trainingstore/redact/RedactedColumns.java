@@ -3,6 +3,7 @@ package ai.trainingstore.redact;
 import ai.trainingstore.kind.Column;
 import ai.trainingstore.kind.ColumnType;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * Which columns of a row export carry values to redact. Free text and JSON do; identities, ids,
@@ -20,8 +21,9 @@ import java.util.Set;
  *       and {@code function.name} are kept and everything in the {@code arguments} redacted,
  *       whatever its keys are called; tool definitions ({@code tools}) are redacted whole, since
  *       a {@code name}, {@code id} or {@code type} inside a schema or its defaults is data like
- *       any other (contract section 7). Paths, not key names, say what is kept
- *       ({@link Redaction#json(String, Set)}).</li>
+ *       any other (contract section 7). A feedback {@code correction} keeps the same three in its
+ *       {@code tool_calls}: its content and arguments are redacted, its calls stay matchable.
+ *       Paths, not key names, say what is kept ({@link Redaction#json(String, Set)}).</li>
  *   <li>Numbers, integers and timestamps are never changed.</li>
  * </ul>
  */
@@ -34,6 +36,9 @@ public final class RedactedColumns {
 
     /** Paths from a call (or a list of calls): the call's own id and type and its function's name. */
     private static final Set<String> TOOL_CALL_IDS = Set.of("id", "type", "function.name");
+    /** The same paths in a feedback correction's {@code tool_calls} (an assistant message's shape). */
+    private static final Set<String> CORRECTION_TOOL_CALL_IDS = TOOL_CALL_IDS.stream()
+            .map(path -> "tool_calls." + path).collect(Collectors.toUnmodifiableSet());
 
     private RedactedColumns() {
     }
@@ -49,6 +54,7 @@ public final class RedactedColumns {
     public static Set<String> keptFields(Column column) {
         return switch (column.name()) {
             case "tool_calls" -> TOOL_CALL_IDS;
+            case "correction" -> CORRECTION_TOOL_CALL_IDS;
             default -> Set.of();
         };
     }

@@ -17,6 +17,7 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Types;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -27,8 +28,9 @@ import java.util.zip.GZIPInputStream;
 /**
  * {@code bin/restore-archive}: puts archived rows back into their table, one transaction per file.
  * An archive is data and only data: each line is parsed as a JSON object here and sent to
- * {@code training_data.restore_archived} as a bind parameter, and file names are only opened and
- * printed, so nothing an archive or its name holds ever reaches an SQL or psql parser. A file with
+ * {@code training_data.restore_archived} as a bind parameter (with the kind's field_versions
+ * slots), and file names are only opened and printed, so nothing an archive or its name holds ever
+ * reaches an SQL or psql parser. A file with
  * a line that is not a JSON object is refused whole (nothing of it restored).
  *
  * <p>Connects to {@code DATABASE_URL} ({@code postgresql://user:password@host:5432/db?sslmode=...})
@@ -77,7 +79,7 @@ public final class RestoreArchive {
         connection.setAutoCommit(false);
         try (BufferedReader lines = reader(file);
              PreparedStatement restore = connection.prepareStatement(
-                     "SELECT training_data.restore_archived(?, ?::jsonb[])")) {
+                     "SELECT training_data.restore_archived(?, ?::jsonb[], ?)")) {
             long restored = 0;
             List<String> batch = new ArrayList<>();
             long chars = 0;
@@ -108,10 +110,22 @@ public final class RestoreArchive {
         }
         restore.setString(1, kind);
         restore.setArray(2, restore.getConnection().createArrayOf("text", lines.toArray()));
+        restore.setObject(3, slots(kind), Types.INTEGER);
         try (ResultSet result = restore.executeQuery()) {
             result.next();
             return result.getLong(1);
         }
+    }
+
+    /**
+     * The field_versions slots a restored row of a merged kind gets (one per named field, as the
+     * store writes them); none for an insert-once kind. From the kind registry, so a new field needs
+     * no change here or in the SQL function.
+     */
+    static Integer slots(String kind) {
+        RecordKind recordKind = RecordKind.byId(kind)
+                .orElseThrow(() -> new IllegalArgumentException("unknown kind " + kind));
+        return recordKind.merges() ? recordKind.fields().size() : null;
     }
 
     private static void requireJsonObject(Path file, int number, String line) throws RefusedException {

@@ -52,6 +52,7 @@ class FeedbackIngestApiTest extends StoreTestSupport {
         assertThat(recordColumns(awaitStoredRow(Kind.FEEDBACK, explicit))).isEqualTo(columns(
                 "feedback_id", explicit, "target_kind", "tool_execution", "target_id", "exec-1", "name", "ok",
                 "value", 0.1, "label", null, "comment", null, "source", null, "agent_id", agent,
+                "correction", null,
                 "attributes", json("{\"run\": {\"id\": 7}}"),
                 "occurred_at", Instant.parse("2026-06-01T11:00:00.000001Z"),
                 "first_occurred_at", Instant.parse("2026-06-01T11:00:00.000001Z"),
@@ -67,6 +68,44 @@ class FeedbackIngestApiTest extends StoreTestSupport {
                 .containsEntry("stream_entry_id", ids.get(3));
         assertThat(count("SELECT count(*) FROM training_data.training_feedback WHERE agent_id = ?", agent))
                 .isEqualTo(4);
+    }
+
+    /**
+     * A correction is any JSON value over HTTP as on the stream: a string, an object in OpenAI's
+     * shape, and one that is no usable correction (the preferences dataset judges it) are stored as
+     * sent; a correction alone, without value or label, is refused like any record without a score.
+     */
+    @Test
+    void correctionsAreStoredAsSentAndAreNoScore() {
+        String agent = unique("http-correction");
+        String object = "{\"content\": \"Use the index.\", \"tool_calls\": [{\"id\": \"call_1\", \"type\": \"function\","
+                + " \"function\": {\"name\": \"explain\", \"arguments\": \"{\\\"sql\\\": \\\"SELECT 1\\\"}\"}}]}";
+        List<String> corrections = List.of("\"Use the index.\"", object, "[1, 2]");
+        List<String> feedbackIds = corrections.stream().map(correction -> unique("feedback")).toList();
+        StringBuilder body = new StringBuilder("[");
+        for (int i = 0; i < corrections.size(); i++) {
+            body.append(i == 0 ? "" : ",\n").append("{\"feedback_id\": \"").append(feedbackIds.get(i))
+                    .append("\", \"target_kind\": \"message\", \"target_id\": \"m-1\", \"name\": \"thumbs\",")
+                    .append(" \"label\": \"down\", \"agent_id\": \"").append(agent).append("\", \"correction\": ")
+                    .append(corrections.get(i)).append("}");
+        }
+        List<String> ids = given().auth().oauth2(INGEST_TOKEN).contentType(ContentType.JSON).body(body.append("]").toString())
+                .post("/api/v1/ingest/feedback")
+                .then().statusCode(202).extract().jsonPath().getList("entry_ids");
+        awaitAcknowledged(FEEDBACK, ids);
+        for (int i = 0; i < corrections.size(); i++) {
+            assertThat(awaitStoredRow(Kind.FEEDBACK, feedbackIds.get(i)).get("correction"))
+                    .as("correction %s", corrections.get(i)).isEqualTo(json(corrections.get(i)));
+        }
+
+        given().auth().oauth2(INGEST_TOKEN).contentType(ContentType.JSON)
+                .body("{\"target_kind\": \"message\", \"target_id\": \"m-1\", \"name\": \"thumbs\","
+                        + " \"agent_id\": \"" + agent + "\", \"correction\": \"Use the index.\"}")
+                .post("/api/v1/ingest/feedback")
+                .then().statusCode(400)
+                .body("records[0].error", containsString("'value'"))
+                .body("records[0].error", containsString("'label'"));
+        assertThat(count("SELECT count(*) FROM training_data.training_feedback WHERE agent_id = ?", agent)).isEqualTo(3);
     }
 
     @Test

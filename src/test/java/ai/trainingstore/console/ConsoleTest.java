@@ -173,9 +173,12 @@ class ConsoleTest extends ConsoleTestSupport {
                 "task_id", task, "status", "ok", "duration_ms", "840", "output_result", "{\"passed\":12,\"failed\":0}");
         xadd(FEEDBACK_STREAM, "target_kind", "conversation", "target_id", conversation, "name", "thumbs",
                 "label", "up", "value", "1", "source", "human", "comment", "solved it");
+        xadd(FEEDBACK_STREAM, "target_kind", "conversation", "target_id", conversation, "name", "style",
+                "label", "verbose", "source", "reviewer", "correction",
+                "{\"content\": \"12 tests pass.\", \"tool_calls\": [{\"id\": \"c1\", \"type\": \"function\"}]}");
         awaitRows(4, "SELECT message_id FROM training_data.training_messages WHERE conversation_id = ?", conversation);
         awaitStoredRow(Kind.TOOL_EXECUTION, executed);
-        awaitRows(1, "SELECT feedback_id FROM training_data.training_feedback WHERE target_id = ?", conversation);
+        awaitRows(2, "SELECT feedback_id FROM training_data.training_feedback WHERE target_id = ?", conversation);
 
         open("#/conversations?conversation_id=" + conversation);
         WebElement chat = browser.wait.until(ExpectedConditions.presenceOfElementLocated(By.id("cv-chat")));
@@ -192,6 +195,9 @@ class ConsoleTest extends ConsoleTestSupport {
         assertThat(chat.getText()).contains("Fix the failing test", "All 12 tests pass now.");
         WebElement feedback = browser.wait.until(ExpectedConditions.presenceOfElementLocated(By.id("cv-feedback")));
         assertThat(feedback.getText()).as("the conversation's feedback").contains("thumbs", "up", "human", "solved it");
+        assertThat(feedback.findElements(By.cssSelector("td.correction"))).extracting(WebElement::getText)
+                .as("each row's correction, compact JSON").containsExactlyInAnyOrder("",
+                        "{\"content\":\"12 tests pass.\",\"tool_calls\":[{\"id\":\"c1\",\"type\":\"function\"}]}");
         browser.screenshot("console-conversation", 1280, 1200);
 
         // Found by its task id as well (a single conversation opens directly).

@@ -213,6 +213,30 @@ class BadEntriesTest extends StoreTestSupport {
                 "missing_field", "'value'", "'label'", "neither");
     }
 
+    /** A flat correction is JSON text: plain text must be sent as a JSON string. */
+    @Test
+    void feedbackCorrectionThatIsNotJsonIsDeadLettered() {
+        for (String correction : List.of("Run the tests first.", "{\"content\": \"x\"", "[{\"id\": 1}]]")) {
+            assertDeadLetteredBetweenGoodEntries(Kind.FEEDBACK,
+                    fields("target_kind", "message", "target_id", unique("message"), "name", "thumbs", "label", "down",
+                            "correction", correction),
+                    "malformed_json", "'correction'", "JSON");
+        }
+        assertDeadLetteredBetweenGoodEntries(Kind.FEEDBACK,
+                fields("target_kind", "message", "target_id", unique("message"), "name", "thumbs", "label", "down",
+                        "correction", ""),
+                "malformed_json", "'correction'", "empty");
+    }
+
+    /** A correction is no score: every feedback record still needs a value or a label (contract section 1). */
+    @Test
+    void feedbackWithOnlyACorrectionIsDeadLettered() {
+        assertDeadLetteredBetweenGoodEntries(Kind.FEEDBACK,
+                fields("target_kind", "message", "target_id", unique("message"), "name", "thumbs",
+                        "correction", "\"Say which file.\""),
+                "missing_field", "'value'", "'label'", "neither");
+    }
+
     @Test
     void feedbackValueThatIsNotAFiniteNumberIsDeadLettered() {
         for (String value : List.of("NaN", "Infinity", "-Infinity", "abc", "", "0x10", "1,5")) {

@@ -44,7 +44,7 @@ class FeedbackRoundTripTest extends StoreTestSupport {
         assertStored(id, entryId, columns(
                 "feedback_id", id, "target_kind", "task", "target_id", target, "name", "correctness",
                 "value", 0.75, "label", "good", "comment", "clear, but 1 step missing", "source", "human",
-                "agent_id", "agent-9",
+                "agent_id", "agent-9", "correction", null,
                 // A flat field the kind does not name is kept as its text, even when it looks like JSON.
                 "attributes", json("{\"rubric\": \"v2\", \"reviewer\": \"{\\\"name\\\":\\\"alice\\\"}\"}"),
                 "occurred_at", Instant.parse("2026-03-01T08:15:30.123456Z"),
@@ -68,6 +68,7 @@ class FeedbackRoundTripTest extends StoreTestSupport {
         assertStored(id, entryId, columns(
                 "feedback_id", id, "target_kind", "message", "target_id", target, "name", "helpfulness",
                 "value", 4.0, "label", "helpful", "comment", null, "source", "model", "agent_id", "judge-1",
+                "correction", null,
                 "attributes", json("{\"scale\": {\"min\": 1, \"max\": 5}, \"votes\": [1, 2.5], \"draft\": false,"
                         + " \"gone\": null}"),
                 "occurred_at", AT_MILLIS,
@@ -84,7 +85,7 @@ class FeedbackRoundTripTest extends StoreTestSupport {
         String expectedId = "task/" + target + "/reward/";
         assertStored(expectedId, flatEntry, columns(
                 "feedback_id", expectedId, "target_kind", "task", "target_id", target, "name", "reward",
-                "value", -3.0, "label", null, "comment", null, "source", null, "agent_id", null,
+                "value", -3.0, "label", null, "comment", null, "source", null, "agent_id", null, "correction", null,
                 "attributes", json("{}"),
                 "occurred_at", entryTime(flatEntry),
                 "first_occurred_at", entryTime(flatEntry),
@@ -102,7 +103,7 @@ class FeedbackRoundTripTest extends StoreTestSupport {
         assertStored(expectedId, documentEntry, columns(
                 "feedback_id", expectedId, "target_kind", "conversation", "target_id", conversation,
                 "name", "thumbs", "value", null, "label", "up", "comment", null, "source", "human",
-                "agent_id", null, "attributes", json("{}"),
+                "agent_id", null, "correction", null, "attributes", json("{}"),
                 "occurred_at", Instant.parse("2026-01-01T05:00:00Z"),
                 "first_occurred_at", Instant.parse("2026-01-01T05:00:00Z"),
                 "stream_entry_id", documentEntry));

@@ -112,7 +112,7 @@ class MergeRuleTest extends StoreTestSupport {
             List.of("agent_ids", "state", "metadata"), List.of());
     private static final Columns FEEDBACK = new Columns(Kind.FEEDBACK,
             List.of("target_kind", "target_id", "name", "label", "comment", "source", "agent_id", "feedback_id"),
-            List.of(), List.of(), List.of("value"), Identity.explicit(Kind.FEEDBACK));
+            List.of("correction"), List.of(), List.of("value"), Identity.explicit(Kind.FEEDBACK));
 
     /** One report of an entity by an agent, without its identity; sent flat or as a {@code data} document. */
     private record Update(String label, boolean asDocument, ObjectNode fields) {
@@ -182,19 +182,21 @@ class MergeRuleTest extends StoreTestSupport {
         List<Update> updates = List.of(
                 update("model-score", DOCUMENT, "occurred_at", "2026-04-04T10:00:00Z", "target_kind", "task",
                         "target_id", "task-1", "name", "correctness", "value", json("0.5"), "source", "model",
-                        "comment", "first pass", "rubric", json("{\"v\": 1}")),
+                        "comment", "first pass", "rubric", json("{\"v\": 1}"),
+                        "correction", json("{\"content\": null, \"tool_calls\": [{\"id\": \"call_1\"}]}")),
                 update("human-rescore", FLAT, "occurred_at", "2026-04-04T12:00:01+02:00", "target_kind", "task",
                         "target_id", "task-1", "name", "correctness", "value", "0.75", "label", "good",
-                        "source", "human", "reviewer", "alice"),
+                        "source", "human", "reviewer", "alice", "correction", json("\"Check the input first.\"")),
                 update("label-only", DOCUMENT, "occurred_at", 1775296802000L, "target_kind", "task",
                         "target_id", "task-1", "name", "correctness", "label", "excellent",
-                        "comment", NullNode.getInstance(), "rubric", NullNode.getInstance()),
+                        "comment", NullNode.getInstance(), "rubric", NullNode.getInstance(),
+                        "correction", json("{\"content\": \"Done.\"}")),
                 update("value-cleared", DOCUMENT, "occurred_at", "2026-04-04T10:00:02Z", "target_kind", "task",
                         "target_id", "task-1", "name", "correctness", "value", NullNode.getInstance(),
-                        "label", "needs-review", "agent_id", "agent-b"),
+                        "label", "needs-review", "agent_id", "agent-b", "correction", NullNode.getInstance()),
                 update("late-retarget", FLAT, "occurred_at", "2026-04-04T09:59:59Z", "target_kind", "conversation",
                         "target_id", "conv-9", "name", "helpfulness", "value", "1e-3", "source", "human",
-                        "agent_id", "agent-z", "reviewer", "bob"));
+                        "agent_id", "agent-z", "reviewer", "bob", "correction", json("[\"not\", \"usable\"]")));
 
         assertSameFoldInEveryOrder(FEEDBACK, updates, List.of("label-only", "value-cleared"), 8);
     }

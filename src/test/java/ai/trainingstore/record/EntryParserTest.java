@@ -196,17 +196,19 @@ class EntryParserTest {
     void feedbackIsDecodedInBothEncodingsWithValueAsADouble() {
         DecodedRecord flat = accepted(RecordKind.FEEDBACK, fields("feedback_id", "f-1", "target_kind", "task",
                 "target_id", "t-1", "name", "correctness", "value", "0.75", "label", "good", "comment", "c",
-                "source", "human", "agent_id", "a", "rubric", "v2"));
+                "source", "human", "agent_id", "a", "rubric", "v2", "correction", "{\"content\": \"Fixed.\"}"));
         assertThat(values(flat)).containsExactly(Map.entry("target_kind", "task"), Map.entry("target_id", "t-1"),
                 Map.entry("name", "correctness"), Map.entry("value", 0.75), Map.entry("label", "good"),
                 Map.entry("comment", "c"), Map.entry("source", "human"), Map.entry("agent_id", "a"),
-                Map.entry("feedback_id", "f-1"));
+                Map.entry("feedback_id", "f-1"), Map.entry("correction", "{\"content\": \"Fixed.\"}"));
         assertThat(flat.identity()).isEqualTo("f-1");
         assertThat(flat.attributes()).containsOnlyKeys("rubric");
 
         DecodedRecord document = accepted(RecordKind.FEEDBACK, document("{\"target_kind\": \"conversation\","
-                + " \"target_id\": \"c-1\", \"name\": \"thumbs\", \"value\": -3, \"source\": \"model\"}"));
+                + " \"target_id\": \"c-1\", \"name\": \"thumbs\", \"value\": -3, \"source\": \"model\","
+                + " \"correction\": \"Fixed.\"}"));
         assertThat(value(document, "value")).isEqualTo(-3.0);
+        assertThat(value(document, "correction")).as("a JSON string, as JSON text").isEqualTo("\"Fixed.\"");
         assertThat(document.identity()).isEqualTo("conversation/c-1/thumbs/model");
         assertThat(value(document, "feedback_id")).isEqualTo("conversation/c-1/thumbs/model");
         assertThat(carried(document, "feedback_id")).as("the default identity is carried like a sent one").isTrue();

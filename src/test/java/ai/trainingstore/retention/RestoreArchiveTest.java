@@ -94,6 +94,44 @@ class RestoreArchiveTest extends StoreTestSupport {
         assertThat(result.output()).contains("unknown kind").contains("events, tasks");
     }
 
+    /**
+     * A restored row of a merged kind gets one merge version per named field of its kind (the kind
+     * registry's count, feedback's correction included), so an older record that arrives later
+     * changes none of its fields, and a newer one merges in by the usual rule.
+     */
+    @Test
+    void aRestoredFeedbackRowMergesLaterRecordsByTheRuleInEveryField() throws IOException {
+        String id = unique("restore-feedback");
+        ObjectNode line = JSON.createObjectNode().put("feedback_id", id).put("target_kind", "message")
+                .put("target_id", "m-1").put("name", "thumbs").put("label", "down")
+                .put("occurred_at", "2025-06-01T00:00:00.000000Z").put("first_occurred_at", "2025-06-01T00:00:00.000000Z")
+                .put("ingested_at", "2025-06-01T00:00:01.000000Z").put("stream_entry_id", "1748736000000-0");
+        line.put("correction", "Say which file.");
+        line.putObject("attributes");
+        Path archive = gzip(directory.resolve("feedback_restored.jsonl.gz"), line.toString());
+        try {
+            RestoreCommand.Result result = RestoreCommand.run("feedback", List.of(archive));
+            assertThat(result.exitCode()).as(result.output()).isZero();
+            assertThat(query("SELECT cardinality(field_versions) AS slots FROM training_data.training_feedback"
+                    + " WHERE feedback_id = ?", id)).singleElement()
+                    .satisfies(row -> assertThat(row.get("slots")).isEqualTo(Kind.FEEDBACK.recordKind().fields().size()));
+
+            awaitAcknowledged(FEEDBACK, List.of(xadd(FEEDBACK, "feedback_id", id, "target_kind", "message",
+                    "target_id", "m-1", "name", "thumbs", "label", "up", "correction", "\"older\"",
+                    "occurred_at", "2025-05-31T00:00:00Z")));
+            assertThat(storedRow(Kind.FEEDBACK, id).orElseThrow()).as("an older record changes nothing")
+                    .containsEntry("label", "down").containsEntry("correction", json("\"Say which file.\""));
+
+            awaitAcknowledged(FEEDBACK, List.of(xadd(FEEDBACK, "feedback_id", id, "target_kind", "message",
+                    "target_id", "m-1", "name", "thumbs", "label", "up", "correction", "\"newer\"",
+                    "occurred_at", "2025-06-02T00:00:00Z")));
+            assertThat(storedRow(Kind.FEEDBACK, id).orElseThrow()).as("a newer record merges in")
+                    .containsEntry("label", "up").containsEntry("correction", json("\"newer\""));
+        } finally {
+            executeSql("DELETE FROM training_data.training_feedback WHERE feedback_id = ?", id);
+        }
+    }
+
     /** One line as the row export writes it for an event (every NOT NULL column present). */
     private static String eventLine(String id, String text) {
         ObjectNode line = JSON.createObjectNode()

@@ -44,7 +44,7 @@ class RecordWriterBindTest {
             RecordKind.FEEDBACK, List.of(
                     flat(RecordKind.FEEDBACK, "1-0", "target_kind", "task", "target_id", "t", "name", "n", "value", "0.75"),
                     flat(RecordKind.FEEDBACK, "2-0", "target_kind", "task", "target_id", "t", "name", "m", "label", "ok",
-                            "rubric", "v1")));
+                            "rubric", "v1", "correction", "\"Say which file.\"")));
 
     private static Class<?> elementType(Column column) {
         return switch (column.type()) {
@@ -96,6 +96,7 @@ class RecordWriterBindTest {
         assertThat(parameter(RecordKind.FEEDBACK, feedback, "value")).containsExactly(0.75, null);
         assertThat(parameter(RecordKind.FEEDBACK, feedback, "label")).containsExactly(null, "ok");
         assertThat(parameter(RecordKind.FEEDBACK, feedback, "feedback_id")).containsExactly("task/t/n/", "task/t/m/");
+        assertThat(parameter(RecordKind.FEEDBACK, feedback, "correction")).containsExactly(null, "\"Say which file.\"");
     }
 
     @Test
@@ -105,10 +106,10 @@ class RecordWriterBindTest {
         String v1 = records.get(0).version();
         String v2 = records.get(1).version();
         assertThat(parameter(RecordKind.FEEDBACK, tuple, "version")).containsExactly(v1, v2);
-        // Slots: target_kind, target_id, name, value, label, comment, source, agent_id, feedback_id.
+        // Slots: target_kind, target_id, name, value, label, comment, source, agent_id, feedback_id, correction.
         assertThat(parameter(RecordKind.FEEDBACK, tuple, "field_versions")).containsExactly(
-                String.join(",", v1, v1, v1, v1, "", "", "", "", v1),
-                String.join(",", v2, v2, v2, "", v2, "", "", "", v2));
+                String.join(",", v1, v1, v1, v1, "", "", "", "", v1, ""),
+                String.join(",", v2, v2, v2, "", v2, "", "", "", v2, v2));
         assertThat(parameter(RecordKind.FEEDBACK, tuple, "attribute_versions")).containsExactly("{}",
                 "{\"rubric\":\"" + v2 + "\"}");
         assertThat(parameter(RecordKind.FEEDBACK, tuple, "first_occurred_at"))

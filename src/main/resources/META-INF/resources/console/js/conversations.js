@@ -221,14 +221,23 @@ export function render(main, params) {
     }
     slot.replaceChildren(el('section', { class: 'card', id: 'cv-feedback' }, el('h3', {}, 'Feedback'),
       el('div', { class: 'table-wrap' }, el('table', {},
-        el('thead', {}, el('tr', {}, ['target', 'name', 'value', 'label', 'source', 'comment'].map(name => el('th', { scope: 'col' }, name)))),
+        el('thead', {}, el('tr', {}, ['target', 'name', 'value', 'label', 'source', 'comment', 'correction']
+          .map(name => el('th', { scope: 'col' }, name)))),
         el('tbody', {}, rows.map(row => el('tr', {},
           el('td', {}, (row.target_kind || '') + ' ' + (row.target_id || '')), el('td', {}, row.name ?? ''),
           el('td', { class: 'num' }, row.value ?? ''), el('td', {}, row.label ?? ''), el('td', {}, row.source ?? ''),
-          el('td', {}, row.comment ?? ''))))))));
+          el('td', {}, row.comment ?? ''), el('td', { class: 'correction' }, correctionText(row.correction)))))))));
   }
 
   return null;
+}
+
+/** A feedback correction on one line: a string as it is, anything else as compact JSON. */
+function correctionText(correction) {
+  if (correction === null || correction === undefined) {
+    return '';
+  }
+  return typeof correction === 'string' ? correction : JSON.stringify(correction);
 }
 
 /** Messages in conversation order: seq (those without after), then occurred_at, then message_id. */
