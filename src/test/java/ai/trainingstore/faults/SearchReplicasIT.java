@@ -50,7 +50,8 @@ class SearchReplicasIT {
                     .arg("content").arg("Message " + i + " about topic " + (i % 17) + ": how do I fix build number " + i + "?"));
         }
         Map<String, Long> byReplica;
-        try (ServiceProcess first = replica(prefix + "-a").start()) {
+        try (ServiceProcess first = replica(prefix + "-a").launch()) {
+            awaitLive(first);
             scenario.publish(requests);
             await("replica a embeds some").atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(100))
                     .until(() -> vectors() >= 24);
@@ -59,11 +60,8 @@ class SearchReplicasIT {
         long embeddedBeforeKill = vectors();
         assertThat(embeddedBeforeKill).isLessThan(MESSAGES);
         try (ServiceProcess second = replica(prefix + "-b").launch(); ServiceProcess third = replica(prefix + "-c").launch()) {
-            // two JVMs starting at once on a busy machine: more time than ServiceProcess.start() gives one
-            for (ServiceProcess replica : List.of(second, third)) {
-                await("replica " + replica.consumerName() + " live").atMost(Duration.ofSeconds(300)).pollInterval(Duration.ofMillis(500))
-                        .until(() -> replica.httpStatus("/q/health/live") == 200);
-            }
+            awaitLive(second);
+            awaitLive(third);
             await("every message embedded").atMost(Duration.ofSeconds(600)).pollInterval(Duration.ofMillis(500))
                     .until(() -> vectors() == MESSAGES);
             byReplica = vectorsByReplica();
@@ -84,6 +82,12 @@ class SearchReplicasIT {
         assertThat(count("SELECT count(DISTINCT message_id) FROM training_data.search_vectors WHERE message_id LIKE ?"))
                 .isEqualTo(MESSAGES);
         assertThat(count("SELECT count(*) FROM training_data.search_queue WHERE message_id LIKE ?")).isZero();
+    }
+
+    /** The model and a busy machine (two JVMs starting at once): more time than ServiceProcess.start() gives. */
+    private static void awaitLive(ServiceProcess replica) {
+        await("replica " + replica.consumerName() + " live").atMost(Duration.ofSeconds(300)).pollInterval(Duration.ofMillis(500))
+                .until(() -> replica.httpStatus("/q/health/live") == 200);
     }
 
     private long vectors() throws SQLException {
