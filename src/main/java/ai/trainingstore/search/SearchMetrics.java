@@ -24,7 +24,7 @@ public class SearchMetrics {
                 .description("Messages stored but not embedded yet (all replicas)").register(registry);
         Gauge.builder("training_store_search_indexed", indexed, AtomicLong::get)
                 .description("Messages in this replica's search index").register(registry);
-        embedded = Counter.builder("training_store_search_embedded").baseUnit("messages")
+        embedded = Counter.builder("training_store_search_embedded")
                 .description("Messages this replica has embedded").register(registry);
     }
 
