@@ -287,29 +287,13 @@ export function render(main, params) {
     const offered = kinds.concat(DATASETS);
     kind.value = offered.includes(params.get('kind')) ? params.get('kind') : kinds[0];
     fillFormats(params.get('format'));
+    // The parameters with a field of their own; any other is a filter.
+    const fields = { from, to, limit, max_tokens: maxTokens, tokenizer, dedup, pairs, score, margin, threshold };
     for (const [name, value] of params) {
       if (name === 'kind' || name === 'format') {
         continue;
-      } else if (name === 'from') {
-        from.value = value;
-      } else if (name === 'to') {
-        to.value = value;
-      } else if (name === 'limit') {
-        limit.value = value;
-      } else if (name === 'max_tokens') {
-        maxTokens.value = value;
-      } else if (name === 'tokenizer') {
-        tokenizer.value = value;
-      } else if (name === 'dedup') {
-        dedup.value = value;
-      } else if (name === 'pairs') {
-        pairs.value = value;
-      } else if (name === 'score') {
-        score.value = value;
-      } else if (name === 'margin') {
-        margin.value = value;
-      } else if (name === 'threshold') {
-        threshold.value = value;
+      } else if (Object.hasOwn(fields, name)) {
+        fields[name].value = value;
       } else {
         addFilterRow(name, value);
       }
