@@ -148,17 +148,27 @@ class TrainingDataStore(_Exports):
                              metadata: bool = False, split: Optional[str] = None, validation_fraction=None,
                              test_fraction=None, split_seed=None, start_date=None, end_date=None, filters=None,
                              limit: Optional[int] = None, max_tokens: Optional[int] = None,
-                             tokenizer: Optional[str] = None, dedup: Optional[str] = None) -> export.ExportResult:
-        """A training dataset: ``conversations`` (OpenAI chat lines, or ``format="messages"`` for TRL) or
-        ``trajectories`` (ATIF, one line per task), with the dataset's filters (``filters={"task_status":
-        "completed", "min_score": "correctness:0.8"}``) and deterministic split. ``max_tokens`` leaves out
-        longer lines (counted with ``tokenizer``: ``o200k_base``, the service's default, or ``cl100k_base``);
-        ``dedup`` (``exact`` or ``near``, conversations) leaves out duplicates."""
+                             tokenizer: Optional[str] = None, dedup: Optional[str] = None, pairs=None,
+                             score: Optional[str] = None, margin=None, threshold=None) -> export.ExportResult:
+        """A training dataset: ``conversations`` (OpenAI chat lines, or ``format="messages"`` for TRL),
+        ``trajectories`` (ATIF, one line per task) or ``preferences`` (DPO pairs from corrections and ranked
+        siblings, ``format`` ``openai``, ``trl`` or ``kto``; ``pairs``, ``score``, ``margin``, ``threshold``),
+        with the dataset's filters (``filters={"task_status": "completed", "min_score": "correctness:0.8"}``)
+        and deterministic split. ``max_tokens`` leaves out longer lines (counted with ``tokenizer``:
+        ``o200k_base``, the service's default, or ``cl100k_base``); ``dedup`` (``exact`` or ``near``,
+        conversations) leaves out duplicates."""
         return await self._export_dataset(dataset, output_path, format=format, metadata=metadata, split=split,
                                           validation_fraction=validation_fraction, test_fraction=test_fraction,
                                           split_seed=split_seed, start_date=start_date, end_date=end_date,
                                           filters=filters, limit=limit, max_tokens=max_tokens, tokenizer=tokenizer,
-                                          dedup=dedup)
+                                          dedup=dedup, pairs=pairs, score=score, margin=margin, threshold=threshold)
+
+    async def dataset_summary(self, dataset: str, *, limit: Optional[int] = None, explain: bool = False,
+                              **options) -> dict:
+        """What ``export_dataset`` with the same arguments would emit, counted: ``emitted``, ``skipped``
+        (reason: count), ``splits``, ``tokens``; preferences also ``pairs``; ``explain=True`` adds
+        ``left_out`` examples."""
+        return await self._version_call(export.dataset_summary, dataset, limit=limit, explain=explain, **options)
 
     async def create_version(self, name: str, dataset: str, parameters=None) -> dict:
         """Freezes a dataset's answer (contract 6.4): ``parameters`` are the dataset's query parameters
@@ -253,11 +263,18 @@ class SyncTrainingDataStore(RecordMethods, _Exports):
     def export_dataset(self, dataset: str, output_path: str, *, format: Optional[str] = None,
                        metadata: bool = False, split: Optional[str] = None, validation_fraction=None,
                        test_fraction=None, split_seed=None, start_date=None, end_date=None, filters=None,
-                       limit: Optional[int] = None) -> export.ExportResult:
+                       limit: Optional[int] = None, max_tokens: Optional[int] = None, tokenizer: Optional[str] = None,
+                       dedup: Optional[str] = None, pairs=None, score: Optional[str] = None, margin=None,
+                       threshold=None) -> export.ExportResult:
         return self._export_dataset(dataset, output_path, format=format, metadata=metadata, split=split,
                                     validation_fraction=validation_fraction, test_fraction=test_fraction,
                                     split_seed=split_seed, start_date=start_date, end_date=end_date,
-                                    filters=filters, limit=limit)
+                                    filters=filters, limit=limit, max_tokens=max_tokens, tokenizer=tokenizer,
+                                    dedup=dedup, pairs=pairs, score=score, margin=margin, threshold=threshold)
+
+    def dataset_summary(self, dataset: str, *, limit: Optional[int] = None, explain: bool = False,
+                        **options) -> dict:
+        return self._version_call(export.dataset_summary, dataset, limit=limit, explain=explain, **options)
 
     def create_version(self, name: str, dataset: str, parameters=None) -> dict:
         return self._version_call(versions.create_version, name, dataset, parameters)

@@ -73,19 +73,27 @@ def json_line_cursor(key: str) -> Callable[[bytes, Optional[bytes]], str]:
     return cursor
 
 
-# A conversations line carries no conversation id unless metadata=true: the client always asks for
-# metadata (the last member of the line, ChatLine.java) and, unless the caller wanted it, cuts it
-# off, which leaves exactly the line the store sends without metadata.
-_METADATA = b',"metadata":{"conversation_id":'
+# A conversations or preferences line carries no identity unless metadata=true: the client always
+# asks for metadata (the last member of the line: ChatLine.java, PreferenceDatasets.java) and, unless
+# the caller wanted it, cuts it off, which leaves exactly the line the store sends without metadata.
+# The metadata's first key is the line's identity: conversation_id, or id for preferences.
+_IDENTITY_KEY = {"conversations": "conversation_id", "preferences": "id"}
 
 
-def conversation_cursor(record: bytes, header: Optional[bytes]) -> str:
-    start = record.rindex(_METADATA)
-    return json.loads(record[start + len(b',"metadata":'):-2])["conversation_id"]
+def metadata_cursor(key: str) -> Callable[[bytes, Optional[bytes]], str]:
+    """The line's cursor from its metadata, which the store writes last, starting with ``key``."""
+    marker = b',"metadata":{"' + key.encode("ascii") + b'":'
+
+    def cursor(record: bytes, header: Optional[bytes]) -> str:
+        start = record.rindex(marker)
+        return json.loads(record[start + len(b',"metadata":'):-2])[key]
+    return cursor
 
 
-def without_metadata(record: bytes) -> bytes:
-    return record[:record.rindex(_METADATA)] + b"}\n"
+def without_metadata(key: str) -> Callable[[bytes], bytes]:
+    """The line as the store sends it without metadata=true: the metadata member cut off."""
+    marker = b',"metadata":{"' + key.encode("ascii") + b'":'
+    return lambda record: record[:record.rindex(marker)] + b"}\n"
 
 
 class _Records:
@@ -288,7 +296,9 @@ def _text(name: str, value) -> str:
 
 
 ROW_FORMATS = ("jsonl", "csv")
-DATASETS = ("conversations", "trajectories")
+DATASETS = ("conversations", "trajectories", "preferences")
+# Parameters of the preferences dataset only; the store answers 400 for any other it does not take.
+_OWN = {"pairs": "preferences", "score": "preferences", "margin": "preferences", "threshold": "preferences"}
 
 
 def export_rows(settings, data_type: str, output_path: str, format: str = "jsonl", start_date=None,
@@ -317,35 +327,68 @@ def export_dataset(settings, dataset: str, output_path: str, format: Optional[st
                    metadata: bool = False, split: Optional[str] = None, validation_fraction=None,
                    test_fraction=None, split_seed=None, start_date=None, end_date=None, filters=None,
                    limit: Optional[int] = None, max_tokens: Optional[int] = None, tokenizer: Optional[str] = None,
-                   dedup: Optional[str] = None) -> ExportResult:
+                   dedup: Optional[str] = None, pairs=None, score: Optional[str] = None, margin=None,
+                   threshold=None) -> ExportResult:
     """``GET /api/v1/datasets/{dataset}`` into ``output_path``."""
+    params = dataset_params(dataset, format=format, split=split, validation_fraction=validation_fraction,
+                            test_fraction=test_fraction, split_seed=split_seed, start_date=start_date,
+                            end_date=end_date, filters=filters, max_tokens=max_tokens, tokenizer=tokenizer,
+                            dedup=dedup, pairs=pairs, score=score, margin=margin, threshold=threshold)
+    if dataset in _IDENTITY_KEY:
+        # The cursor is the line's identity, which only the metadata carries (see metadata_cursor).
+        key = _IDENTITY_KEY[dataset]
+        params.append(("metadata", "true"))
+        resume = Resume(csv_header=False, cursor=metadata_cursor(key),
+                        rewrite=(lambda record: record) if metadata else without_metadata(key))
+    else:
+        if metadata:
+            raise ValueError("metadata applies to the conversations and preferences datasets; a trajectory "
+                             "carries its own in 'extra'.")
+        resume = Resume(csv_header=False, cursor=json_line_cursor("session_id"))
+    return download(settings.url, settings.token, f"/api/v1/datasets/{dataset}", params, output_path, resume,
+                    _limit(limit), settings.export_timeout, settings.export_attempts)
+
+
+def dataset_summary(settings, dataset: str, limit: Optional[int] = None, explain: bool = False,
+                    **options) -> dict:
+    """``GET /api/v1/datasets/{dataset}/summary``: what ``export_dataset`` with the same arguments
+    would emit, counted (lines, what was left out and why, splits, tokens; preferences: pairs)."""
+    from .versions import _json
+    params = dataset_params(dataset, **options)
+    if _limit(limit) is not None:
+        params.append(("limit", str(limit)))
+    if explain:
+        params.append(("explain", "true"))
+    query = urllib.parse.urlencode(params)
+    return _json(settings, "GET", f"/api/v1/datasets/{dataset}/summary" + (f"?{query}" if query else ""))
+
+
+def dataset_params(dataset: str, format: Optional[str] = None, split: Optional[str] = None,
+                   validation_fraction=None, test_fraction=None, split_seed=None, start_date=None, end_date=None,
+                   filters=None, max_tokens: Optional[int] = None, tokenizer: Optional[str] = None,
+                   dedup: Optional[str] = None, pairs=None, score: Optional[str] = None, margin=None,
+                   threshold=None) -> Params:
+    """A dataset's query parameters (not ``metadata``, ``limit``, ``after``: the caller's business)."""
     if dataset not in DATASETS:
-        raise ValueError(f"Unknown dataset {dataset!r}: use conversations or trajectories.")
+        raise ValueError(f"Unknown dataset {dataset!r}: use conversations, trajectories or preferences.")
+    options = (("format", format), ("split", split), ("validation_fraction", validation_fraction),
+               ("test_fraction", test_fraction), ("split_seed", split_seed), ("max_tokens", max_tokens),
+               ("tokenizer", tokenizer), ("dedup", dedup), ("pairs", pairs), ("score", score), ("margin", margin),
+               ("threshold", threshold))
     params: Params = []
-    for name, value in (("format", format), ("split", split), ("validation_fraction", validation_fraction),
-                        ("test_fraction", test_fraction), ("split_seed", split_seed), ("max_tokens", max_tokens),
-                        ("tokenizer", tokenizer), ("dedup", dedup)):
-        if value is not None:
-            params.extend(query_values(name, value))
+    for name, value in options:
+        if value is None:
+            continue
+        if _OWN.get(name, dataset) != dataset:
+            raise ValueError(f"'{name}' applies to the {_OWN[name]} dataset only.")
+        params.extend(query_values(name, value))
     if start_date is not None:
         params.append(("from", _date_param("start_date", start_date)))
     if end_date is not None:
         params.append(("to", _date_param("end_date", end_date, whole_day=True)))
-    params.extend(_filter_params(filters, reserved=("format", "metadata", "split", "validation_fraction",
-                                                    "test_fraction", "split_seed", "limit", "after", "max_tokens",
-                                                    "tokenizer", "dedup")))
-    if dataset == "conversations":
-        # The cursor is the conversation id, which only the metadata carries (see conversation_cursor).
-        params.append(("metadata", "true"))
-        resume = Resume(csv_header=False, cursor=conversation_cursor,
-                        rewrite=(lambda record: record) if metadata else without_metadata)
-    else:
-        if metadata:
-            raise ValueError("metadata applies to the conversations dataset; a trajectory carries its own in "
-                             "'extra'.")
-        resume = Resume(csv_header=False, cursor=json_line_cursor("session_id"))
-    return download(settings.url, settings.token, f"/api/v1/datasets/{dataset}", params, output_path, resume,
-                    _limit(limit), settings.export_timeout, settings.export_attempts)
+    params.extend(_filter_params(filters, reserved=("metadata", "limit", "after", "from", "to", "explain")
+                                 + tuple(name for name, _ in options)))
+    return params
 
 
 def _filter_params(filters, reserved: Sequence[str]) -> Params:

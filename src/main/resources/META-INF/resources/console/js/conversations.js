@@ -117,7 +117,7 @@ export function render(main, params) {
       chat,
       unmatched.length ? executionsTable(unmatched, 'Other tool executions of the task') : '',
       similar);
-    await Promise.all([showLeftOut(leftOut, conversation), showFeedback(feedback, conversation, messages),
+    await Promise.all([showLeftOut(leftOut, conversation), showFeedback(feedback, conversation, messages, chat),
       similarConversations(similar, conversation)]);
   }
 
@@ -193,7 +193,7 @@ export function render(main, params) {
           el('td', {}, el('pre', {}, execution.output_result !== null ? prettyJson(execution.output_result) : execution.error ?? ''))))))));
   }
 
-  async function showFeedback(slot, conversation, messages) {
+  async function showFeedback(slot, conversation, messages, chat) {
     let kinds;
     try {
       kinds = await storeKinds();
@@ -219,6 +219,7 @@ export function render(main, params) {
       slot.replaceChildren(el('p', { class: 'muted', id: 'cv-feedback' }, 'No feedback on this conversation.'));
       return;
     }
+    showCorrections(chat, conversation, messages, rows);
     slot.replaceChildren(el('section', { class: 'card', id: 'cv-feedback' }, el('h3', {}, 'Feedback'),
       el('div', { class: 'table-wrap' }, el('table', {},
         el('thead', {}, el('tr', {}, ['target', 'name', 'value', 'label', 'source', 'comment', 'correction']
@@ -230,6 +231,34 @@ export function render(main, params) {
   }
 
   return null;
+}
+
+/**
+ * Each feedback correction beside the message it corrects (contract 6.3): target_kind message, that
+ * message; target_kind conversation, its last assistant message. A correction whose target is not an
+ * assistant message of this conversation stays in the feedback table only.
+ */
+function showCorrections(chat, conversation, messages, rows) {
+  const lastAssistant = messages.filter(m => m.role === 'assistant').pop();
+  for (const row of rows) {
+    if (row.correction === null || row.correction === undefined) {
+      continue;
+    }
+    const target = row.target_kind === 'message' ? messages.find(m => m.message_id === row.target_id)
+      : row.target_kind === 'conversation' && row.target_id === conversation ? lastAssistant : undefined;
+    if (!target || target.role !== 'assistant') {
+      continue;
+    }
+    const card = [...chat.querySelectorAll('article.msg')].find(node => node.dataset.messageId === target.message_id);
+    const object = typeof row.correction === 'object' ? row.correction : { content: row.correction };
+    const calls = Array.isArray(object.tool_calls) ? object.tool_calls : [];
+    card?.after(el('aside', { class: 'correction-note', dataset: { correctionOf: target.message_id,
+      feedbackId: row.feedback_id ?? '' }, 'aria-label': 'Correction of the message above' },
+    el('div', { class: 'meta' }, el('strong', {}, 'Correction'), el('span', {}, (row.name ?? '')
+      + (row.source ? ' · ' + row.source : '') + (row.target_kind === 'conversation' ? ' · on the conversation' : ''))),
+    typeof object.content === 'string' && object.content ? el('div', { class: 'content' }, object.content) : null,
+    calls.length ? el('pre', { class: 'arguments' }, prettyJson(calls)) : null));
+  }
 }
 
 /** A feedback correction on one line: a string as it is, anything else as compact JSON. */

@@ -19,20 +19,27 @@ const COLUMNS = {
     'max_score', 'split', 'validation_fraction', 'test_fraction', 'split_seed', 'metadata', 'after'],
   'dataset:trajectories': ['task_id', 'agent_id', 'workflow_id', 'task_type', 'status', 'min_score', 'max_score',
     'split', 'validation_fraction', 'test_fraction', 'split_seed', 'after'],
+  'dataset:preferences': ['conversation_id', 'agent_id', 'task_id', 'task_status', 'has_tools', 'min_score',
+    'max_score', 'split', 'validation_fraction', 'test_fraction', 'split_seed', 'metadata', 'after'],
 };
 /** Datasets offered beside the kinds, with their formats (the first is the default). */
-const DATASETS = ['dataset:conversations', 'dataset:trajectories'];
+const DATASETS = ['dataset:conversations', 'dataset:trajectories', 'dataset:preferences'];
 const FORMATS = {
   row: [['jsonl', 'JSON lines (jsonl)'], ['csv', 'CSV']],
   'dataset:conversations': [['openai', 'OpenAI chat fine-tuning (openai)'], ['messages', 'Hugging Face / TRL (messages)']],
   // One shape only: the first format is never sent, so the request carries no format parameter.
   'dataset:trajectories': [['atif', 'ATIF trajectories (ATIF-v1.4)']],
+  'dataset:preferences': [['openai', 'OpenAI preference fine-tuning (openai)'], ['trl', 'TRL / DPO pairs (trl)'],
+    ['kto', 'TRL unpaired, KTO (kto; needs a score)']],
 };
 const IDENTITY = { events: 'event_id', tasks: 'task_id', tool_executions: 'execution_id', workflows: 'workflow_id',
   messages: 'message_id', feedback: 'feedback_id' };
 const PREVIEW_ROWS = 50;
 /** Dataset options with fields of their own (contract 6.5), and the datasets that take each. */
-const DATASET_OPTIONS = { max_tokens: DATASETS, tokenizer: DATASETS, dedup: ['dataset:conversations'] };
+const DATASET_OPTIONS = { max_tokens: ['dataset:conversations', 'dataset:trajectories'],
+  tokenizer: ['dataset:conversations', 'dataset:trajectories'], dedup: ['dataset:conversations'],
+  pairs: ['dataset:preferences'], score: ['dataset:preferences'], margin: ['dataset:preferences'],
+  threshold: ['dataset:preferences'] };
 /** The token figures of a summary, in the order the chart draws them. */
 const TOKEN_FIGURES = ['min', 'median', 'p95', 'max'];
 
@@ -52,13 +59,28 @@ export function render(main, params) {
     el('option', { value: '' }, 'keep duplicates'), el('option', { value: 'exact' }, 'exact'),
     el('option', { value: 'near' }, 'near'));
   const dedupField = field('ex-dedup', 'Duplicates (dedup)', dedup);
+  const tokenFields = el('div', { class: 'row' }, field('ex-max-tokens', 'Most tokens a line (max_tokens)', maxTokens),
+    field('ex-tokenizer', 'Tokenizer', tokenizer), dedupField);
+  // Preferences (contract 6.3): which pairs, the feedback that ranks siblings (and labels KTO lines),
+  // the least score difference of a ranked pair, and the KTO label threshold.
+  const pairs = el('select', { id: 'ex-pairs', name: 'pairs' },
+    el('option', { value: '' }, 'service default: corrections, plus ranked with a score'),
+    el('option', { value: 'corrections' }, 'corrections'), el('option', { value: 'ranked' }, 'ranked'),
+    el('option', { value: 'corrections,ranked' }, 'corrections and ranked'));
+  const score = el('input', { id: 'ex-score', name: 'score', placeholder: 'a feedback name, e.g. reward', size: 20 });
+  const margin = el('input', { id: 'ex-margin', name: 'margin', type: 'number', step: 'any', min: '0', size: 8,
+    placeholder: '0' });
+  const threshold = el('input', { id: 'ex-threshold', name: 'threshold', type: 'number', step: 'any', size: 8,
+    placeholder: '0.5' });
+  const preferenceFields = el('div', { class: 'row', id: 'ex-preference-options' },
+    field('ex-pairs', 'Pairs', pairs), field('ex-score', 'Score (feedback name)', score),
+    field('ex-margin', 'Margin (ranked)', margin), field('ex-threshold', 'Threshold (kto)', threshold));
   const summaryButton = el('button', { type: 'button', class: 'secondary', id: 'ex-summary' }, 'Summary');
   const summaryText = el('p', { id: 'ex-summary-text', class: 'muted', 'aria-live': 'polite' });
   const tokensChart = el('div', { id: 'ex-tokens-chart', role: 'img', 'aria-label': 'Tokens per line' });
   const datasetOptions = el('section', { class: 'card', id: 'ex-dataset-options', 'aria-labelledby': 'ex-dataset-heading' },
     el('h3', { id: 'ex-dataset-heading' }, 'Dataset options'),
-    el('div', { class: 'row' }, field('ex-max-tokens', 'Most tokens a line (max_tokens)', maxTokens),
-      field('ex-tokenizer', 'Tokenizer', tokenizer), dedupField),
+    preferenceFields, tokenFields,
     el('div', { class: 'actions' }, summaryButton), summaryText, tokensChart);
   let chart = null;
   const filters = el('div', { id: 'ex-filters' });
@@ -90,7 +112,7 @@ export function render(main, params) {
     version.section,
     rows);
 
-  for (const input of [kind, format, from, to, limit, maxTokens, tokenizer, dedup]) {
+  for (const input of [kind, format, from, to, limit, maxTokens, tokenizer, dedup, pairs, score, margin, threshold]) {
     input.addEventListener('input', update);
     input.addEventListener('change', update);
   }
@@ -148,7 +170,8 @@ export function render(main, params) {
     if (limit.value.trim()) {
       list.push(['limit', limit.value.trim()]);
     }
-    const options = { max_tokens: maxTokens.value.trim(), tokenizer: tokenizer.value, dedup: dedup.value };
+    const options = { max_tokens: maxTokens.value.trim(), tokenizer: tokenizer.value, dedup: dedup.value,
+      pairs: pairs.value, score: score.value.trim(), margin: margin.value.trim(), threshold: threshold.value.trim() };
     for (const [name, value] of Object.entries(options)) {
       if (value && DATASET_OPTIONS[name].includes(kind.value)) {
         list.push([name, value]);
@@ -160,6 +183,8 @@ export function render(main, params) {
   function showDatasetOptions() {
     datasetOptions.hidden = !kind.value.startsWith('dataset:');
     dedupField.hidden = !DATASET_OPTIONS.dedup.includes(kind.value);
+    tokenFields.hidden = !DATASET_OPTIONS.max_tokens.includes(kind.value);
+    preferenceFields.hidden = !DATASET_OPTIONS.pairs.includes(kind.value);
   }
   /** The dataset's summary for the same parameters: lines, left out, and the tokens per line as a chart. */
   async function showSummary() {
@@ -171,7 +196,11 @@ export function render(main, params) {
       const lines = summary.emitted ?? summary.lines ?? 0;
       const skipped = Object.values(summary.skipped || {}).reduce((sum, count) => sum + count, 0);
       const tokens = summary.tokens;
-      summaryText.textContent = formatNumber(lines) + ' lines, ' + formatNumber(skipped) + ' left out; tokens per line ('
+      // Preferences count their pairs by kind (KTO lines are not pairs: both 0 there).
+      const pairCounts = summary.pairs ? ' (pairs: ' + Object.entries(summary.pairs)
+        .map(([name, count]) => name + ' ' + formatNumber(count)).join(', ') + ')' : '';
+      summaryText.textContent = formatNumber(lines) + ' lines' + pairCounts + ', ' + formatNumber(skipped)
+        + ' left out; tokens per line ('
         + tokens.encoding + '): ' + TOKEN_FIGURES.map(name => name + ' ' + formatNumber(tokens[name])).join(', ')
         + '; total ' + formatNumber(tokens.total) + '.';
       drawTokens(tokens);
@@ -258,21 +287,13 @@ export function render(main, params) {
     const offered = kinds.concat(DATASETS);
     kind.value = offered.includes(params.get('kind')) ? params.get('kind') : kinds[0];
     fillFormats(params.get('format'));
+    // The parameters with a field of their own; any other is a filter.
+    const fields = { from, to, limit, max_tokens: maxTokens, tokenizer, dedup, pairs, score, margin, threshold };
     for (const [name, value] of params) {
       if (name === 'kind' || name === 'format') {
         continue;
-      } else if (name === 'from') {
-        from.value = value;
-      } else if (name === 'to') {
-        to.value = value;
-      } else if (name === 'limit') {
-        limit.value = value;
-      } else if (name === 'max_tokens') {
-        maxTokens.value = value;
-      } else if (name === 'tokenizer') {
-        tokenizer.value = value;
-      } else if (name === 'dedup') {
-        dedup.value = value;
+      } else if (Object.hasOwn(fields, name)) {
+        fields[name].value = value;
       } else {
         addFilterRow(name, value);
       }
