@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmarks: bench/run.sh [--quick] [--case datasets|ingest|export-merged|export|python|lifecycle|parquet|redaction|replica|trajectories|preferences]. See bench/bench.py, bench/http_ingest.py and
+# Benchmarks: bench/run.sh [--quick] [--case datasets|ingest|export-merged|export|python|lifecycle|parquet|redaction|replica|trajectories|preferences|search]. See bench/bench.py, bench/http_ingest.py and
 # docs/performance.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,6 +27,11 @@ fi
 # --case replica: ingest under a large export and a dataset, reads on a replica vs not (bench/replica.py).
 if [[ " $* " == *" --case replica "* ]]; then
   exec python3 bench/replica.py "$@"
+fi
+# --case search: semantic search (bench/search.py): embedding, index memory, latency, recall, ingest on/off.
+if [[ " $* " == *" --case search "* ]]; then
+  args=(); [[ " $* " == *" --quick "* ]] && args=(--messages 20000 --events 100000)
+  exec python3 bench/search.py "${args[@]}"
 fi
 # --case redaction: export with redact=all against without (bench/redaction.py), nothing else.
 if [[ " $* " == *" --case redaction "* ]]; then

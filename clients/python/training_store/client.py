@@ -11,7 +11,7 @@ from typing import Any, List, Optional
 import redis
 import redis.asyncio
 
-from . import export, versions
+from . import export, search, versions
 from .config import Settings
 from .records import Record, RecordMethods
 
@@ -185,6 +185,11 @@ class TrainingDataStore(_Exports):
         """Needs the ``admin`` scope: ``token=`` an admin token, else the settings' token."""
         await self._version_call(versions.delete_version, version_id, token)
 
+    async def search_conversations(self, q: Optional[str] = None, like: Optional[str] = None, k: Optional[int] = None,
+                                   **filters: Any) -> list:
+        """Semantic search (contract 10): conversations ranked by meaning, see ``search.search_conversations``."""
+        return await self._version_call(search.search_conversations, q, like, k, **filters)
+
     async def _run(self, function, *args):
         # http.client and file writes block: a worker thread keeps the event loop free.
         return await asyncio.to_thread(function, *args)
@@ -271,6 +276,11 @@ class SyncTrainingDataStore(RecordMethods, _Exports):
 
     def delete_version(self, version_id, token: Optional[str] = None) -> None:
         self._version_call(versions.delete_version, version_id, token)
+
+    def search_conversations(self, q: Optional[str] = None, like: Optional[str] = None, k: Optional[int] = None,
+                             **filters: Any) -> list:
+        """Semantic search (contract 10): conversations ranked by meaning, see ``search.search_conversations``."""
+        return self._version_call(search.search_conversations, q, like, k, **filters)
 
     def _run(self, function, *args):
         return function(*args)

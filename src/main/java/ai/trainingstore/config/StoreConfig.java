@@ -58,6 +58,9 @@ public interface StoreConfig {
 
     Memory memory();
 
+    /** Semantic search (contract section 10, docs/search.md). */
+    SearchSettings search();
+
     Versions versions();
 
     Datasets datasets();

@@ -1,5 +1,7 @@
 package ai.trainingstore.console;
 
+import ai.trainingstore.config.StoreConfig;
+import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -17,5 +19,16 @@ public class ConsoleRoutes {
         // Relative Location, so it works behind a proxy that serves the store under a prefix.
         router.getWithRegex("/console$").handler(context -> context.response().setStatusCode(301)
                 .putHeader("Location", "console/").end());
+    }
+
+    /**
+     * {@code /console/features.json}: which optional features this store has on, so the page shows
+     * only what works (with search off every {@code /api/v1/search} path is a 404, which a browser
+     * would log as an error). Holds no data, so it needs no token, like the page itself.
+     */
+    void addFeatures(@Observes Router router, StoreConfig config) {
+        String features = JsonObject.of("search", config.search().enabled()).encode();
+        router.get("/console/features.json").handler(context -> context.response()
+                .putHeader("Content-Type", "application/json").putHeader("Cache-Control", "no-store").end(features));
     }
 }

@@ -325,7 +325,7 @@ class ConversationAssemblyTest extends DatasetTestSupport {
 
         Map<String, Long> expectedCounts = new LinkedHashMap<>();
         for (String reason : List.of("no_assistant_message", "orphan_tool_result", "unanswered_tool_call",
-                "bad_arguments", "missing_content", "too_large", "bad_record", "duplicate")) {
+                "bad_arguments", "missing_content", "too_large", "bad_record", "too_long", "duplicate")) {
             expectedCounts.put(reason, expectedReason.values().stream().filter(reason::equals).count());
         }
         JsonNode summary = summary(params);

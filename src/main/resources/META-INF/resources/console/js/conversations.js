@@ -6,6 +6,7 @@
 // A conversation that datasets leave out says so, with the reason and what decided it (the
 // conversations summary with explain=true).
 import { ApiError, api, apiJson, busy, clearError, el, exportPath, exportRows, prettyJson, showError, storeKinds } from './core.js';
+import { searchBox, similarConversations } from './search.js';
 
 const SEARCH_LIMIT = '5000';
 
@@ -17,9 +18,11 @@ export function render(main, params) {
   const value = el('input', { id: 'cv-value', size: 36, required: true, spellcheck: 'false' });
   const find = el('button', { type: 'submit', id: 'cv-find' }, 'Find');
   const results = el('div', { id: 'cv-results', 'aria-live': 'polite' });
+  const semantic = el('div', { id: 'cv-search-slot' });
 
   main.append(
     el('h2', {}, 'Conversations'),
+    semantic,
     el('form', { class: 'card row', id: 'cv-form', on: { submit: event => {
       event.preventDefault();
       location.hash = '#/conversations?' + new URLSearchParams([[by.value, value.value.trim()]]);
@@ -29,6 +32,7 @@ export function render(main, params) {
       find),
     results);
 
+  searchBox(semantic, params.get('q'));
   for (const name of ['conversation_id', 'task_id', 'agent_id']) {
     if (params.get(name)) {
       by.value = name;
@@ -102,6 +106,7 @@ export function render(main, params) {
     const tasks = [...new Set(messages.map(m => m.task_id).filter(Boolean))];
     const feedback = el('div', { id: 'cv-feedback-slot' });
     const leftOut = el('div', { id: 'cv-left-out-slot', 'aria-live': 'polite' });
+    const similar = el('div', { id: 'cv-similar-slot' });
     results.replaceChildren(
       el('h3', {}, 'Conversation ', el('code', {}, conversation)),
       el('p', { class: 'muted' }, messages.length + ' messages' + (agents.length ? ' · agents ' + agents.join(', ') : '')
@@ -110,8 +115,10 @@ export function render(main, params) {
       leftOut,
       feedback,
       chat,
-      unmatched.length ? executionsTable(unmatched, 'Other tool executions of the task') : '');
-    await Promise.all([showLeftOut(leftOut, conversation), showFeedback(feedback, conversation, messages)]);
+      unmatched.length ? executionsTable(unmatched, 'Other tool executions of the task') : '',
+      similar);
+    await Promise.all([showLeftOut(leftOut, conversation), showFeedback(feedback, conversation, messages),
+      similarConversations(similar, conversation)]);
   }
 
   /** "left out of datasets: <reason> (<detail>)" when the conversations dataset would skip it. */

@@ -1,0 +1,100 @@
+package ai.trainingstore.search;
+
+import ai.trainingstore.text.LogText;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.core.Vertx;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import org.jboss.logging.Logger;
+
+/**
+ * Keeps this replica's index current: at start it reads every vector of the model (in id order, a page
+ * at a time), then tails the table for new ones. Ids are handed out when a row is inserted but become
+ * visible when its transaction commits, so a later id can show before an earlier one: skipped ids are
+ * remembered and asked for again until {@link #GAP_TIMEOUT} (after which their transaction rolled back
+ * or their insert hit a conflict: such ids never appear).
+ */
+final class IndexTailer extends PollingLoop {
+
+    private static final Logger LOG = Logger.getLogger(IndexTailer.class);
+    static final int PAGE = 1000;
+    static final Duration GAP_TIMEOUT = Duration.ofSeconds(60);
+    /** A jump larger than this is not tracked id by id (a sequence reset, say): vectors then come at the next start. */
+    private static final long MAX_GAP = 10_000;
+
+    private final VectorTable table;
+    private final VectorIndex index;
+    private final ExecutorService thread;
+    private final SearchMetrics metrics;
+    private final Duration poll;
+    private final Map<Long, Long> missingSince = new ConcurrentHashMap<>();
+    private volatile long last;
+    private volatile boolean caughtUp;
+
+    IndexTailer(VectorTable table, VectorIndex index, Vertx vertx, ExecutorService thread, SearchMetrics metrics,
+            Duration poll) {
+        super(vertx);
+        this.table = table;
+        this.index = index;
+        this.thread = thread;
+        this.metrics = metrics;
+        this.poll = poll;
+    }
+
+    /** Whether the index has read every vector that existed when this replica started. */
+    boolean caughtUp() {
+        return caughtUp;
+    }
+
+    @Override
+    void step() {
+        Uni<List<StoredVector>> late = missingSince.isEmpty() ? Uni.createFrom().item(List.of())
+                : table.withIds(missingSince.keySet().toArray(Long[]::new), Embedder.MODEL);
+        late.chain(found -> table.after(last, PAGE, Embedder.MODEL).map(page -> new Read(found, page)))
+                .emitOn(thread)
+                .map(this::apply)
+                .subscribe().with(full -> {
+                    if (!full) {
+                        caughtUp = true;
+                    }
+                    schedule(full ? Duration.ZERO : poll);
+                }, failure -> {
+                    LOG.warnf("Reading new vectors into the search index failed; retried in %s: %s", poll,
+                            LogText.safe(String.valueOf(failure.getMessage())));
+                    schedule(poll);
+                });
+    }
+
+    private record Read(List<StoredVector> late, List<StoredVector> page) {
+    }
+
+    /** On the index thread: adds what was read and moves the tail on; true when the page was full. */
+    private boolean apply(Read read) {
+        List<StoredVector> all = new ArrayList<>(read.late());
+        all.addAll(read.page());
+        read.late().forEach(vector -> missingSince.remove(vector.id()));
+        long now = System.currentTimeMillis();
+        long expected = last + 1;
+        for (StoredVector vector : read.page()) {
+            if (vector.id() > expected && vector.id() - expected <= MAX_GAP && caughtUp) {
+                for (long id = expected; id < vector.id(); id++) {
+                    missingSince.putIfAbsent(id, now);
+                }
+            }
+            expected = vector.id() + 1;
+        }
+        missingSince.values().removeIf(since -> now - since > GAP_TIMEOUT.toMillis());
+        if (!all.isEmpty()) {
+            index.add(all);
+        }
+        if (!read.page().isEmpty()) {
+            last = read.page().get(read.page().size() - 1).id();
+        }
+        metrics.indexed(index.size());
+        return read.page().size() >= PAGE;
+    }
+}

@@ -1,0 +1,231 @@
+package ai.trainingstore.search;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.PriorityQueue;
+import java.util.Set;
+import org.apache.lucene.document.Document;
+import org.apache.lucene.document.Field;
+import org.apache.lucene.document.KnnFloatVectorField;
+import org.apache.lucene.document.LongPoint;
+import org.apache.lucene.document.StoredField;
+import org.apache.lucene.document.StringField;
+import org.apache.lucene.index.FloatVectorValues;
+import org.apache.lucene.index.IndexWriter;
+import org.apache.lucene.index.IndexWriterConfig;
+import org.apache.lucene.index.LeafReaderContext;
+import org.apache.lucene.index.Term;
+import org.apache.lucene.index.VectorSimilarityFunction;
+import org.apache.lucene.search.BooleanClause.Occur;
+import org.apache.lucene.search.BooleanQuery;
+import org.apache.lucene.search.DocIdSetIterator;
+import org.apache.lucene.search.IndexSearcher;
+import org.apache.lucene.search.KnnFloatVectorQuery;
+import org.apache.lucene.search.MatchAllDocsQuery;
+import org.apache.lucene.search.Query;
+import org.apache.lucene.search.ScoreDoc;
+import org.apache.lucene.search.ScoreMode;
+import org.apache.lucene.search.Scorer;
+import org.apache.lucene.search.SearcherManager;
+import org.apache.lucene.search.TermInSetQuery;
+import org.apache.lucene.search.TermQuery;
+import org.apache.lucene.search.TopDocs;
+import org.apache.lucene.search.Weight;
+import org.apache.lucene.store.Directory;
+import org.apache.lucene.store.MMapDirectory;
+import org.apache.lucene.util.Bits;
+import org.apache.lucene.util.BytesRef;
+import org.apache.lucene.util.VectorUtil;
+
+/**
+ * The embedded engine: Apache Lucene's HNSW graph ({@link KnnFloatVectorQuery}) over a memory-mapped
+ * directory (the vectors live in the page cache, not on the heap). Below {@code exactBelow} messages
+ * every vector is scored instead (faster there, and exact). A filter goes into Lucene's k-NN query,
+ * which searches the graph for matches that pass it and itself falls back to scoring the whole
+ * filtered set exactly when that set is small or the graph search would visit more than it holds,
+ * so filtered results stay correct. Thread-safe: one writer, any number of searches.
+ */
+public final class LuceneVectorIndex implements VectorIndex {
+
+    private static final String VECTOR = "vector";
+    private static final String MESSAGE = "message_id";
+    private static final String CONVERSATION = "conversation_id";
+    private static final String AGENT = "agent_id";
+    private static final String TASK = "task_id";
+    private static final String OCCURRED = "occurred_at";
+
+    private final Directory directory;
+    private final IndexWriter writer;
+    private final SearcherManager searchers;
+    private final int exactBelow;
+
+    public LuceneVectorIndex(Path dir, int exactBelow) {
+        this.exactBelow = exactBelow;
+        try {
+            this.directory = new MMapDirectory(dir);
+            IndexWriterConfig config = new IndexWriterConfig().setOpenMode(IndexWriterConfig.OpenMode.CREATE)
+                    .setRAMBufferSizeMB(32);
+            this.writer = new IndexWriter(directory, config);
+            this.searchers = new SearcherManager(writer, null);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot open the search index in " + dir, e);
+        }
+    }
+
+    @Override
+    public void add(List<StoredVector> vectors) {
+        try {
+            for (StoredVector vector : vectors) {
+                writer.updateDocument(new Term(MESSAGE, vector.messageId()), document(vector));
+            }
+            searchers.maybeRefreshBlocking();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static Document document(StoredVector vector) {
+        Document doc = new Document();
+        doc.add(new StringField(MESSAGE, vector.messageId(), Field.Store.YES));
+        doc.add(new StringField(CONVERSATION, vector.conversationId(), Field.Store.YES));
+        if (vector.agentId() != null) {
+            doc.add(new StringField(AGENT, vector.agentId(), Field.Store.NO));
+        }
+        if (vector.taskId() != null) {
+            doc.add(new StringField(TASK, vector.taskId(), Field.Store.NO));
+        }
+        doc.add(new LongPoint(OCCURRED, micros(vector.occurredAt())));
+        doc.add(new KnnFloatVectorField(VECTOR, vector.vector(), VectorSimilarityFunction.DOT_PRODUCT));
+        return doc;
+    }
+
+    @Override
+    public List<Hit> nearest(float[] query, int n, Filter filter) {
+        try {
+            IndexSearcher searcher = searchers.acquire();
+            try {
+                int size = searcher.getIndexReader().numDocs();
+                if (size == 0 || n <= 0) {
+                    return List.of();
+                }
+                Query restriction = restriction(filter);
+                List<ScoreDoc> docs = size < exactBelow ? exact(searcher, query, n, restriction)
+                        : approximate(searcher, query, n, restriction);
+                List<Hit> hits = new ArrayList<>(docs.size());
+                var stored = searcher.storedFields();
+                for (ScoreDoc doc : docs) {
+                    Document fields = stored.document(doc.doc, Set.of(MESSAGE, CONVERSATION));
+                    hits.add(new Hit(fields.get(MESSAGE), fields.get(CONVERSATION), doc.score));
+                }
+                return hits;
+            } finally {
+                searchers.release(searcher);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** HNSW; Lucene's scores for DOT_PRODUCT are (1 + cosine) / 2, turned back into the cosine. */
+    private static List<ScoreDoc> approximate(IndexSearcher searcher, float[] query, int n, Query restriction)
+            throws IOException {
+        TopDocs top = searcher.search(new KnnFloatVectorQuery(VECTOR, query, n, restriction), n);
+        List<ScoreDoc> docs = new ArrayList<>(top.scoreDocs.length);
+        for (ScoreDoc doc : top.scoreDocs) {
+            docs.add(new ScoreDoc(doc.doc, 2 * doc.score - 1));
+        }
+        return docs;
+    }
+
+    /** Scores every vector that passes the restriction (all of them when there is none); top n by cosine. */
+    static List<ScoreDoc> exact(IndexSearcher searcher, float[] query, int n, Query restriction) throws IOException {
+        PriorityQueue<ScoreDoc> best = new PriorityQueue<>(n + 1, Comparator.comparingDouble(doc -> doc.score));
+        Weight weight = restriction == null ? null
+                : searcher.createWeight(searcher.rewrite(restriction), ScoreMode.COMPLETE_NO_SCORES, 1);
+        for (LeafReaderContext leaf : searcher.getIndexReader().leaves()) {
+            FloatVectorValues values = leaf.reader().getFloatVectorValues(VECTOR);
+            if (values == null) {
+                continue;
+            }
+            Bits live = leaf.reader().getLiveDocs();
+            DocIdSetIterator passing = null;
+            if (weight != null) {
+                Scorer scorer = weight.scorer(leaf);
+                if (scorer == null) {
+                    continue;
+                }
+                passing = scorer.iterator();
+            }
+            for (int doc = values.nextDoc(); doc != DocIdSetIterator.NO_MORE_DOCS; doc = values.nextDoc()) {
+                if (live != null && !live.get(doc)) {
+                    continue;
+                }
+                if (passing != null) {
+                    if (passing.docID() < doc) {
+                        passing.advance(doc);
+                    }
+                    if (passing.docID() != doc) {
+                        continue;
+                    }
+                }
+                float score = VectorUtil.dotProduct(query, values.vectorValue());
+                if (best.size() < n) {
+                    best.add(new ScoreDoc(leaf.docBase + doc, score));
+                } else if (score > best.peek().score) {
+                    best.poll();
+                    best.add(new ScoreDoc(leaf.docBase + doc, score));
+                }
+            }
+        }
+        List<ScoreDoc> docs = new ArrayList<>(best);
+        docs.sort(Comparator.comparingDouble((ScoreDoc doc) -> doc.score).reversed().thenComparingInt(doc -> doc.doc));
+        return docs;
+    }
+
+    /** The filter as a Lucene query, or null for none. */
+    private static Query restriction(Filter filter) {
+        if (filter.isNone()) {
+            return null;
+        }
+        BooleanQuery.Builder query = new BooleanQuery.Builder().add(new MatchAllDocsQuery(), Occur.FILTER);
+        if (!filter.agentIds().isEmpty()) {
+            query.add(terms(AGENT, filter.agentIds()), Occur.FILTER);
+        }
+        if (!filter.taskIds().isEmpty()) {
+            query.add(terms(TASK, filter.taskIds()), Occur.FILTER);
+        }
+        if (filter.from().isPresent() || filter.to().isPresent()) {
+            long from = filter.from().map(LuceneVectorIndex::micros).orElse(Long.MIN_VALUE);
+            long to = filter.to().map(t -> micros(t) - 1).orElse(Long.MAX_VALUE); // "to" is exclusive
+            query.add(LongPoint.newRangeQuery(OCCURRED, from, to), Occur.FILTER);
+        }
+        filter.excludedConversation().ifPresent(id -> query.add(new TermQuery(new Term(CONVERSATION, id)), Occur.MUST_NOT));
+        return query.build();
+    }
+
+    private static Query terms(String field, Set<String> values) {
+        return new TermInSetQuery(field, values.stream().map(BytesRef::new).toList());
+    }
+
+    private static long micros(Instant instant) {
+        return ChronoUnit.MICROS.between(Instant.EPOCH, instant);
+    }
+
+    @Override
+    public int size() {
+        return writer.getDocStats().numDocs;
+    }
+
+    @Override
+    public void close() throws IOException {
+        searchers.close();
+        writer.close();
+        directory.close();
+    }
+}

@@ -1,0 +1,67 @@
+package ai.trainingstore.console;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import ai.trainingstore.search.SearchProfile;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+
+/**
+ * The console with search enabled, in a real headless Chromium: the Conversations page's search box
+ * lists conversations by meaning with their matching message; a click opens one in the viewer,
+ * which lists similar conversations. (With search off the box is absent: ConsoleTest's pages show
+ * no search and log no error.)
+ */
+@QuarkusTest
+@TestProfile(SearchProfile.class)
+class ConsoleSearchTest extends ConsoleTestSupport {
+
+    @Test
+    void searchBoxFindsByMeaningAndTheViewerShowsSimilarConversations() throws Exception {
+        String agent = unique("console-search");
+        String[][] conversations = {
+            {"-bake", "My rye sourdough boule spreads out flat like a pancake in the Dutch oven.", "Shape it tighter and proof it in a banneton."},
+            {"-bread", "The bread dough did not rise in two hours.", "Proof the yeast in lukewarm water first."},
+            {"-pod", "The pod is stuck in CrashLoopBackOff.", "Check kubectl logs --previous for the crash."},
+        };
+        for (String[] c : conversations) {
+            String id = agent + c[0];
+            xadd(MESSAGES, "message_id", id + "-u", "conversation_id", id, "role", "user", "content", c[1], "agent_id", agent, "seq", "1");
+            xadd(MESSAGES, "message_id", id + "-a", "conversation_id", id, "role", "assistant", "content", c[2], "agent_id", agent, "seq", "2");
+        }
+        await().atMost(Duration.ofSeconds(120)).until(() -> count(
+                "SELECT count(*) FROM training_data.search_vectors WHERE message_id LIKE ?", agent + "%") == 6);
+
+        browser.driver.get(console + "#/overview");
+        WebElement input = browser.wait.until(ExpectedConditions.elementToBeClickable(By.id("token")));
+        input.sendKeys("test-export-token");
+        browser.driver.findElement(By.cssSelector("#token-form button[type=submit]")).click();
+        browser.driver.get(console + "#/conversations");
+        WebElement box = browser.wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("cv-search-q")));
+        // The whole store is searched; this run's baking question is worded unlike anything else stored.
+        box.sendKeys("rye boule spreading like a pancake in a dutch oven");
+        browser.driver.findElement(By.id("cv-search-go")).click();
+        By first = By.cssSelector("#cv-search-list li:first-child");
+        await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() ->
+                (agent + "-bake").equals(browser.driver.findElement(first).getAttribute("data-conversation")));
+        assertThat(browser.driver.findElement(first).getText()).contains("rye sourdough boule spreads out flat").contains("score");
+        browser.screenshot("console-search", 1280, 800);
+
+        browser.driver.findElement(first).findElement(By.tagName("a")).click();
+        browser.wait.until(ExpectedConditions.presenceOfElementLocated(By.id("cv-chat")));
+        assertThat(browser.driver.findElement(By.id("cv-chat")).getAttribute("data-conversation")).isEqualTo(agent + "-bake");
+        WebElement similar = browser.wait.until(ExpectedConditions.presenceOfElementLocated(By.id("cv-similar-list")));
+        List<String> listed = similar.findElements(By.tagName("li")).stream().map(li -> li.getAttribute("data-conversation")).toList();
+        assertThat(listed).isNotEmpty().doesNotContain(agent + "-bake");
+        // the whole store is ranked: the most similar conversation is about baking, whoever stored it
+        assertThat(similar.findElement(By.cssSelector("li:first-child")).getText().toLowerCase())
+                .containsAnyOf("bread", "dough", "loaf", "starter", "yeast", "bak", "knead", "crust", "flour", "sourdough");
+    }
+}

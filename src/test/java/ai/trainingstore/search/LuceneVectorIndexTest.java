@@ -1,0 +1,111 @@
+package ai.trainingstore.search;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The index alone (no model, no database): the HNSW graph against the exact scan on seeded random
+ * vectors (clustered, as sentence embeddings are), and filters that stay exact however few messages
+ * pass them. Seeded and single-threaded, so the figures are the same at every run.
+ */
+class LuceneVectorIndexTest {
+
+    static final int MESSAGES = 3000;
+
+    @Test
+    void hnswRecallAgainstTheExactScanAndFiltersStayExact() throws IOException {
+        Random random = new Random(42);
+        List<float[]> centres = new ArrayList<>();
+        for (int c = 0; c < 30; c++) {
+            centres.add(randomUnit(random, null, 0));
+        }
+        List<StoredVector> vectors = new ArrayList<>();
+        Instant start = Instant.parse("2026-01-01T00:00:00Z");
+        for (int i = 0; i < MESSAGES; i++) {
+            float[] vector = randomUnit(random, centres.get(i % centres.size()), 0.6f);
+            vectors.add(new StoredVector(i + 1, "m" + i, "c" + (i / 3), "agent-" + (i % 50), "task-" + (i % 7),
+                    start.plusSeconds(i), vector));
+        }
+        Path approxDir = Files.createTempDirectory("hnsw-test");
+        Path exactDir = Files.createTempDirectory("exact-test");
+        try (LuceneVectorIndex approximate = new LuceneVectorIndex(approxDir, 0);
+             LuceneVectorIndex exact = new LuceneVectorIndex(exactDir, Integer.MAX_VALUE)) {
+            for (int from = 0; from < vectors.size(); from += 500) {
+                approximate.add(vectors.subList(from, from + 500));
+                exact.add(vectors.subList(from, from + 500));
+            }
+            assertThat(approximate.size()).isEqualTo(MESSAGES);
+            // replacing a message's vector keeps one document
+            approximate.add(List.of(vectors.get(0)));
+            assertThat(approximate.size()).isEqualTo(MESSAGES);
+
+            int found = 0;
+            int queries = 100;
+            for (int q = 0; q < queries; q++) {
+                float[] query = randomUnit(random, centres.get(q % centres.size()), 0.6f);
+                Set<String> truth = ids(exact.nearest(query, 10, VectorIndex.Filter.none()));
+                Set<String> got = ids(approximate.nearest(query, 10, VectorIndex.Filter.none()));
+                got.retainAll(truth);
+                found += got.size();
+            }
+            double recall = found / (queries * 10.0);
+            System.out.printf("search: HNSW recall@10 against exact on %d clustered random vectors: %.3f%n", MESSAGES, recall);
+            assertThat(recall).isGreaterThanOrEqualTo(0.9);
+
+            // an exact score is the cosine similarity
+            List<VectorIndex.Hit> self = exact.nearest(vectors.get(5).vector(), 1, VectorIndex.Filter.none());
+            assertThat(self.get(0).messageId()).isEqualTo("m5");
+            assertThat(self.get(0).score()).isCloseTo(1.0f, org.assertj.core.data.Offset.offset(1e-4f));
+
+            // a filter that keeps 1 in 350 messages: the graph alone would miss them, the answer must not
+            VectorIndex.Filter narrow = new VectorIndex.Filter(Set.of("agent-7"), Set.of("task-3"), Optional.empty(),
+                    Optional.empty(), Optional.empty());
+            for (int q = 0; q < 20; q++) {
+                float[] query = randomUnit(random, centres.get(q), 0.6f);
+                List<VectorIndex.Hit> want = exact.nearest(query, 5, narrow);
+                List<VectorIndex.Hit> got = approximate.nearest(query, 5, narrow);
+                assertThat(ids(got)).isEqualTo(ids(want));
+                assertThat(got).allSatisfy(hit -> assertThat(Integer.parseInt(hit.messageId().substring(1)) % 350).isEqualTo(157));
+            }
+            // a time range (to exclusive), then with a conversation left out
+            VectorIndex.Filter range = new VectorIndex.Filter(Set.of(), Set.of(), Optional.of(start.plusSeconds(100)),
+                    Optional.of(start.plusSeconds(110)), Optional.empty());
+            List<VectorIndex.Hit> inRange = approximate.nearest(centres.get(0), 50, range);
+            assertThat(inRange).extracting(VectorIndex.Hit::messageId)
+                    .containsExactlyInAnyOrder("m100", "m101", "m102", "m103", "m104", "m105", "m106", "m107", "m108", "m109")
+                    .doesNotContain("m99", "m110");
+            assertThat(exact.nearest(centres.get(0), 50, range)).hasSize(10);
+            VectorIndex.Filter without = new VectorIndex.Filter(Set.of(), Set.of(), Optional.of(start.plusSeconds(98)),
+                    Optional.of(start.plusSeconds(102)), Optional.of("c33"));
+            assertThat(approximate.nearest(centres.get(0), 50, without)).extracting(VectorIndex.Hit::messageId)
+                    .containsExactly("m98"); // m99, m100 and m101 are conversation c33
+        }
+    }
+
+    private static Set<String> ids(List<VectorIndex.Hit> hits) {
+        Set<String> ids = new HashSet<>();
+        hits.forEach(hit -> ids.add(hit.messageId()));
+        return ids;
+    }
+
+    /** A unit vector: around {@code centre} with Gaussian spread {@code spread}, or uniform on the sphere. */
+    static float[] randomUnit(Random random, float[] centre, float spread) {
+        float[] vector = new float[Embedder.DIMENSIONS];
+        for (int i = 0; i < vector.length; i++) {
+            vector[i] = (float) random.nextGaussian() * (centre == null ? 1 : spread / (float) Math.sqrt(vector.length))
+                    + (centre == null ? 0 : centre[i]);
+        }
+        return Vectors.unit(vector);
+    }
+}
