@@ -107,7 +107,9 @@ public class DatasetResource {
                     + " kto); margin (ranked, default 0); threshold (kto, default 0.5); metadata=true; the conversations"
                     + " filters (from/to, conversation_id, agent_id, task_id, task_status, has_tools, min_score,"
                     + " max_score); limit; after=<identity>; split with validation_fraction, test_fraction, split_seed"
-                    + " (on the line's identity); redact. Lines in bytewise order of their identity.")
+                    + " (on the line's identity); redact; max_tokens and tokenizer (a pair counts prompt + the longer"
+                    + " output, kto prompt + completion); dedup=exact|near with near_threshold (on prompt + chosen +"
+                    + " rejected, or prompt + completion, and tools). Lines in bytewise order of their identity.")
     public RestMulti<Buffer> preferences(@Context UriInfo uri, @HeaderParam("Accept-Encoding") String acceptEncoding) {
         PreferenceRequest request = PreferenceRequest.parse(uri.getQueryParameters(), acceptEncoding);
         return ExportResource.download(preferences.export(request), "application/x-ndjson", request.fileName(),

@@ -2,6 +2,9 @@ package ai.trainingstore.dataset;
 
 import ai.trainingstore.config.StoreConfig;
 import ai.trainingstore.dataset.dedup.Dedup;
+import ai.trainingstore.dataset.dedup.DuplicateFilter;
+import ai.trainingstore.dataset.tokens.TokenCounter;
+import ai.trainingstore.dataset.tokens.Tokenizer;
 import ai.trainingstore.dataset.tokens.DefaultTokenizer;
 import ai.trainingstore.dataset.tokens.TokenRule;
 import ai.trainingstore.dataset.Conversation.Message;
@@ -93,14 +96,16 @@ public class PreferenceDatasets implements VersionedDataset {
     public Multi<Buffer> export(PreferenceRequest request) {
         Redaction redact = redaction.effective(request.conversations().redact());
         return exports.inSlot(ExportMetrics.PREFERENCES, () -> ExportService.bytes(
-                chunks(request, redact, new PreferenceSummary.Builder(false, null)), request.gzip(), "preferences dataset"));
+                chunks(request, redact, new PreferenceSummary.Builder(false,
+                        request.conversations().tokens().limits() ? tokenizer(request) : null)),
+                request.gzip(), "preferences dataset"));
     }
 
     /** What {@link #export} would emit, counted; {@code explain} adds left_out. */
     public Uni<PreferenceSummary> summary(PreferenceRequest request, boolean explain) {
         Redaction redact = redaction.effective(request.conversations().redact());
         return Uni.createFrom().deferred(() -> {
-            PreferenceSummary.Builder summary = new PreferenceSummary.Builder(explain, defaultTokenizer.get());
+            PreferenceSummary.Builder summary = new PreferenceSummary.Builder(explain, tokenizer(request));
             return exports.inSlot(ExportMetrics.PREFERENCES, () -> emitted(request, redact, summary))
                     .onItem().ignoreAsUni()
                     .map(ignored -> summary.build());
@@ -115,14 +120,34 @@ public class PreferenceDatasets implements VersionedDataset {
     @Override
     public Build prepare(Map<String, List<String>> parameters) {
         PreferenceRequest request = PreferenceRequest.parse(parameters, null);
-        PreferenceSummary.Builder summary = new PreferenceSummary.Builder(false, defaultTokenizer.get());
+        PreferenceSummary.Builder summary = new PreferenceSummary.Builder(false, tokenizer(request));
         return new Build(chunks(request, redaction.effective(request.conversations().redact()), summary),
                 summary::build);
     }
 
-    /** One line of the answer, before the split, {@code after} and the limit. */
-    /** A line, its identity, its kind (null: kto) and its tokens (0 when not counted). */
-    private record Line(String id, Pairs kind, byte[] bytes, long tokens) {
+    private Tokenizer tokenizer(PreferenceRequest request) {
+        return request.conversations().tokens().tokenizer(defaultTokenizer.get());
+    }
+
+    /**
+     * One line of the answer, before dedup, {@code after}, the split and the limit: its identity,
+     * its kind (null: kto), its JSON (for dedup) and bytes, its tokens (0 when not counted); or,
+     * with {@code skipped} set, a line left out as too_long or duplicate (counted where it stands).
+     */
+    private record Line(String id, Pairs kind, ObjectNode json, byte[] bytes, long tokens, String skipped,
+                        String detail) {
+
+        /** The line, or a too_long one when it counts more than max_tokens (contract 6.5). */
+        static Line of(PreferenceRequest request, TokenCounter counter, String id, Pairs kind, ObjectNode json,
+                       long tokens) {
+            return request.conversations().tokens().tooLong(tokens, counter == null ? null : counter.tokenizer())
+                    .map(detail -> new Line(id, kind, null, null, tokens, Conversation.SkipReason.TOO_LONG.id(), detail))
+                    .orElseGet(() -> new Line(id, kind, json, JsonLines.line(json), tokens, null, null));
+        }
+
+        boolean isEmitted() {
+            return skipped == null;
+        }
     }
 
     private Multi<byte[]> chunks(PreferenceRequest request, Redaction redact, PreferenceSummary.Builder summary) {
@@ -136,28 +161,68 @@ public class PreferenceDatasets implements VersionedDataset {
     private Multi<byte[]> emitted(PreferenceRequest request, Redaction redact, PreferenceSummary.Builder summary) {
         long limit = request.limit().orElse(Long.MAX_VALUE);
         byte[] after = request.after().map(id -> id.getBytes(StandardCharsets.UTF_8)).orElse(null);
+        if (after != null && !request.conversations().dedup().isNone()) {
+            summary.countFrom(after);
+        }
         return Multi.createFrom().deferred(() -> {
             long[] emitted = {0};
-            return exports.inSnapshot(snapshot -> lines(snapshot, request, redact, summary))
+            return deduplicated(request, summary.explains(),
+                            exports.inSnapshot(snapshot -> lines(snapshot, request, redact, summary)))
                     .select().where(line -> after == null
                             || Arrays.compareUnsigned(line.id().getBytes(StandardCharsets.UTF_8), after) > 0)
                     // The answer stops at the limit: nothing after it is emitted or counted, splits included.
                     .select().first(line -> emitted[0] < limit)
-                    .invoke(line -> summary.split(request.splitRule().of(line.id())))
+                    .invoke(line -> {
+                        if (line.isEmitted()) {
+                            summary.split(request.splitRule().of(line.id()));
+                        }
+                    })
                     .select().where(line -> request.split().map(split -> split == request.splitRule().of(line.id()))
                             .orElse(true))
                     .invoke(line -> {
-                        emitted[0]++;
-                        summary.emitted(line.kind(), line.tokens());
+                        if (line.isEmitted()) {
+                            emitted[0]++;
+                            summary.emitted(line.kind(), line.tokens());
+                        } else {
+                            summary.skipped(line.skipped(), line.id(), line.detail());
+                        }
                     })
+                    .select().where(Line::isEmitted)
                     .map(Line::bytes);
         });
+    }
+
+    /**
+     * dedup (contract 6.5), after every other check, so only emitted lines are remembered, in the
+     * answer's order. With {@code after}, the lines up to the cursor are read too (lines() starts
+     * from the first), judged and remembered, and not emitted: a resumed answer is exactly the rest.
+     */
+    private static Multi<Line> deduplicated(PreferenceRequest request, boolean nameKept, Multi<Line> lines) {
+        Dedup dedup = request.conversations().dedup();
+        if (dedup.isNone()) {
+            return lines;
+        }
+        return Multi.createFrom().resource(() -> new DuplicateFilter(dedup, nameKept),
+                        filter -> lines.map(line -> line.isEmitted() ? judged(filter, line) : line))
+                .withFinalizer(DuplicateFilter::close);
+    }
+
+    private static Line judged(DuplicateFilter filter, Line line) {
+        DuplicateFilter.Duplicate duplicate = filter.check(line.id(), PreferenceLine.dedupMessages(line.json()),
+                PreferenceLine.dedupTools(line.json()));
+        return duplicate == null ? line : new Line(line.id(), line.kind(), null, null, line.tokens(),
+                Conversation.SkipReason.DUPLICATE.id(), duplicate.detail());
+    }
+
+    /** Where lines() starts: from {@code after}, or from the first line when dedup must judge those before it. */
+    private static Optional<String> readFrom(PreferenceRequest request) {
+        return request.conversations().dedup().isNone() ? request.after() : Optional.empty();
     }
 
     private Multi<Line> lines(SqlConnection snapshot, PreferenceRequest request, Redaction redact,
                               PreferenceSummary.Builder summary) {
         if (request.format() == Format.KTO) {
-            return ExportService.onWorkerWhen(true, filtered(snapshot, request, request.after()))
+            return ExportService.onWorkerWhen(true, filtered(snapshot, request, readFrom(request)))
                     .map(conversation -> kto(request, conversation, redact, summary))
                     .select().where(Optional::isPresent)
                     .map(Optional::get);
@@ -260,12 +325,13 @@ public class PreferenceDatasets implements VersionedDataset {
     private static Optional<Line> kto(PreferenceRequest request, Conversation conversation, Redaction redact,
                                       PreferenceSummary.Builder summary) {
         if (!conversation.isEmitted()) {
-            summary.skipped(conversation.skipped.reason().id(), conversation.id, conversation.skipped.detail());
+            summary.skippedLine(conversation.id, conversation.skipped.reason().id(), conversation.id,
+                    conversation.skipped.detail());
             return Optional.empty();
         }
         int start = PreferenceLine.completionStart(conversation);
         if (start < 0) {
-            summary.skipped(PreferenceSummary.NO_USER_MESSAGE, conversation.id,
+            summary.skippedLine(conversation.id, PreferenceSummary.NO_USER_MESSAGE, conversation.id,
                     conversation.messages.size() + " messages, none from the user");
             return Optional.empty();
         }
@@ -276,7 +342,7 @@ public class PreferenceDatasets implements VersionedDataset {
         }
         Optional<Boolean> label = PreferenceLine.label(feedback, request.threshold());
         if (label.isEmpty()) {
-            summary.skipped(PreferenceSummary.UNLABELED, conversation.id, "feedback '" + name + "' has no value and"
+            summary.skippedLine(conversation.id, PreferenceSummary.UNLABELED, conversation.id, "feedback '" + name + "' has no value and"
                     + " its label '" + redact.text(feedback.path("label").asText("")) + "' is none of the known words");
             return Optional.empty();
         }
@@ -289,7 +355,7 @@ public class PreferenceDatasets implements VersionedDataset {
             metadata.put("split", request.splitRule().of(conversation.id).id());
         }
         long tokens = summary.counter() == null ? 0 : PreferenceLine.ktoTokens(summary.counter(), conversation, redact);
-        return Optional.of(new Line(conversation.id, null, JsonLines.line(line), tokens));
+        return Optional.of(Line.of(request, summary.counter(), conversation.id, null, line, tokens));
     }
 
     // ---- Corrections ----
@@ -327,7 +393,7 @@ public class PreferenceDatasets implements VersionedDataset {
         List<String> conditions = new ArrayList<>();
         Tuple parameters = Tuple.tuple();
         String prefix = "correction:";
-        request.after().ifPresent(after -> {
+        readFrom(request).ifPresent(after -> {
             if (after.startsWith(prefix)) {
                 parameters.addString(after.substring(prefix.length()));
                 conditions.add("c.feedback_id COLLATE \"C\" > $" + parameters.size());
@@ -361,7 +427,7 @@ public class PreferenceDatasets implements VersionedDataset {
         if (conversation == null) {
             // Its target is stored nowhere: it can be told to match the filters only when there are none.
             if (unfiltered(request)) {
-                summary.skipped(PreferenceSummary.BAD_CORRECTION, identity, "its target " + correction.targetKind()
+                summary.skippedLine(identity, PreferenceSummary.BAD_CORRECTION, identity, "its target " + correction.targetKind()
                         + " '" + correction.targetId() + "' is not a stored assistant message or conversation");
             }
             return Optional.empty();
@@ -394,7 +460,7 @@ public class PreferenceDatasets implements VersionedDataset {
         Optional<Message> chosen = problem.length() > 0 ? Optional.empty()
                 : PreferenceLine.correction(correction.correction(), problem);
         if (chosen.isEmpty()) {
-            summary.skipped(PreferenceSummary.BAD_CORRECTION, identity, problem.toString());
+            summary.skippedLine(identity, PreferenceSummary.BAD_CORRECTION, identity, problem.toString());
             return Optional.empty();
         }
         List<Message> prompt = messages.subList(0, target);
@@ -409,7 +475,7 @@ public class PreferenceDatasets implements VersionedDataset {
                     .put("feedback_id", correction.feedbackId())
                     .put("split", request.splitRule().of(identity).id());
         }
-        return Optional.of(new Line(identity, Pairs.CORRECTIONS, JsonLines.line(line), tokens));
+        return Optional.of(Line.of(request, summary.counter(), identity, Pairs.CORRECTIONS, line, tokens));
     }
 
     /** No filter narrows the conversations: every stored correction is in the answer's scope. */
@@ -574,6 +640,6 @@ public class PreferenceDatasets implements VersionedDataset {
                     .put("rejected_score", pair.rejectedScore())
                     .put("split", request.splitRule().of(pair.id()).id());
         }
-        return Optional.of(new Line(pair.id(), Pairs.RANKED, JsonLines.line(line), tokens));
+        return Optional.of(Line.of(request, summary.counter(), pair.id(), Pairs.RANKED, line, tokens));
     }
 }

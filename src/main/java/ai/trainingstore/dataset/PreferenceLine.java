@@ -247,6 +247,28 @@ final class PreferenceLine {
         return line;
     }
 
+    /**
+     * What dedup compares of a written line (contract 6.5): its messages as one list, prompt then
+     * chosen then rejected (openai: input.messages, preferred_output, non_preferred_output; kto:
+     * prompt then completion; the label and metadata play no part).
+     */
+    static ArrayNode dedupMessages(ObjectNode line) {
+        ArrayNode messages = JSON.arrayNode();
+        for (String part : List.of("prompt", "chosen", "rejected", "completion", "preferred_output",
+                "non_preferred_output")) {
+            if (part.equals("preferred_output")) {
+                line.path("input").path("messages").forEach(messages::add);
+            }
+            line.path(part).forEach(messages::add);
+        }
+        return messages;
+    }
+
+    /** The tools of a written line (openai: under input), null when none. */
+    static JsonNode dedupTools(ObjectNode line) {
+        return line.has("tools") ? line.get("tools") : line.path("input").get("tools");
+    }
+
     /** The tools of a pair (6.1 rule 5 over its sides): each side's definitions, then any called function inferred. */
     static List<ObjectNode> tools(List<Conversation> conversations, List<Message> extra) {
         Map<String, ObjectNode> tools = new LinkedHashMap<>();

@@ -50,7 +50,7 @@ public record PreferenceRequest(
     }
 
     private static final Set<String> PARAMETERS = DatasetParameters.accepted("format", "pairs", "score", "margin",
-            "threshold", "metadata", "conversation_id", "agent_id", "task_id", "task_status", "has_tools", "redact");
+            "threshold", "metadata", "conversation_id", "agent_id", "task_id", "task_status", "has_tools", "redact", "max_tokens", "tokenizer", "dedup", "near_threshold");
 
     public static PreferenceRequest parse(Map<String, List<String>> query, String acceptEncoding) {
         DatasetParameters.requireKnown(query, PARAMETERS);

@@ -44,6 +44,7 @@ public record PreferenceSummary(
         private final Map<String, Long> splits = new LinkedHashMap<>();
         private final TokenCounter counter;
         private final TokenTally tokens;
+        private byte[] countFrom;
 
         /** {@code tokenizer} null: lines are not counted (a plain export needs no tokens). */
         Builder(boolean explain, Tokenizer tokenizer) {
@@ -83,6 +84,26 @@ public record PreferenceSummary(
 
         void skipped(String reason, String id, String detail) {
             skipped.add(reason, id, detail);
+        }
+
+        /**
+         * With dedup and {@code after}, lines up to the cursor are read to be judged, not answered:
+         * a line's own reasons are then counted only past the cursor (see {@link #skippedLine}).
+         */
+        void countFrom(byte[] cursor) {
+            countFrom = cursor;
+        }
+
+        /** A reason of the line {@code identity} (kto or correction), counted only past the cursor. */
+        void skippedLine(String identity, String reason, String id, String detail) {
+            if (countFrom == null
+                    || Arrays.compareUnsigned(identity.getBytes(java.nio.charset.StandardCharsets.UTF_8), countFrom) > 0) {
+                skipped.add(reason, id, detail);
+            }
+        }
+
+        boolean explains() {
+            return skipped.explains();
         }
 
         PreferenceSummary build() {

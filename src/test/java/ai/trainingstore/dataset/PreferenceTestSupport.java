@@ -72,6 +72,17 @@ abstract class PreferenceTestSupport extends DatasetTestSupport {
         return parse(response.asString());
     }
 
+    /** Each set of parameters is a 400 with an error text, on the dataset and its summary alike. */
+    static void assertBadRequests(List<String[]> bads) {
+        for (String[] bad : bads) {
+            for (String path : List.of(PREFERENCES, PREFERENCES + "/summary")) {
+                Response response = get(path, Params.of(bad));
+                assertThat(response.statusCode()).as("%s %s: %s", path, List.of(bad), response.asString()).isEqualTo(400);
+                assertThat(parse(response.asString()).get("error").asText()).isNotBlank();
+            }
+        }
+    }
+
     /** Contract 6.3: {@code ranked:} and the lowercase hex SHA-256 of chosen's id, a newline, rejected's id. */
     static String rankedIdentity(String chosen, String rejected) {
         try {
