@@ -121,8 +121,8 @@ class ConversationVersionTest extends VersionTestSupport {
                 "1 to 200 characters");
         assertThat(post(EXPORT_TOKEN, body("n".repeat(200), "conversations", parameters("limit", "1")).toString())
                 .statusCode()).isEqualTo(202);
-        assertError(post(EXPORT_TOKEN, "{\"name\": \"x\"}"), 400, "'dataset' is required: use one of conversations, trajectories");
-        assertError(post(EXPORT_TOKEN, body("x", "preferences", parameters()).toString()), 400, "Unknown dataset 'preferences'");
+        assertError(post(EXPORT_TOKEN, "{\"name\": \"x\"}"), 400, "'dataset' is required: use one of conversations, preferences, trajectories");
+        assertError(post(EXPORT_TOKEN, body("x", "events", parameters()).toString()), 400, "Unknown dataset 'events'");
         assertError(post(EXPORT_TOKEN, "{\"name\": \"x\", \"dataset\": \"conversations\", \"colour\": 1}"), 400,
                 "Unknown field 'colour'");
         assertError(post(EXPORT_TOKEN, body("x", "conversations", parameters("after", "c-1")).toString()), 400,

@@ -56,7 +56,10 @@ class VersionLifecycleTest extends VersionTestSupport {
         assertThat(versionBytes(id)).isEqualTo(atCreation);
         assertThat(manifest.get("sha256").asText()).isEqualTo(sha256(atCreation));
         assertThat(manifest.get("lines").asLong()).isEqualTo(6);
-        assertThat(manifest.get("summary")).isEqualTo(json("{\"lines\": 6}"));
+        // The trajectories summary of the same snapshot: its lines, and their exact tokens (contract 6.5).
+        assertThat(manifest.path("summary").path("lines").asLong()).isEqualTo(6);
+        assertThat(manifest.path("summary").path("tokens").path("encoding").asText()).isEqualTo("o200k_base");
+        assertThat(manifest.path("summary").path("tokens").path("min").asLong()).isPositive();
 
         // A merge changes a task's row; the dataset moves, the version does not.
         publish(TASKS, List.of(task(tasks.get(0), agent, "completed", "2026-04-01T10:05:00Z")));
