@@ -67,7 +67,7 @@ export function render(main, params) {
     el('option', { value: '' }, 'service default: corrections, plus ranked with a score'),
     el('option', { value: 'corrections' }, 'corrections'), el('option', { value: 'ranked' }, 'ranked'),
     el('option', { value: 'corrections,ranked' }, 'corrections and ranked'));
-  const score = el('input', { id: 'ex-score', name: 'score', placeholder: 'a feedback name, e.g. reward', size: 20 });
+  const score = el('input', { id: 'ex-score', name: 'score', placeholder: 'e.g. reward', size: 20 });
   const margin = el('input', { id: 'ex-margin', name: 'margin', type: 'number', step: 'any', min: '0', size: 8,
     placeholder: '0' });
   const threshold = el('input', { id: 'ex-threshold', name: 'threshold', type: 'number', step: 'any', size: 8,
