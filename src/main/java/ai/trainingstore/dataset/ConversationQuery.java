@@ -54,19 +54,6 @@ final class ConversationQuery {
             parameters.addArrayOfString(request.conversationIds().toArray(String[]::new));
             conditions.add("m.conversation_id = ANY($" + parameters.size() + "::text[])");
         }
-        // agent_id and task_id keep a conversation when one of its messages has them: read only such
-        // conversations (whole: the other filters and the assembly need all their messages) through
-        // the messages' agent and task indexes, not every conversation of the store.
-        if (!request.agentIds().isEmpty()) {
-            parameters.addArrayOfString(request.agentIds().toArray(String[]::new));
-            conditions.add("m.conversation_id IN (SELECT a.conversation_id FROM " + MESSAGES
-                    + " a WHERE a.agent_id = ANY($" + parameters.size() + "::text[]))");
-        }
-        if (!request.taskIds().isEmpty()) {
-            parameters.addArrayOfString(request.taskIds().toArray(String[]::new));
-            conditions.add("m.conversation_id IN (SELECT t.conversation_id FROM " + MESSAGES
-                    + " t WHERE t.task_id = ANY($" + parameters.size() + "::text[]))");
-        }
         // Task status and feedback are looked up only when the request uses them (metadata, the
         // task_status filter, score filters): the feedback lookups run for every row and are most
         // of the query's time otherwise.
