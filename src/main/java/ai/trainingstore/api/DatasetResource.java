@@ -21,6 +21,9 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.UriInfo;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BiFunction;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.jboss.resteasy.reactive.RestMulti;
 
@@ -67,9 +70,7 @@ public class DatasetResource {
             description = "The conversations parameters, and explain=true: left_out lists per reason the first 20"
                     + " conversations left out with the message, call or size that decided it.")
     public Uni<DatasetSummary> summary(@Context UriInfo uri) {
-        boolean explain = DatasetParameters.explain(uri.getQueryParameters());
-        return conversations.summary(ConversationRequest.parse(
-                DatasetParameters.withoutExplain(uri.getQueryParameters()), null), explain);
+        return summary(uri, ConversationRequest::parse, conversations::summary);
     }
 
     @GET
@@ -94,9 +95,7 @@ public class DatasetResource {
             description = "The trajectories parameters, and explain=true: left_out lists per reason the first 20"
                     + " tasks left out with what decided it.")
     public Uni<TrajectorySummary> trajectorySummary(@Context UriInfo uri) {
-        boolean explain = DatasetParameters.explain(uri.getQueryParameters());
-        return trajectories.summary(TrajectoryRequest.parse(
-                DatasetParameters.withoutExplain(uri.getQueryParameters()), null), explain);
+        return summary(uri, TrajectoryRequest::parse, trajectories::summary);
     }
 
     @GET
@@ -124,8 +123,16 @@ public class DatasetResource {
             description = "The preferences parameters, and explain=true: left_out lists per reason the first 20"
                     + " conversations, groups or corrections left out with what decided it.")
     public Uni<PreferenceSummary> preferenceSummary(@Context UriInfo uri) {
-        boolean explain = DatasetParameters.explain(uri.getQueryParameters());
-        return preferences.summary(PreferenceRequest.parse(
-                DatasetParameters.withoutExplain(uri.getQueryParameters()), null), explain);
+        return summary(uri, PreferenceRequest::parse, preferences::summary);
+    }
+
+    /**
+     * A summary: the dataset's own parameters parsed as its GET parses them (explain is the summary's,
+     * not the dataset's), counted with or without the left-out examples.
+     */
+    private static <R, S> Uni<S> summary(UriInfo uri, BiFunction<Map<String, List<String>>, String, R> parse,
+                                         BiFunction<R, Boolean, Uni<S>> count) {
+        Map<String, List<String>> query = uri.getQueryParameters();
+        return count.apply(parse.apply(DatasetParameters.withoutExplain(query), null), DatasetParameters.explain(query));
     }
 }

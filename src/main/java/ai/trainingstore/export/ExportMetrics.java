@@ -1,5 +1,6 @@
 package ai.trainingstore.export;
 
+import ai.trainingstore.config.StoreConfig;
 import ai.trainingstore.kind.RecordKind;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
@@ -31,10 +32,13 @@ public class ExportMetrics {
 
     private final DistributionSummary fetchBytes;
 
-    public ExportMetrics(MeterRegistry registry) {
+    public ExportMetrics(MeterRegistry registry, StoreConfig config) {
         this.registry = registry;
+        // One bucket at the budget: count minus bucket{le=budget} = fetches of a single row larger
+        // than memory.fetch-bytes (allowed, fetched alone), an operator's sign to raise the budget.
         this.fetchBytes = DistributionSummary.builder("training_store_export_fetch_bytes")
                 .description("Bytes of rows fetched at a time by exports and datasets, as PostgreSQL measured them")
+                .serviceLevelObjectives(config.memory().fetchBytes())
                 .baseUnit("bytes").register(registry);
         for (String export : EXPORTS) {
             started(export);

@@ -1,10 +1,10 @@
 package ai.trainingstore.search;
 
+import ai.trainingstore.text.LogText;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -40,6 +40,7 @@ import org.apache.lucene.search.Weight;
 import org.apache.lucene.store.Directory;
 import org.apache.lucene.store.MMapDirectory;
 import org.apache.lucene.util.Bits;
+import org.jboss.logging.Logger;
 import org.apache.lucene.util.BytesRef;
 import org.apache.lucene.util.VectorUtil;
 
@@ -52,6 +53,8 @@ import org.apache.lucene.util.VectorUtil;
  * so filtered results stay correct. Thread-safe: one writer, any number of searches.
  */
 public final class LuceneVectorIndex implements VectorIndex {
+
+    private static final Logger LOG = Logger.getLogger(LuceneVectorIndex.class);
 
     private static final String VECTOR = "vector";
     private static final String MESSAGE = "message_id";
@@ -82,7 +85,16 @@ public final class LuceneVectorIndex implements VectorIndex {
     public void add(List<StoredVector> vectors) {
         try {
             for (StoredVector vector : vectors) {
-                writer.updateDocument(new Term(MESSAGE, vector.messageId()), document(vector));
+                Document document;
+                try {
+                    document = document(vector);
+                } catch (RuntimeException unindexable) {
+                    // One vector that cannot be indexed is left out, never the page behind it.
+                    LOG.warnf("Message %s left out of the search index: %s", LogText.safe(vector.messageId()),
+                            LogText.safe(String.valueOf(unindexable.getMessage())));
+                    continue;
+                }
+                writer.updateDocument(new Term(MESSAGE, vector.messageId()), document);
             }
             searchers.maybeRefreshBlocking();
         } catch (IOException e) {
@@ -202,7 +214,7 @@ public final class LuceneVectorIndex implements VectorIndex {
         }
         if (filter.from().isPresent() || filter.to().isPresent()) {
             long from = filter.from().map(LuceneVectorIndex::micros).orElse(Long.MIN_VALUE);
-            long to = filter.to().map(t -> micros(t) - 1).orElse(Long.MAX_VALUE); // "to" is exclusive
+            long to = filter.to().map(t -> Math.max(micros(t), Long.MIN_VALUE + 1) - 1).orElse(Long.MAX_VALUE); // "to" is exclusive
             query.add(LongPoint.newRangeQuery(OCCURRED, from, to), Occur.FILTER);
         }
         filter.excludedConversation().ifPresent(id -> query.add(new TermQuery(new Term(CONVERSATION, id)), Occur.MUST_NOT));
@@ -213,8 +225,18 @@ public final class LuceneVectorIndex implements VectorIndex {
         return new TermInSetQuery(field, values.stream().map(BytesRef::new).toList());
     }
 
-    private static long micros(Instant instant) {
-        return ChronoUnit.MICROS.between(Instant.EPOCH, instant);
+    /**
+     * Microseconds since 1970, saturated. Not {@code ChronoUnit.MICROS.between}: it counts in nanoseconds
+     * and overflows 292 years from 1970 (the CI found the whole index stalled on "long overflow" by a
+     * message of 9999-12-31). PostgreSQL also stores 'infinity' (read as OffsetDateTime.MAX/MIN),
+     * beyond a long's microseconds: such a message sorts at the end of time instead of failing.
+     */
+    static long micros(Instant instant) {
+        try {
+            return Math.addExact(Math.multiplyExact(instant.getEpochSecond(), 1_000_000L), instant.getNano() / 1_000);
+        } catch (ArithmeticException beyondALong) {
+            return instant.isBefore(Instant.EPOCH) ? Long.MIN_VALUE : Long.MAX_VALUE;
+        }
     }
 
     @Override

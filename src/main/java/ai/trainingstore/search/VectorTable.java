@@ -9,7 +9,6 @@ import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -65,8 +64,8 @@ public class VectorTable {
                 .execute(Tuple.of(LOCK_CLASS))
                 .chain(locked -> !locked.iterator().next().getBoolean("locked") ? Uni.createFrom().item(-1L)
                         : conn.preparedQuery("DELETE FROM training_data.search_vectors WHERE model <> $1").execute(Tuple.of(model))
-                        .chain(() -> conn.preparedQuery("INSERT INTO training_data.search_queue (message_id)"
-                                + " SELECT m.message_id FROM training_data.training_messages m"
+                        .chain(() -> conn.preparedQuery("INSERT INTO training_data.search_queue (message_id, backfill)"
+                                + " SELECT m.message_id, true FROM training_data.training_messages m"
                                 + " WHERE m.role IN ('user', 'assistant') AND m.content <> ''"
                                 + " AND NOT EXISTS (SELECT 1 FROM training_data.search_vectors v"
                                 + " WHERE v.message_id = m.message_id AND v.model = $1)"
@@ -76,14 +75,15 @@ public class VectorTable {
     }
 
     /**
-     * In the caller's transaction: takes up to {@code limit} queued messages, newest first, that no other
+     * In the caller's transaction: takes up to {@code limit} queued messages, those the trigger queued
+     * before the backfill's, newest first, that no other
      * transaction holds (SKIP LOCKED), deletes them from the queue and returns the ones still stored and
      * still without a vector of this model (read after the claim, so a message another replica has just
      * embedded is not embedded again). A rollback puts them all back.
      */
     public Uni<Claim> claim(SqlConnection conn, int limit, String model) {
         return conn.preparedQuery("DELETE FROM training_data.search_queue WHERE id IN"
-                        + " (SELECT id FROM training_data.search_queue ORDER BY id DESC LIMIT $1 FOR UPDATE SKIP LOCKED)"
+                        + " (SELECT id FROM training_data.search_queue ORDER BY backfill, id DESC LIMIT $1 FOR UPDATE SKIP LOCKED)"
                         + " RETURNING message_id")
                 .execute(Tuple.of(limit))
                 .chain(taken -> {
@@ -181,7 +181,7 @@ public class VectorTable {
     private static StoredVector stored(Row row) {
         return new StoredVector(row.getLong("id"), row.getString("message_id"), row.getString("conversation_id"),
                 row.getString("agent_id"), row.getString("task_id"),
-                row.getOffsetDateTime("occurred_at").withOffsetSameInstant(ZoneOffset.UTC).toInstant(),
+                row.getOffsetDateTime("occurred_at").toInstant(),
                 Vectors.fromBytes(row.getBuffer("vector").getBytes()));
     }
 

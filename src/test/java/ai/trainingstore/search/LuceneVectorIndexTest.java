@@ -108,4 +108,42 @@ class LuceneVectorIndexTest {
         }
         return Vectors.unit(vector);
     }
+
+    /**
+     * Times far from 1970 (year 1, 9999: ChronoUnit.MICROS overflowed there and stalled the whole index
+     * in CI) keep their order; 'infinity' and '-infinity', beyond a long's microseconds, are indexed
+     * at the ends of time, found, and the page they came in is not lost.
+     */
+    @Test
+    void messagesAtTheEndsOfTimeAreIndexedAndFilteredWithoutOverflow() throws IOException {
+        Random random = new Random(7);
+        Instant beyondAd294276 = java.time.OffsetDateTime.MAX.toInstant();
+        Instant beforeTheEpochLimit = java.time.OffsetDateTime.MIN.toInstant();
+        Instant now = Instant.parse("2026-06-01T00:00:00Z");
+        List<StoredVector> vectors = List.of(
+                new StoredVector(1, "future", "c-future", "a", null, beyondAd294276, randomUnit(random, null, 0)),
+                new StoredVector(2, "past", "c-past", "a", null, beforeTheEpochLimit, randomUnit(random, null, 0)),
+                new StoredVector(3, "now", "c-now", "a", null, now, randomUnit(random, null, 0)),
+                new StoredVector(4, "year9999", "c-9999", "a", null, Instant.parse("9999-12-31T23:59:59.999999Z"),
+                        randomUnit(random, null, 0)),
+                new StoredVector(5, "year1", "c-1", "a", null, Instant.parse("0001-01-01T00:00:00Z"),
+                        randomUnit(random, null, 0)));
+        try (LuceneVectorIndex index = new LuceneVectorIndex(Files.createTempDirectory("ends-of-time"), 0)) {
+            index.add(vectors);
+            assertThat(index.size()).isEqualTo(5);
+            assertThat(ids(index.nearest(vectors.get(0).vector(), 5, VectorIndex.Filter.none())))
+                    .containsExactlyInAnyOrder("future", "past", "now", "year9999", "year1");
+            VectorIndex.Filter fromNow = new VectorIndex.Filter(Set.of(), Set.of(), Optional.of(now), Optional.empty(),
+                    Optional.empty());
+            assertThat(ids(index.nearest(vectors.get(2).vector(), 5, fromNow)))
+                    .containsExactlyInAnyOrder("future", "now", "year9999");
+            VectorIndex.Filter lastDay = new VectorIndex.Filter(Set.of(), Set.of(),
+                    Optional.of(Instant.parse("9999-12-31T00:00:00Z")), Optional.of(Instant.parse("9999-12-31T23:59:59.999999Z")),
+                    Optional.empty());
+            assertThat(ids(index.nearest(vectors.get(2).vector(), 5, lastDay))).as("to is exclusive").isEmpty();
+            VectorIndex.Filter beforeNow = new VectorIndex.Filter(Set.of(), Set.of(), Optional.empty(), Optional.of(now),
+                    Optional.empty());
+            assertThat(ids(index.nearest(vectors.get(2).vector(), 5, beforeNow))).containsExactlyInAnyOrder("past", "year1");
+        }
+    }
 }

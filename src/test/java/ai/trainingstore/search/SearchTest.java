@@ -74,6 +74,9 @@ class SearchTest extends SearchTestSupport {
     @Inject
     VectorTable vectors;
 
+    @Inject
+    io.vertx.mutiny.sqlclient.Pool pool;
+
     final String run = unique("search");
     final String agent = "agent-" + run;
     final Map<String, List<String>> conversationsByTopic = new LinkedHashMap<>();
@@ -281,6 +284,60 @@ class SearchTest extends SearchTestSupport {
         await().atMost(Duration.ofSeconds(60)).until(() -> vectors.backfill(Embedder.MODEL).await().atMost(Duration.ofSeconds(60)) >= 0);
         awaitEmbedded(List.of(conversation));
         awaitSearchable("string instrument makes a scratching noise", backfillAgent, conversation);
+    }
+
+    /**
+     * Times far from 1970 (9999-12-31, year 1) and those a long's microseconds cannot hold ('infinity',
+     * 294276 AD) are indexed and filtered; the vectors read with them are indexed too (the CI saw the
+     * whole index stall on "long overflow" after another test stored a message of 9999-12-31).
+     */
+    @Test
+    void messagesAtTheEndsOfTimeAreSearchableAndBlockNothingAfterThem() {
+        String conversation = run + "-ends-of-time";
+        String endsAgent = agent + "-ends";
+        int i = 0;
+        for (String time : List.of("infinity", "-infinity", "9999-12-31 23:59:59.999999+00", "0001-01-01 00:00:00+00",
+                "294276-12-31 23:59:59+00", "2026-06-01 00:00:00+00")) {
+            executeSql("INSERT INTO training_data.training_messages (message_id, conversation_id, role, content, agent_id,"
+                    + " occurred_at, stream_entry_id) VALUES (?, ?, 'user', ?, ?, ?::timestamptz, 'test/0-1')",
+                    conversation + "-" + i + "-m", conversation + "-" + i, "The espresso machine leaks water " + time,
+                    endsAgent, time);
+            i++;
+        }
+        awaitSearchable("coffee maker dripping", endsAgent, conversation + "-5");
+        assertThat(search("q", "coffee maker dripping", "agent_id", endsAgent, "k", "10")
+                .jsonPath().getList("results.conversation_id", String.class))
+                .containsExactlyInAnyOrder(conversation + "-0", conversation + "-1", conversation + "-2", conversation + "-3",
+                        conversation + "-4", conversation + "-5");
+        assertThat(search("q", "coffee maker dripping", "agent_id", endsAgent, "from", "9000-01-01T00:00:00Z")
+                .jsonPath().getList("results.conversation_id", String.class))
+                .containsExactlyInAnyOrder(conversation + "-0", conversation + "-2", conversation + "-4");
+    }
+
+    /**
+     * A message the trigger queued is claimed before the backfill's backlog, even when the backlog's
+     * ids are higher (the backfill sorts the whole store before it takes its first id). Both rows are
+     * made and claimed in one transaction that is rolled back, so the running workers never see them.
+     */
+    @Test
+    void messagesQueuedByTheTriggerAreClaimedBeforeTheBackfillsBacklog() {
+        String conversation = run + "-claim-order";
+        var claimed = new java.util.concurrent.atomic.AtomicReference<List<String>>();
+        var rollBack = new IllegalStateException("roll back");
+        pool.withTransaction(conn -> conn.preparedQuery("INSERT INTO training_data.training_messages"
+                                + " (message_id, conversation_id, role, content, agent_id, occurred_at, stream_entry_id)"
+                                + " SELECT $1 || suffix, $1, 'user', 'a question', 'claim-order', now(), 'test/0-1'"
+                                + " FROM unnest(ARRAY['-live', '-backlog']) AS suffix")
+                        .execute(io.vertx.mutiny.sqlclient.Tuple.of(conversation))
+                        .chain(() -> conn.preparedQuery("UPDATE training_data.search_queue"
+                                + " SET backfill = true, id = nextval(pg_get_serial_sequence('training_data.search_queue', 'id'))"
+                                + " WHERE message_id = $1").execute(io.vertx.mutiny.sqlclient.Tuple.of(conversation + "-backlog")))
+                        .chain(() -> vectors.claim(conn, 1, Embedder.MODEL))
+                        .invoke(claim -> claimed.set(claim.messages().stream().map(VectorTable.Claimed::messageId).toList()))
+                        .chain(claim -> io.smallrye.mutiny.Uni.createFrom().failure(rollBack)))
+                .onFailure(failure -> failure == rollBack).recoverWithNull()
+                .await().atMost(Duration.ofSeconds(30));
+        assertThat(claimed.get()).containsExactly(conversation + "-live");
     }
 
     @Test
