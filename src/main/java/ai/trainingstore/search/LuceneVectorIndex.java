@@ -3,10 +3,14 @@ package ai.trainingstore.search;
 import ai.trainingstore.text.LogText;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.PriorityQueue;
 import java.util.Set;
@@ -57,6 +61,8 @@ public final class LuceneVectorIndex implements VectorIndex {
     private static final Logger LOG = Logger.getLogger(LuceneVectorIndex.class);
 
     private static final String VECTOR = "vector";
+    /** Identities up to this many UTF-8 bytes are indexed as they are (see {@link #key}). */
+    static final int KEY_BYTES = 1024;
     private static final String MESSAGE = "message_id";
     private static final String CONVERSATION = "conversation_id";
     private static final String AGENT = "agent_id";
@@ -85,16 +91,14 @@ public final class LuceneVectorIndex implements VectorIndex {
     public void add(List<StoredVector> vectors) {
         try {
             for (StoredVector vector : vectors) {
-                Document document;
                 try {
-                    document = document(vector);
-                } catch (RuntimeException unindexable) {
-                    // One vector that cannot be indexed is left out, never the page behind it.
+                    writer.updateDocument(new Term(MESSAGE, key(vector.messageId())), document(vector));
+                } catch (IllegalArgumentException unindexable) {
+                    // Lucene refuses a document without harm to the index: it alone is left out, never
+                    // the page behind it (which would otherwise be read again and again).
                     LOG.warnf("Message %s left out of the search index: %s", LogText.safe(vector.messageId()),
                             LogText.safe(String.valueOf(unindexable.getMessage())));
-                    continue;
                 }
-                writer.updateDocument(new Term(MESSAGE, vector.messageId()), document);
             }
             searchers.maybeRefreshBlocking();
         } catch (IOException e) {
@@ -104,13 +108,15 @@ public final class LuceneVectorIndex implements VectorIndex {
 
     private static Document document(StoredVector vector) {
         Document doc = new Document();
-        doc.add(new StringField(MESSAGE, vector.messageId(), Field.Store.YES));
-        doc.add(new StringField(CONVERSATION, vector.conversationId(), Field.Store.YES));
+        doc.add(new StringField(MESSAGE, key(vector.messageId()), Field.Store.NO));
+        doc.add(new StoredField(MESSAGE, vector.messageId()));
+        doc.add(new StringField(CONVERSATION, key(vector.conversationId()), Field.Store.NO));
+        doc.add(new StoredField(CONVERSATION, vector.conversationId()));
         if (vector.agentId() != null) {
-            doc.add(new StringField(AGENT, vector.agentId(), Field.Store.NO));
+            doc.add(new StringField(AGENT, key(vector.agentId()), Field.Store.NO));
         }
         if (vector.taskId() != null) {
-            doc.add(new StringField(TASK, vector.taskId(), Field.Store.NO));
+            doc.add(new StringField(TASK, key(vector.taskId()), Field.Store.NO));
         }
         doc.add(new LongPoint(OCCURRED, micros(vector.occurredAt())));
         doc.add(new KnnFloatVectorField(VECTOR, vector.vector(), VectorSimilarityFunction.DOT_PRODUCT));
@@ -217,12 +223,29 @@ public final class LuceneVectorIndex implements VectorIndex {
             long to = filter.to().map(t -> Math.max(micros(t), Long.MIN_VALUE + 1) - 1).orElse(Long.MAX_VALUE); // "to" is exclusive
             query.add(LongPoint.newRangeQuery(OCCURRED, from, to), Occur.FILTER);
         }
-        filter.excludedConversation().ifPresent(id -> query.add(new TermQuery(new Term(CONVERSATION, id)), Occur.MUST_NOT));
+        filter.excludedConversation().ifPresent(id -> query.add(new TermQuery(new Term(CONVERSATION, key(id))), Occur.MUST_NOT));
         return query.build();
     }
 
     private static Query terms(String field, Set<String> values) {
-        return new TermInSetQuery(field, values.stream().map(BytesRef::new).toList());
+        return new TermInSetQuery(field, values.stream().map(value -> new BytesRef(key(value))).toList());
+    }
+
+    /**
+     * The indexed form of an identity: itself, or for one longer than {@link #KEY_BYTES} (Lucene refuses
+     * terms over 32,766 bytes; the store accepts longer ids) a NUL, then its SHA-256 in hex. Stored text
+     * never holds a NUL (PostgreSQL refuses it), so the two forms never meet. Queries use the same form.
+     */
+    static String key(String identity) {
+        if (identity.length() * 3 <= KEY_BYTES || identity.getBytes(StandardCharsets.UTF_8).length <= KEY_BYTES) {
+            return identity;
+        }
+        try {
+            return "\u0000" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                    .digest(identity.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every JVM", e);
+        }
     }
 
     /**

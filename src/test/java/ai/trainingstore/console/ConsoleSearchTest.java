@@ -49,17 +49,20 @@ class ConsoleSearchTest extends ConsoleTestSupport {
         box.sendKeys("rye boule spreading like a pancake in a dutch oven");
         browser.driver.findElement(By.id("cv-search-go")).click();
         By first = By.cssSelector("#cv-search-list li:first-child");
+        // This run's conversation, or the same words stored by an earlier run on a reused database (an equal score).
         await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() ->
-                (agent + "-bake").equals(browser.driver.findElement(first).getAttribute("data-conversation")));
-        assertThat(browser.driver.findElement(first).getText()).contains("rye sourdough boule spreads out flat").contains("score");
+                browser.driver.findElement(first).getAttribute("data-conversation").endsWith("-bake")
+                        && browser.driver.findElement(first).getText().contains("rye sourdough boule spreads out flat"));
+        String found = browser.driver.findElement(first).getAttribute("data-conversation");
+        assertThat(browser.driver.findElement(first).getText()).contains("score");
         browser.screenshot("console-search", 1280, 800);
 
         browser.driver.findElement(first).findElement(By.tagName("a")).click();
         browser.wait.until(ExpectedConditions.presenceOfElementLocated(By.id("cv-chat")));
-        assertThat(browser.driver.findElement(By.id("cv-chat")).getAttribute("data-conversation")).isEqualTo(agent + "-bake");
+        assertThat(browser.driver.findElement(By.id("cv-chat")).getAttribute("data-conversation")).isEqualTo(found);
         WebElement similar = browser.wait.until(ExpectedConditions.presenceOfElementLocated(By.id("cv-similar-list")));
         List<String> listed = similar.findElements(By.tagName("li")).stream().map(li -> li.getAttribute("data-conversation")).toList();
-        assertThat(listed).isNotEmpty().doesNotContain(agent + "-bake");
+        assertThat(listed).isNotEmpty().doesNotContain(found);
         // the whole store is ranked: the most similar conversation is about baking, whoever stored it
         assertThat(similar.findElement(By.cssSelector("li:first-child")).getText().toLowerCase())
                 .containsAnyOf("bread", "dough", "loaf", "starter", "yeast", "bak", "knead", "crust", "flour", "sourdough");

@@ -146,4 +146,34 @@ class LuceneVectorIndexTest {
             assertThat(ids(index.nearest(vectors.get(2).vector(), 5, beforeNow))).containsExactlyInAnyOrder("past", "year1");
         }
     }
+
+    /**
+     * The store accepts identities longer than the 32,766 bytes Lucene allows in a term (the CI found the
+     * index stalled on one agent_id): they are indexed by their hash, found, filtered on and returned whole.
+     */
+    @Test
+    void identitiesLongerThanALuceneTermAreIndexedFilteredAndReturnedWhole() throws IOException {
+        Random random = new Random(11);
+        String longAgent = "a".repeat(40_000);
+        String longConversation = "c\u00e9".repeat(20_000);
+        String longMessage = "m".repeat(50_000);
+        Instant at = Instant.parse("2026-06-01T00:00:00Z");
+        List<StoredVector> vectors = List.of(
+                new StoredVector(1, longMessage, longConversation, longAgent, "t".repeat(33_000), at, randomUnit(random, null, 0)),
+                new StoredVector(2, "short", "c-short", "agent", "task", at, randomUnit(random, null, 0)));
+        try (LuceneVectorIndex index = new LuceneVectorIndex(Files.createTempDirectory("long-ids"), 0)) {
+            index.add(vectors);
+            index.add(List.of(vectors.get(0)));
+            assertThat(index.size()).as("replaced by its hashed id, not added twice").isEqualTo(2);
+            VectorIndex.Filter byAgent = new VectorIndex.Filter(Set.of(longAgent), Set.of(), Optional.empty(),
+                    Optional.empty(), Optional.empty());
+            List<VectorIndex.Hit> hits = index.nearest(vectors.get(1).vector(), 5, byAgent);
+            assertThat(hits).hasSize(1);
+            assertThat(hits.get(0).messageId()).isEqualTo(longMessage);
+            assertThat(hits.get(0).conversationId()).isEqualTo(longConversation);
+            VectorIndex.Filter without = new VectorIndex.Filter(Set.of(), Set.of(), Optional.empty(), Optional.empty(),
+                    Optional.of(longConversation));
+            assertThat(ids(index.nearest(vectors.get(0).vector(), 5, without))).containsExactly("short");
+        }
+    }
 }
