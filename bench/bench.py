@@ -265,7 +265,7 @@ def reset_streams():
 
 
 def truncate(table):
-    psql(f"TRUNCATE training_data.{table}")
+    psql(f"TRUNCATE training_data.{table} CASCADE")  # CASCADE: search_vectors references messages
 
 
 WAIT_SECONDS = 1800
@@ -599,7 +599,7 @@ DATASET_TOOLS = json.dumps([
 
 DATASET_LOAD = """
 TRUNCATE training_data.training_messages, training_data.training_tool_executions, training_data.training_tasks,
-         training_data.training_feedback;
+         training_data.training_feedback CASCADE;
 CREATE TEMP TABLE conv AS
 SELECT c, 'conv-' || lpad(c::text, 7, '0') AS id, 'task-' || lpad(c::text, 7, '0') AS task,
        'agent-' || lpad((c % 64)::text, 4, '0') AS agent, c % 50 AS module,

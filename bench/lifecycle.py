@@ -290,7 +290,7 @@ def load_analytics(events, tasks, executions):
     """30 days (to now) of events, tasks and tool executions, straight into the tables."""
     for table in ("training_events", "training_tasks", "training_tool_executions", "training_messages",
                   "training_feedback"):
-        psql(f"TRUNCATE training_data.{table}")
+        psql(f"TRUNCATE training_data.{table} CASCADE")  # CASCADE: search_vectors references messages
     insert_events("training_data.training_events", events, "now() - interval '30 days'", 86400 * 30, prefix="an")
     psql("INSERT INTO training_data.training_tasks (task_id, agent_id, status, task_type, attributes, occurred_at,"
          " first_occurred_at, stream_entry_id, version, field_versions)"

@@ -23,7 +23,7 @@ import bench  # noqa: E402  (the shared harness: database, service, downloads)
 
 LOAD = """
 TRUNCATE training_data.training_messages, training_data.training_tool_executions, training_data.training_tasks,
-         training_data.training_feedback;
+         training_data.training_feedback CASCADE;
 INSERT INTO training_data.training_messages (message_id, conversation_id, role, content, agent_id, tool_calls,
                                              tool_call_id, seq, attributes, occurred_at, stream_entry_id)
 SELECT 'msg-' || lpad(c::text, 7, '0') || '-' || k, 'conv-' || lpad(c::text, 7, '0'),

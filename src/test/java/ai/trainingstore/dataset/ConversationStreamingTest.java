@@ -37,10 +37,11 @@ class ConversationStreamingTest extends DatasetTestSupport {
 
     /**
      * Conversations of the large data set: 4 messages each (a call, its result), about 1.3 kB a
-     * line. 100,000 (400,000 messages) publish and store in well under a minute on a 2-core
-     * machine; override with -Ddataset.streaming.conversations=N.
+     * line. 70,000 (280,000 messages, ~70 MB of contents: the slow client below leaves more than the
+     * heap bound unread) store in seconds on a 2-core machine; override with
+     * -Ddataset.streaming.conversations=N.
      */
-    private static final int CONVERSATIONS = Integer.getInteger("dataset.streaming.conversations", 100_000);
+    private static final int CONVERSATIONS = Integer.getInteger("dataset.streaming.conversations", 70_000);
     private static final String P = unique("ds-stream") + "-";
     private static final String AGENT = P + "agent";
     private static final String TEXT = "lorem ipsum dolor sit amet ".repeat(12);
@@ -211,10 +212,10 @@ class ConversationStreamingTest extends DatasetTestSupport {
         long read = 0;
         long heapWhileReading;
         try {
-            // 1 MB/s for 20 s: a fraction of the dataset, whose rest must wait in PostgreSQL, not in the heap.
+            // 1 MB/s for 10 s: a fraction of the dataset, whose rest must wait in PostgreSQL, not in the heap.
             byte[] buffer = new byte[16 * 1024];
             long begin = System.nanoTime();
-            while (System.nanoTime() - begin < 20_000_000_000L) {
+            while (System.nanoTime() - begin < 10_000_000_000L) {
                 int n = body.read(buffer);
                 assertThat(n).as("the dataset ended after %d bytes", read).isPositive();
                 read += n;
@@ -233,7 +234,7 @@ class ConversationStreamingTest extends DatasetTestSupport {
         }
         long total = count("SELECT sum(octet_length(content)) FROM training_data.training_messages"
                 + " WHERE conversation_id LIKE ?", P + "%");
-        LOG.infof("Slow client: read %,d bytes in 20 s of a dataset whose contents alone are %,d bytes; live heap"
+        LOG.infof("Slow client: read %,d bytes in 10 s of a dataset whose contents alone are %,d bytes; live heap"
                 + " %,d MiB idle, %,d MiB while reading", read, total, idle >> 20, heapWhileReading >> 20);
         assertThat(total - read).as("what the client has not read (its contents alone) is larger than the bound")
                 .isGreaterThan(HEAP_BOUND);

@@ -233,7 +233,7 @@ class ByteBoundedReadsTest extends StoreTestSupport {
     void aSingleEntryOnAnIdleStreamIsStoredWithinTheIdleWait() {
         List<Long> latencies = new ArrayList<>();
         java.util.Random random = new java.util.Random();
-        for (int i = 0; i < 5; i++) {
+        for (int i = 0; i < 3; i++) {
             // Idle for a random time past the full back-off, so the entry lands anywhere in a 2 s poll interval.
             Duration idle = Duration.ofMillis(5_000 + random.nextInt(3_000));
             await().pollDelay(idle).atMost(idle.plusSeconds(1)).until(() -> true);
