@@ -33,6 +33,17 @@ public interface SearchSettings {
     Duration pollInterval();
 
     /**
+     * While the streams hold a backlog (more entries not yet delivered to the group than one batch,
+     * training_store_stream_lag), a worker rests this many times as long as its last batch took
+     * before the next one: at the default 9, embedding takes at most a tenth of a core while
+     * ingest catches up, then runs at full speed again. 0: never yield.
+     */
+    @WithDefault("9")
+    @Min(0)
+    @Max(1000)
+    int yieldFactor();
+
+    /**
      * Below this many indexed messages a query scores every vector (exact); at or above it, the
      * HNSW graph answers (approximate). Measured by bench/search.py (docs/search.md).
      */

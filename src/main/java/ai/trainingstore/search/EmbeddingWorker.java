@@ -7,6 +7,7 @@ import io.vertx.mutiny.sqlclient.Pool;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
+import java.util.function.BooleanSupplier;
 import org.jboss.logging.Logger;
 
 /**
@@ -14,7 +15,8 @@ import org.jboss.logging.Logger;
  * their vectors, all in one transaction, so a crash or a failure leaves them queued for the next try
  * (here or on another replica) and nothing is written twice. Goes on at once while the queue
  * holds work, else waits for the poll interval. The write path never waits for it: the trigger only
- * queues a message id.
+ * queues a message id; and while the streams hold a backlog the worker rests between batches
+ * ({@link #pause}), so on a busy machine ingest keeps the cores.
  */
 final class EmbeddingWorker extends PollingLoop {
 
@@ -28,10 +30,12 @@ final class EmbeddingWorker extends PollingLoop {
     private final int batchSize;
     private final Duration poll;
     private final String replica;
+    private final BooleanSupplier ingestBacklog;
+    private final int yieldFactor;
     private Duration backoff;
 
     EmbeddingWorker(Pool pool, VectorTable table, Vertx vertx, ExecutorService thread, SearchMetrics metrics,
-            int batchSize, Duration poll, String replica) {
+            int batchSize, Duration poll, String replica, BooleanSupplier ingestBacklog, int yieldFactor) {
         super(vertx);
         this.pool = pool;
         this.table = table;
@@ -40,11 +44,14 @@ final class EmbeddingWorker extends PollingLoop {
         this.batchSize = batchSize;
         this.poll = poll;
         this.replica = replica;
+        this.ingestBacklog = ingestBacklog;
+        this.yieldFactor = yieldFactor;
         this.backoff = poll;
     }
 
     @Override
     void step() {
+        long started = System.nanoTime();
         pool.withTransaction(conn -> table.claim(conn, batchSize, Embedder.MODEL)
                         .chain(claim -> embed(claim.messages())
                                 .chain(vectors -> claim.messages().isEmpty() ? Uni.createFrom().voidItem()
@@ -53,13 +60,27 @@ final class EmbeddingWorker extends PollingLoop {
                 .subscribe().with(claim -> {
                     metrics.embedded(claim.messages().size());
                     backoff = poll;
-                    schedule(claim.taken() >= batchSize ? Duration.ZERO : poll);
+                    schedule(pause(claim.taken(), Duration.ofNanos(System.nanoTime() - started)));
                 }, failure -> {
                     LOG.warnf("Embedding a batch failed; its messages stay queued and are retried in %s: %s",
                             backoff, LogText.safe(String.valueOf(failure.getMessage())));
                     schedule(backoff);
                     backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
                 });
+    }
+
+    /**
+     * Before the next batch: none while the queue holds more, the poll interval when it ran dry, and
+     * while ingest has a backlog at least yield-factor times what this batch took, so embedding never
+     * takes the cores the write path needs (it lags behind and catches up once ingest has).
+     */
+    Duration pause(int taken, Duration took) {
+        Duration pause = taken >= batchSize ? Duration.ZERO : poll;
+        if (taken > 0 && yieldFactor > 0 && ingestBacklog.getAsBoolean()) {
+            Duration rest = took.multipliedBy(yieldFactor);
+            return rest.compareTo(pause) > 0 ? rest : pause;
+        }
+        return pause;
     }
 
     /** The model runs on this worker's own thread: never the event loop, never the request workers. */

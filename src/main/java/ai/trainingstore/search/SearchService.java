@@ -3,6 +3,7 @@ package ai.trainingstore.search;
 import ai.trainingstore.config.SearchSettings;
 import ai.trainingstore.config.StoreConfig;
 import ai.trainingstore.redact.Redaction;
+import ai.trainingstore.stream.StreamLag;
 import ai.trainingstore.text.LogText;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
@@ -50,6 +51,7 @@ public class SearchService {
     private final VectorTable table;
     private final Vertx vertx;
     private final SearchMetrics metrics;
+    private final StreamLag streamLag;
     private final String replica;
     private final List<EmbeddingWorker> workers = new ArrayList<>();
     private ExecutorService embedThreads;
@@ -60,12 +62,14 @@ public class SearchService {
     private volatile long pendingTimer = -1;
     private volatile boolean stopped;
 
-    public SearchService(StoreConfig config, Pool pool, VectorTable table, Vertx vertx, SearchMetrics metrics) {
+    public SearchService(StoreConfig config, Pool pool, VectorTable table, Vertx vertx, SearchMetrics metrics,
+                         StreamLag streamLag) {
         this.settings = config.search();
         this.pool = pool;
         this.table = table;
         this.vertx = vertx;
         this.metrics = metrics;
+        this.streamLag = streamLag;
         this.replica = config.consumerName().filter(name -> !name.isBlank())
                 .or(() -> Optional.ofNullable(System.getenv("HOSTNAME")).filter(name -> !name.isBlank()))
                 .orElse("training-store");
@@ -98,7 +102,7 @@ public class SearchService {
         tailer = new IndexTailer(table, index, vertx, indexThread, metrics, settings.pollInterval());
         for (int i = 0; i < settings.workers(); i++) {
             workers.add(new EmbeddingWorker(pool, table, vertx, embedThreads, metrics, settings.batchSize(),
-                    settings.pollInterval(), replica));
+                    settings.pollInterval(), replica, streamLag::backlog, settings.yieldFactor()));
         }
         LOG.infof("Semantic search is on (model %s, index in %s): embedding user and assistant messages", Embedder.MODEL, indexDir);
         table.setEnabled(true, Embedder.MODEL)

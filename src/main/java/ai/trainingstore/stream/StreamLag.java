@@ -69,6 +69,12 @@ public class StreamLag {
         return snapshots.get(stream);
     }
 
+    /** Whether some stream holds more entries not yet delivered to the group than one batch (as of the last poll). */
+    public boolean backlog() {
+        int batch = config.batch().size();
+        return snapshots.values().stream().anyMatch(snapshot -> snapshot.lag().get() > batch);
+    }
+
     /** Reads every stream's figures now. */
     public Uni<Void> refresh() {
         return Uni.join().all(snapshots.keySet().stream().map(this::refresh).toList())
