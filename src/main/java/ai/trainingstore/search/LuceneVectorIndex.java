@@ -28,6 +28,7 @@ import org.apache.lucene.index.Term;
 import org.apache.lucene.index.VectorSimilarityFunction;
 import org.apache.lucene.search.BooleanClause.Occur;
 import org.apache.lucene.search.BooleanQuery;
+import org.apache.lucene.search.ConjunctionUtils;
 import org.apache.lucene.search.DocIdSetIterator;
 import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.search.KnnFloatVectorQuery;
@@ -135,6 +136,13 @@ public final class LuceneVectorIndex implements VectorIndex {
                 Query restriction = restriction(filter);
                 List<ScoreDoc> docs = size < exactBelow ? exact(searcher, query, n, restriction)
                         : approximate(searcher, query, n, restriction);
+                if (docs.size() < Math.min(n, size) && size >= exactBelow) {
+                    // Lucene 9's filtered HNSW search can end with fewer than n (even none) while more
+                    // documents pass the filter: near-identical vectors leave parts of the graph
+                    // unreachable from where the search starts (Lucene 10.2 adds this same fallback,
+                    // apache/lucene#14160). Then the exact scan of what passes answers.
+                    docs = exact(searcher, query, n, restriction);
+                }
                 List<Hit> hits = new ArrayList<>(docs.size());
                 var stored = searcher.storedFields();
                 for (ScoreDoc doc : docs) {
@@ -172,25 +180,18 @@ public final class LuceneVectorIndex implements VectorIndex {
                 continue;
             }
             Bits live = leaf.reader().getLiveDocs();
-            DocIdSetIterator passing = null;
+            DocIdSetIterator candidates = values;
             if (weight != null) {
                 Scorer scorer = weight.scorer(leaf);
                 if (scorer == null) {
                     continue;
                 }
-                passing = scorer.iterator();
+                // Only the documents that pass, each vector read by advancing to it.
+                candidates = ConjunctionUtils.intersectIterators(List.of(scorer.iterator(), values));
             }
-            for (int doc = values.nextDoc(); doc != DocIdSetIterator.NO_MORE_DOCS; doc = values.nextDoc()) {
+            for (int doc = candidates.nextDoc(); doc != DocIdSetIterator.NO_MORE_DOCS; doc = candidates.nextDoc()) {
                 if (live != null && !live.get(doc)) {
                     continue;
-                }
-                if (passing != null) {
-                    if (passing.docID() < doc) {
-                        passing.advance(doc);
-                    }
-                    if (passing.docID() != doc) {
-                        continue;
-                    }
                 }
                 float score = VectorUtil.dotProduct(query, values.vectorValue());
                 if (best.size() < n) {

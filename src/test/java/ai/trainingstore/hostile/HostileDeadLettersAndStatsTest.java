@@ -41,7 +41,8 @@ class HostileDeadLettersAndStatsTest extends HostileSupport {
         String name = hostile.parameterName(names);
         Hostile.Value value = switch (name) {
             case "from", "to" -> hostile.dateValue();
-            case "limit", "validation_fraction", "test_fraction" -> hostile.numberValue();
+            case "limit", "validation_fraction", "test_fraction", "max_tokens", "margin", "threshold", "near_threshold"
+                    -> hostile.numberValue();
             case "min_score", "max_score" -> hostile.chance(0.5) ? hostile.value()
                     : new Hostile.Value("score " + hostile.numberValue().family(),
                             "correctness%3A" + hostile.numberValue().encoded());
@@ -77,12 +78,20 @@ class HostileDeadLettersAndStatsTest extends HostileSupport {
                                 : "/api/v1/datasets/conversations/summary?conversation_id=hostile-none",
                         List.of("format", "metadata", "from", "to", "conversation_id", "agent_id", "task_id",
                                 "task_status", "has_tools", "min_score", "max_score", "limit", "after", "split",
-                                "validation_fraction", "test_fraction", "split_seed", "redact"))),
+                                "validation_fraction", "test_fraction", "split_seed", "redact", "max_tokens", "tokenizer",
+                                "dedup", "near_threshold"))),
+                new Property("dataset parameters (preferences and summary)", (hostile, i) -> datasetRequest(hostile,
+                        (hostile.chance(0.5) ? "/api/v1/datasets/preferences" : "/api/v1/datasets/preferences/summary")
+                                + "?conversation_id=hostile-none&score=reward",
+                        List.of("format", "pairs", "score", "margin", "threshold", "metadata", "from", "to",
+                                "conversation_id", "agent_id", "task_id", "task_status", "has_tools", "min_score",
+                                "max_score", "limit", "after", "split", "validation_fraction", "test_fraction",
+                                "split_seed", "redact", "max_tokens", "tokenizer", "dedup", "near_threshold"))),
                 new Property("dataset parameters (trajectories)", (hostile, i) -> datasetRequest(hostile,
                         "/api/v1/datasets/trajectories?task_id=hostile-none",
                         List.of("from", "to", "task_id", "agent_id", "workflow_id", "task_type", "status", "min_score",
                                 "max_score", "limit", "after", "split", "validation_fraction", "test_fraction",
-                                "split_seed", "redact"))),
+                                "split_seed", "redact", "max_tokens", "tokenizer"))),
                 new Property("analytics views and parameters", (hostile, i) -> {
                     Hostile.Value value = hostile.value();
                     String view = hostile.chance(0.2) ? value.encoded() : hostile.pick(List.of("agent_daily",

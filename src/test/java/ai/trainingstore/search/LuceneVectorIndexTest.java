@@ -176,4 +176,46 @@ class LuceneVectorIndexTest {
             assertThat(ids(index.nearest(vectors.get(0).vector(), 5, without))).containsExactly("short");
         }
     }
+
+    /**
+     * A filter that passes more documents than asked for, among copies of the same texts stored by
+     * earlier runs under other agents: n of them come back. CI saw SearchTest's k=10 searches answer
+     * nothing on a long-lived database (Lucene 9's filtered HNSW search may end with fewer than n;
+     * 10.2 falls back to an exact scan then, and so does the index now); this seeded case did not
+     * reproduce it, so it holds the property, not the cause.
+     */
+    static final int COPIES = Integer.getInteger("copies", 5);
+
+    @Test
+    void aFilteredSearchAmongIdenticalVectorsStillFindsEveryPassingDocumentItAsksFor() throws IOException {
+        Random random = new Random(5);
+        List<float[]> corpus = new ArrayList<>();
+        for (int c = 0; c < 5; c++) {
+            float[] centre = randomUnit(random, null, 0);
+            for (int i = 0; i < 10; i++) {
+                corpus.add(randomUnit(random, centre, 0.6f));
+            }
+        }
+        List<StoredVector> vectors = new ArrayList<>();
+        Instant at = Instant.parse("2026-06-01T00:00:00Z");
+        // Earlier runs stored the same 50 texts under agents of their own; this run's agent is "few".
+        for (int run = 0; run <= COPIES; run++) {
+            String agent = run == COPIES ? "few" : "run-" + run;
+            for (int i = 0; i < corpus.size(); i++) {
+                vectors.add(new StoredVector(vectors.size() + 1, agent + "-" + i, agent + "-c" + i, agent, null, at,
+                        corpus.get(i).clone()));
+            }
+        }
+        VectorIndex.Filter few = new VectorIndex.Filter(Set.of("few"), Set.of(), Optional.empty(), Optional.empty(),
+                Optional.empty());
+        try (LuceneVectorIndex index = new LuceneVectorIndex(Files.createTempDirectory("identical"), 0)) {
+            for (int from = 0; from < vectors.size(); from += 500) {
+                index.add(vectors.subList(from, Math.min(vectors.size(), from + 500)));
+            }
+            for (float[] query : List.of(corpus.get(0), corpus.get(27), randomUnit(random, null, 0))) {
+                assertThat(index.nearest(query, 40, few)).hasSize(40)
+                        .allSatisfy(hit -> assertThat(hit.messageId()).startsWith("few-"));
+            }
+        }
+    }
 }
