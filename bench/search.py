@@ -90,9 +90,10 @@ def load_messages(n):
             role = "user" if i % 2 == 0 else "assistant"
             out.write(f"bs-{i:08d},bsc-{conversation:07d},{role},{sentence(rng, topic)},agent-{conversation % 32:02d},"
                       f"2026-01-01T00:00:00Z,bench/{i}-0\n")
+    # Every message of this database goes (the last run's ingest case left its own, with vectors): the
+    # recall case compares with an exact ranking of every stored vector, and copies of one text tie.
     bench.psql("UPDATE training_data.search_state SET enabled = false;"
-               " DELETE FROM training_data.search_queue;"
-               " DELETE FROM training_data.training_messages WHERE message_id LIKE 'bs-%'")
+               " TRUNCATE training_data.search_queue, training_data.training_messages CASCADE")
     bench.sh("psql", "-h", "localhost", "-U", "postgres", "-d", bench.DB, "-qX", "-v", "ON_ERROR_STOP=1", "-c",
              "\\copy training_data.training_messages (message_id, conversation_id, role, content, agent_id, occurred_at,"
              f" stream_entry_id) FROM '{path}' WITH (FORMAT csv)")

@@ -3,6 +3,7 @@ package ai.trainingstore.search;
 import ai.trainingstore.config.SearchSettings;
 import ai.trainingstore.config.StoreConfig;
 import ai.trainingstore.redact.Redaction;
+import ai.trainingstore.stream.IngestMetrics;
 import ai.trainingstore.stream.StreamLag;
 import ai.trainingstore.text.LogText;
 import com.fasterxml.jackson.annotation.JsonInclude;
@@ -45,6 +46,8 @@ public class SearchService {
     static final int MAX_LIKE_MESSAGES = 10_000;
     /** A second backfill after start-up catches a message whose insert began before the trigger was switched on. */
     static final Duration SECOND_BACKFILL = Duration.ofSeconds(30);
+    /** How long after a full read ingest counts as behind. */
+    static final Duration INGEST_BUSY_WINDOW = Duration.ofSeconds(2);
 
     private final SearchSettings settings;
     private final Pool pool;
@@ -52,6 +55,7 @@ public class SearchService {
     private final Vertx vertx;
     private final SearchMetrics metrics;
     private final StreamLag streamLag;
+    private final IngestMetrics ingest;
     private final String replica;
     private final List<EmbeddingWorker> workers = new ArrayList<>();
     private ExecutorService embedThreads;
@@ -63,13 +67,14 @@ public class SearchService {
     private volatile boolean stopped;
 
     public SearchService(StoreConfig config, Pool pool, VectorTable table, Vertx vertx, SearchMetrics metrics,
-                         StreamLag streamLag) {
+                         StreamLag streamLag, IngestMetrics ingest) {
         this.settings = config.search();
         this.pool = pool;
         this.table = table;
         this.vertx = vertx;
         this.metrics = metrics;
         this.streamLag = streamLag;
+        this.ingest = ingest;
         this.replica = config.consumerName().filter(name -> !name.isBlank())
                 .or(() -> Optional.ofNullable(System.getenv("HOSTNAME")).filter(name -> !name.isBlank()))
                 .orElse("training-store");
@@ -102,7 +107,7 @@ public class SearchService {
         tailer = new IndexTailer(table, index, vertx, indexThread, metrics, settings.pollInterval());
         for (int i = 0; i < settings.workers(); i++) {
             workers.add(new EmbeddingWorker(pool, table, vertx, embedThreads, metrics, settings.batchSize(),
-                    settings.pollInterval(), replica, streamLag::backlog, settings.yieldFactor()));
+                    settings.pollInterval(), replica, this::ingestBehind, settings.yieldFactor()));
         }
         LOG.infof("Semantic search is on (model %s, index in %s): embedding user and assistant messages", Embedder.MODEL, indexDir);
         table.setEnabled(true, Embedder.MODEL)
@@ -113,6 +118,14 @@ public class SearchService {
                     vertx.setTimer(SECOND_BACKFILL.toMillis(), id -> backfill().subscribe().with(n -> { }, f -> { }));
                     refreshPending();
                 }, failure -> LOG.errorf("Semantic search could not start: %s", LogText.safe(String.valueOf(failure.getMessage()))));
+    }
+
+    /**
+     * Ingest is behind: a consumer here read a full batch in the last 2 s (seen at once), or a stream's
+     * lag, polled every 5 s, is over one batch (seen from every replica, whoever consumes).
+     */
+    private boolean ingestBehind() {
+        return ingest.fullReadWithin(INGEST_BUSY_WINDOW) || streamLag.backlog();
     }
 
     private Uni<Void> backfill() {

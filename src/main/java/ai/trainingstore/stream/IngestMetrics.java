@@ -10,6 +10,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -21,6 +22,10 @@ import java.util.function.ToDoubleFunction;
 @Startup
 @ApplicationScoped
 public class IngestMetrics {
+
+    /** When a consumer last read a full batch (System.nanoTime), if one has. */
+    private volatile long lastFullRead;
+    private volatile boolean fullReadSeen;
 
     private final MeterRegistry registry;
 
@@ -144,5 +149,20 @@ public class IngestMetrics {
         return Counter.builder("training_store_records_trimmed")
                 .description("Entries trimmed from the stream after every group acknowledged them")
                 .tag("stream", stream).register(registry);
+    }
+
+    /** A read returned a full batch: the stream holds more than one read takes (a backlog). */
+    void fullRead() {
+        lastFullRead = System.nanoTime();
+        fullReadSeen = true;
+    }
+
+    /**
+     * Whether a consumer of this replica read a full batch within {@code window}: ingest is behind and
+     * needs the cores (semantic search's embedding yields to it). Immediate, where the streams' lag
+     * gauges are polled every 5 s.
+     */
+    public boolean fullReadWithin(Duration window) {
+        return fullReadSeen && System.nanoTime() - lastFullRead < window.toNanos();
     }
 }

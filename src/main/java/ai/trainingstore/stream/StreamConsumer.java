@@ -279,6 +279,9 @@ final class StreamConsumer {
                         batch.pause = idlePause;
                     } else if (!batch.isEmpty()) {
                         idlePause = Duration.ZERO;
+                        if (batch.ids.size() >= batchConfig.size()) {
+                            metrics.fullRead();
+                        }
                     }
                 });
     }
