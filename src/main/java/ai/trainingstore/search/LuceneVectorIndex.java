@@ -45,9 +45,9 @@ import org.apache.lucene.search.Weight;
 import org.apache.lucene.store.Directory;
 import org.apache.lucene.store.MMapDirectory;
 import org.apache.lucene.util.Bits;
-import org.jboss.logging.Logger;
 import org.apache.lucene.util.BytesRef;
 import org.apache.lucene.util.VectorUtil;
+import org.jboss.logging.Logger;
 
 /**
  * The embedded engine: Apache Lucene's HNSW graph ({@link KnnFloatVectorQuery}) over a memory-mapped

@@ -75,11 +75,11 @@ public class VectorTable {
     }
 
     /**
-     * In the caller's transaction: takes up to {@code limit} queued messages, those the trigger queued
-     * before the backfill's, newest first, that no other
-     * transaction holds (SKIP LOCKED), deletes them from the queue and returns the ones still stored and
-     * still without a vector of this model (read after the claim, so a message another replica has just
-     * embedded is not embedded again). A rollback puts them all back.
+     * In the caller's transaction: takes up to {@code limit} queued messages that no other transaction
+     * holds (SKIP LOCKED), those the trigger queued before the backfill's, each newest first; deletes
+     * them from the queue and returns the ones still stored and still without a vector of this model
+     * (read after the claim, so a message another replica has just embedded is not embedded again). A
+     * rollback puts them all back.
      */
     public Uni<Claim> claim(SqlConnection conn, int limit, String model) {
         return conn.preparedQuery("DELETE FROM training_data.search_queue WHERE id IN"
