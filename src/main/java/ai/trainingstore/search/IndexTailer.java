@@ -14,9 +14,12 @@ import org.jboss.logging.Logger;
 /**
  * Keeps this replica's index current: at start it reads every vector of the model (in id order, a page
  * at a time), then tails the table for new ones. Ids are handed out when a row is inserted but become
- * visible when its transaction commits, so a later id can show before an earlier one: skipped ids are
- * remembered and asked for again until {@link #GAP_TIMEOUT} (after which their transaction rolled back
- * or their insert hit a conflict: such ids never appear).
+ * visible when its transaction commits, so a later id can show before an earlier one (several
+ * workers or replicas embed at once): ids skipped before a vector embedded within
+ * {@link #GAP_TIMEOUT} are remembered and asked for again until that timeout (after which their
+ * transaction rolled back or their insert hit a conflict: such ids never appear). That holds from
+ * the first page on, since other replicas commit while this one starts; a gap before an older
+ * vector is history (a deleted message's vector, a rollback) and is not asked for.
  */
 final class IndexTailer extends PollingLoop {
 
@@ -54,7 +57,7 @@ final class IndexTailer extends PollingLoop {
     void step() {
         Uni<List<StoredVector>> late = missingSince.isEmpty() ? Uni.createFrom().item(List.of())
                 : table.withIds(missingSince.keySet().toArray(Long[]::new), Embedder.MODEL);
-        late.chain(found -> table.after(last, PAGE, Embedder.MODEL).map(page -> new Read(found, page)))
+        late.chain(found -> table.after(last, PAGE, Embedder.MODEL, GAP_TIMEOUT).map(page -> new Read(found, page)))
                 .emitOn(thread)
                 .map(this::apply)
                 .subscribe().with(full -> {
@@ -69,30 +72,31 @@ final class IndexTailer extends PollingLoop {
                 });
     }
 
-    private record Read(List<StoredVector> late, List<StoredVector> page) {
+    private record Read(List<StoredVector> late, List<VectorTable.Tailed> page) {
     }
 
     /** On the index thread: adds what was read and moves the tail on; true when the page was full. */
     private boolean apply(Read read) {
         List<StoredVector> all = new ArrayList<>(read.late());
-        all.addAll(read.page());
+        read.page().forEach(tailed -> all.add(tailed.vector()));
         read.late().forEach(vector -> missingSince.remove(vector.id()));
         long now = System.currentTimeMillis();
         long expected = last + 1;
-        for (StoredVector vector : read.page()) {
-            if (vector.id() > expected && vector.id() - expected <= MAX_GAP && caughtUp) {
-                for (long id = expected; id < vector.id(); id++) {
-                    missingSince.putIfAbsent(id, now);
+        for (VectorTable.Tailed tailed : read.page()) {
+            long id = tailed.vector().id();
+            if (id > expected && id - expected <= MAX_GAP && tailed.recent()) {
+                for (long missing = expected; missing < id; missing++) {
+                    missingSince.putIfAbsent(missing, now);
                 }
             }
-            expected = vector.id() + 1;
+            expected = id + 1;
         }
         missingSince.values().removeIf(since -> now - since > GAP_TIMEOUT.toMillis());
         if (!all.isEmpty()) {
             index.add(all);
         }
         if (!read.page().isEmpty()) {
-            last = read.page().get(read.page().size() - 1).id();
+            last = read.page().get(read.page().size() - 1).vector().id();
         }
         metrics.indexed(index.size());
         return read.page().size() >= PAGE;

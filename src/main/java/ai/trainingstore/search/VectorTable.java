@@ -10,6 +10,7 @@ import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -133,12 +134,17 @@ public class VectorTable {
                 .replaceWithVoid();
     }
 
+    /** A vector read by tailing, and whether it was embedded less than the asked time ago (the database's clock). */
+    public record Tailed(StoredVector vector, boolean recent) {
+    }
+
     /** Vectors of this model with an id above {@code afterId}, in id order. */
-    public Uni<List<StoredVector>> after(long afterId, int limit, String model) {
-        return pool.preparedQuery("SELECT id, message_id, conversation_id, agent_id, task_id, occurred_at, vector"
+    public Uni<List<Tailed>> after(long afterId, int limit, String model, Duration recentWithin) {
+        return pool.preparedQuery("SELECT id, message_id, conversation_id, agent_id, task_id, occurred_at, vector,"
+                        + " embedded_at > now() - make_interval(secs => $4) AS recent"
                         + " FROM training_data.search_vectors WHERE model = $1 AND id > $2 ORDER BY id LIMIT $3")
-                .execute(Tuple.of(model, afterId, limit))
-                .map(rows -> map(rows, VectorTable::stored));
+                .execute(Tuple.of(model, afterId, limit, (double) recentWithin.toSeconds()))
+                .map(rows -> map(rows, row -> new Tailed(stored(row), row.getBoolean("recent"))));
     }
 
     /** Vectors with these ids (ids once skipped because their transaction had not committed yet). */
