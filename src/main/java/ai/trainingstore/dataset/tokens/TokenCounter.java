@@ -18,9 +18,10 @@ import java.util.Map;
  *
  * <p>One counter serves one answer, one line at a time (not thread-safe). It remembers the counts
  * of the short strings it saw, because agents repeat them on every line (system prompts, tool
- * definitions, roles): those are then counted once per answer, not once per line. The memory is
- * bounded: strings over {@link #LONGEST_REMEMBERED} characters are never kept, and the whole
- * memory is dropped when it holds {@link #REMEMBERED_CHARS} characters.
+ * definitions, roles): those are then counted once per answer, not once per line; with
+ * o200k_base, the counts of the pieces (words) of every text too. The memory is bounded: strings
+ * over {@link #LONGEST_REMEMBERED} characters are never kept, and the whole memory is dropped
+ * when it holds {@link #REMEMBERED_CHARS} characters.
  */
 public final class TokenCounter {
 
@@ -56,20 +57,52 @@ public final class TokenCounter {
             encoding = tokenizer.encoding();
         }
         if (text.length() > LONGEST_REMEMBERED) {
-            return encoding.countTokensOrdinary(text);
+            return counted(text);
         }
         Integer known = remembered.get(text);
         if (known != null) {
             return known;
         }
-        int tokens = encoding.countTokensOrdinary(text);
+        int tokens = counted(text);
+        remember(text, tokens);
+        return tokens;
+    }
+
+    /**
+     * o200k_base: piece by piece as its pre-tokenizer cuts the text, each piece's count remembered
+     * (words recur across lines; a piece is counted alone exactly as within its text, since BPE
+     * never merges across pieces). cl100k_base: whole, by jtokkit's own fast splitter.
+     */
+    private int counted(String text) {
+        if (!tokenizer.piecewise()) {
+            return encoding.countTokensOrdinary(text);
+        }
+        int tokens = 0;
+        for (int start = 0; start < text.length(); ) {
+            int end = O200kPieces.end(text, start);
+            String piece = text.substring(start, end);
+            Integer known = remembered.get(piece);
+            if (known == null) {
+                known = encoding.countTokensOrdinary(piece);
+                remember(piece, known);
+            }
+            tokens += known;
+            start = end;
+        }
+        return tokens;
+    }
+
+    private void remember(String text, int tokens) {
+        if (text.length() > LONGEST_REMEMBERED) {
+            return;
+        }
         if (rememberedChars + text.length() > REMEMBERED_CHARS) {
             remembered.clear();
             rememberedChars = 0;
         }
-        remembered.put(text, tokens);
-        rememberedChars += text.length();
-        return tokens;
+        if (remembered.put(text, tokens) == null) {
+            rememberedChars += text.length();
+        }
     }
 
     /** The tokens of every string value in {@code node} at any depth (keys and other values count nothing). */

@@ -15,16 +15,24 @@ import java.util.stream.Collectors;
  * encoding nobody asks for costs nothing.
  */
 public enum Tokenizer {
-    O200K_BASE(EncodingType.O200K_BASE),
-    CL100K_BASE(EncodingType.CL100K_BASE);
+    O200K_BASE(EncodingType.O200K_BASE, true),
+    // jtokkit splits cl100k_base with its own hand-written code: counted whole.
+    CL100K_BASE(EncodingType.CL100K_BASE, false);
 
     // Thread-safe: a ConcurrentHashMap filled on first use of each encoding.
     private static final EncodingRegistry REGISTRY = Encodings.newLazyEncodingRegistry();
 
     private final EncodingType type;
+    private final boolean piecewise;
 
-    Tokenizer(EncodingType type) {
+    Tokenizer(EncodingType type, boolean piecewise) {
         this.type = type;
+        this.piecewise = piecewise;
+    }
+
+    /** Counted piece by piece ({@link O200kPieces}), each piece's count remembered, rather than by jtokkit's regex. */
+    boolean piecewise() {
+        return piecewise;
     }
 
     /** The tiktoken name: {@code o200k_base}, {@code cl100k_base}. */
