@@ -71,8 +71,13 @@ public class PreferenceDatasets implements VersionedDataset {
     private static final Logger LOG = Logger.getLogger(PreferenceDatasets.class);
     private static final String MESSAGES = RecordKind.MESSAGES.qualifiedTable();
     private static final String FEEDBACK = RecordKind.FEEDBACK.qualifiedTable();
-    /** Most pairs (or corrections) whose conversations are read again in one query. */
-    private static final int PAIRS_PER_BATCH = 50;
+    /** Most corrections whose conversations are read again in one query. */
+    private static final int CORRECTIONS_PER_BATCH = 50;
+    /**
+     * Most ranked pairs whose conversations are read again in one query (memory.fetch-bytes bounds
+     * the batch first): each query costs its planning and round trips, so fewer, larger ones.
+     */
+    private static final int PAIRS_PER_BATCH = 500;
     /** Conversations assembled ahead of the step that hashes and spills them (on a worker). */
     private static final int CONVERSATIONS_AHEAD = 16;
     private static final int HASH_BYTES = 32;
@@ -271,13 +276,19 @@ public class PreferenceDatasets implements VersionedDataset {
                 .select().where(conversation -> ConversationDatasets.matches(filters, conversation));
     }
 
-    /** Conversations read again by id (no filters: the caller decides), by id. */
-    private Uni<Map<String, Conversation>> byId(SqlConnection snapshot, PreferenceRequest request, Set<String> ids) {
+    /**
+     * Conversations read again by id (no filters: the caller decides), by id; {@code filtered}: the
+     * caller checks the score filters on them, so their feedback is looked up (a ranked pair's
+     * conversations passed the filters already and carry their scores in the pair).
+     */
+    private Uni<Map<String, Conversation>> byId(SqlConnection snapshot, PreferenceRequest request, Set<String> ids,
+                                                boolean filtered) {
         ConversationRequest filters = request.conversations();
         ConversationRequest query = new ConversationRequest(filters.format(), false, Optional.empty(), Optional.empty(),
                 List.copyOf(ids), List.of(), List.of(), List.of(), Optional.empty(), List.of(), List.of(),
                 Optional.empty(), Optional.empty(), Optional.empty(), filters.splitRule(), false, filters.redact(), TokenRule.NONE, Dedup.NONE);
-        boolean feedback = request.readsScores() || !filters.minScores().isEmpty() || !filters.maxScores().isEmpty();
+        boolean feedback = filtered && (request.readsScores() || !filters.minScores().isEmpty()
+                || !filters.maxScores().isEmpty());
         return conversations.conversations(snapshot, ConversationQuery.of(query, feedback))
                 .collect().asMap(conversation -> conversation.id);
     }
@@ -370,10 +381,10 @@ public class PreferenceDatasets implements VersionedDataset {
         return exports.chunks(snapshot, correctionsQuery(request))
                 .onItem().transformToMultiAndConcatenate(rows -> Multi.createFrom().iterable(rows)
                         .map(PreferenceDatasets::correction)
-                        .group().intoLists().of(PAIRS_PER_BATCH))
+                        .group().intoLists().of(CORRECTIONS_PER_BATCH))
                 .onItem().transformToMultiAndConcatenate(batch -> byId(snapshot, request, batch.stream()
                         .map(Correction::conversationId).filter(id -> id != null)
-                        .collect(java.util.stream.Collectors.toCollection(LinkedHashSet::new)))
+                        .collect(java.util.stream.Collectors.toCollection(LinkedHashSet::new)), true)
                         .emitOn(Infrastructure.getDefaultWorkerPool())
                         .onItem().transformToMulti(found -> Multi.createFrom().iterable(batch.stream()
                                 .map(correction -> correctionLine(request, correction, found, redact, summary))
@@ -607,7 +618,7 @@ public class PreferenceDatasets implements VersionedDataset {
                         ids.add(pair.chosen());
                         ids.add(pair.rejected());
                     });
-                    return byId(snapshot, request, ids)
+                    return byId(snapshot, request, ids, false)
                             .emitOn(Infrastructure.getDefaultWorkerPool())
                             .onItem().transformToMulti(found -> Multi.createFrom().iterable(batch.stream()
                                     .map(pair -> rankedLine(request, pair, found, redact, summary))
