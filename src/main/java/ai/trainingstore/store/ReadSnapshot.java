@@ -10,7 +10,7 @@ import java.util.function.Function;
 /**
  * A connection of its own in a read-only REPEATABLE READ transaction: every statement of a long
  * read (a size query and its rows, a count and its rows, a cursor and its lookups) sees one
- * snapshot, whatever commits meanwhile. Ended by a rollback, the cheapest end of a read-only
+ * snapshot, whatever commits meanwhile; without JIT compilation. Ended by a rollback, the cheapest end of a read-only
  * transaction, whatever happened, and the connection goes back to the pool.
  */
 public record ReadSnapshot(SqlConnection connection, Transaction transaction) {
@@ -35,7 +35,10 @@ public record ReadSnapshot(SqlConnection connection, Transaction transaction) {
 
     private static Uni<ReadSnapshot> open(Uni<SqlConnection> connecting) {
         return connecting.chain(connection -> connection.begin()
-                .call(() -> connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").execute())
+                // No JIT: the reads are cursors whose per-row lookups PostgreSQL prices high, so JIT
+                // would compile (up to a second) for every statement, small ones included.
+                .call(() -> connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY;"
+                        + " SET LOCAL jit = off").execute())
                 .map(transaction -> new ReadSnapshot(connection, transaction))
                 .onFailure().call(connection::close));
     }
