@@ -2,9 +2,7 @@ package ai.trainingstore.dataset.dedup;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.charset.StandardCharsets;
-import java.util.HashSet;
 import java.util.Locale;
-import java.util.Set;
 
 /**
  * Tells, line after line of one answer, whether a line duplicates an earlier emitted one
@@ -24,6 +22,7 @@ public final class DuplicateFilter implements AutoCloseable {
 
     /** Bytes of one stored signature: 8 bits of each of its 128 values. */
     private static final int SIGNATURE_BYTES = MinHash.HASHES;
+    private static final int CACHED_SIGNATURES = 4096;
     /** How often two different minima still agree on 8 bits: the estimate corrects for it. */
     private static final double CHANCE_AGREEMENT = 1.0 / 256;
 
@@ -38,7 +37,11 @@ public final class DuplicateFilter implements AutoCloseable {
     private final long[] mins = new long[MinHash.HASHES];
     private final int[] keys = new int[BandIndex.BANDS];
     private final byte[] signature = new byte[SIGNATURE_BYTES];
-    private final byte[] candidate = new byte[SIGNATURE_BYTES];
+    /** Signatures read back, by line ordinal modulo its size (512 KiB). */
+    private final byte[][] cache;
+    private final int[] cachedLine;
+    /** Candidates already compared for the current line (one comes once per band it shares). */
+    private final IntSet checked = new IntSet();
     private final int matchesNeeded;
     private int lines;
 
@@ -64,6 +67,11 @@ public final class DuplicateFilter implements AutoCloseable {
         }
         this.dedup = dedup;
         boolean near = dedup.mode() == Dedup.Mode.NEAR;
+        this.cache = near ? new byte[CACHED_SIGNATURES][SIGNATURE_BYTES] : null;
+        this.cachedLine = near ? new int[CACHED_SIGNATURES] : null;
+        if (near) {
+            java.util.Arrays.fill(cachedLine, -1);
+        }
         this.minHash = near ? new MinHash() : null;
         this.bands = near ? new BandIndex() : null;
         this.signatures = near ? new SpillFile("dedup-signatures-") : null;
@@ -104,13 +112,13 @@ public final class DuplicateFilter implements AutoCloseable {
 
     /** The first candidate (band by band, newest first) whose signature agrees enough, or null. */
     private Duplicate nearest() {
-        Set<Integer> checked = new HashSet<>();
+        checked.clear();
         Duplicate[] found = {null};
         bands.anyCandidate(keys, line -> {
             if (!checked.add(line)) {
                 return false;
             }
-            signatures.read((long) line * SIGNATURE_BYTES, candidate);
+            byte[] candidate = signature(line);
             int matches = 0;
             for (int i = 0; i < SIGNATURE_BYTES; i++) {
                 if (signature[i] == candidate[i]) {
@@ -125,6 +133,19 @@ public final class DuplicateFilter implements AutoCloseable {
         });
         Duplicate near = found[0];
         return near == null ? null : new Duplicate(false, near.keptOrdinal(), name(near.keptOrdinal()), near.similarity());
+    }
+
+    /**
+     * A kept line's signature: from a small cache by line (the lines that keep coming up as
+     * candidates, a template's kept lines, say, are read from the file once), else from the file.
+     */
+    private byte[] signature(int line) {
+        int slot = line & (CACHED_SIGNATURES - 1);
+        if (cachedLine[slot] != line) {
+            signatures.read((long) line * SIGNATURE_BYTES, cache[slot]);
+            cachedLine[slot] = line;
+        }
+        return cache[slot];
     }
 
     /** The Jaccard similarity that {@code matches} agreeing 8-bit values estimate. */

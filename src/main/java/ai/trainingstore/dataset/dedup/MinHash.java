@@ -71,9 +71,10 @@ public final class MinHash {
         for (int i = 0; i < text.length(); ) {
             int codePoint = text.codePointAt(i);
             i += Character.charCount(codePoint);
-            if (Character.isLetterOrDigit(codePoint)) {
+            int lower = wordCharacter(codePoint);
+            if (lower >= 0) {
                 // FNV-1a over the lowercased code points
-                word = ((inWord ? word : 0xCBF2_9CE4_8422_2325L) ^ Character.toLowerCase(codePoint)) * 0x100_0000_01B3L;
+                word = ((inWord ? word : 0xCBF2_9CE4_8422_2325L) ^ lower) * 0x100_0000_01B3L;
                 inWord = true;
             } else if (inWord) {
                 word(mix(word), mins);
@@ -83,6 +84,18 @@ public final class MinHash {
         if (inWord) {
             word(mix(word), mins);
         }
+    }
+
+    /**
+     * A letter or digit lowercased ({@link Character#toLowerCase(int)}), or -1 for a separator; ASCII,
+     * most text, without the Unicode tables (the same answers: MinHashTest checks every code point).
+     */
+    static int wordCharacter(int codePoint) {
+        if (codePoint < 128) {
+            return codePoint >= 'A' && codePoint <= 'Z' ? codePoint + ('a' - 'A')
+                    : (codePoint >= 'a' && codePoint <= 'z') || (codePoint >= '0' && codePoint <= '9') ? codePoint : -1;
+        }
+        return Character.isLetterOrDigit(codePoint) ? Character.toLowerCase(codePoint) : -1;
     }
 
     private void word(long hash, long[] mins) {
