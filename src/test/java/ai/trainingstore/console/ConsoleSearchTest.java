@@ -46,6 +46,10 @@ class ConsoleSearchTest extends ConsoleTestSupport {
                 .auth().oauth2("test-export-token").queryParam("q", query).queryParam("agent_id", agent)
                 .get("/api/v1/search/conversations").jsonPath().getList("results.conversation_id")
                 .contains(agent + "-bake"));
+        // ...and has read every vector stored so far (the viewer's similar conversations rank them all).
+        long stored = count("SELECT count(*) FROM training_data.search_vectors");
+        await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(250)).until(() -> given()
+                .auth().oauth2("test-export-token").get("/api/v1/search/status").jsonPath().getLong("indexed") >= stored);
 
         browser.driver.get(console + "#/overview");
         WebElement input = browser.wait.until(ExpectedConditions.elementToBeClickable(By.id("token")));

@@ -72,8 +72,11 @@ class IndexTailerGapTest extends SearchTestSupport {
             await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
                     assertThat(indexed(index, agent)).containsExactlyInAnyOrder(agent + "-1", agent + "-2"));
         } finally {
+            // Stopped, then its thread let finish the page it may be adding: an interrupt in the middle
+            // of a write would leave the index unable to close.
             tailer.stop();
-            thread.shutdownNow();
+            thread.shutdown();
+            thread.awaitTermination(60, java.util.concurrent.TimeUnit.SECONDS);
             index.close();
             try (Connection cleanup = DriverManager.getConnection(url, user, password);
                  Statement statement = cleanup.createStatement()) {

@@ -202,9 +202,15 @@ class SearchTest extends SearchTestSupport {
         search("q", "bread\u001brise").then().statusCode(400);
         // tabs and newlines are text
         assertThat(results(search("q", "bread\tdough\nrise", "agent_id", agent, "k", "3"))).hasSize(3);
-        // 1 MB: refused before it is read as a query (over the URI limit)
-        int status = given().auth().oauth2(EXPORT_TOKEN).queryParam("q", "bread ".repeat(175_000)).get(PATH).statusCode();
-        assertThat(status).isIn(400, 414, 431);
+        // 1 MB: refused before it is read as a query (over the URI limit). The server answers 414 as
+        // soon as the request line passes its limit and closes; a client still writing the rest may
+        // see the connection closed instead of the status. Either way the next request is served.
+        try {
+            int status = given().auth().oauth2(EXPORT_TOKEN).queryParam("q", "bread ".repeat(175_000)).get(PATH).statusCode();
+            assertThat(status).isIn(400, 414, 431);
+        } catch (Exception closed) {
+            assertThat(closed).hasRootCauseInstanceOf(java.net.SocketException.class);
+        }
         // markup, quotes and emoji are just text
         assertThat(results(search("q", "<script>alert('x')</script> \"bread\" 🍞", "agent_id", agent, "k", "2"))).hasSize(2);
     }
