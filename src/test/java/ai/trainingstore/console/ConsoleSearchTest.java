@@ -58,8 +58,19 @@ class ConsoleSearchTest extends ConsoleTestSupport {
         browser.driver.get(console + "#/conversations");
         WebElement box = browser.wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("cv-search-q")));
         // The whole store is searched; this run's baking question is worded unlike anything else stored.
-        box.sendKeys(query);
+        // The page may draw the box again while it loads (a busy machine): type until the box that is
+        // shown holds the whole question, then search; the address then carries it.
+        await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> {
+            WebElement shown = browser.driver.findElement(By.id("cv-search-q"));
+            if (!query.equals(shown.getAttribute("value"))) {
+                shown.clear();
+                shown.sendKeys(query);
+            }
+            return query.equals(browser.driver.findElement(By.id("cv-search-q")).getAttribute("value"));
+        });
         browser.driver.findElement(By.id("cv-search-go")).click();
+        await().atMost(Duration.ofSeconds(30)).until(() -> java.net.URLDecoder.decode(browser.driver.getCurrentUrl(),
+                java.nio.charset.StandardCharsets.UTF_8).replace('+', ' ').contains(query));
         By first = By.cssSelector("#cv-search-list li:first-child");
         // This run's conversation, or the same words stored by an earlier run on a reused database (an equal score).
         try {
