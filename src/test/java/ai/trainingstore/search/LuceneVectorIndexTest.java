@@ -218,4 +218,59 @@ class LuceneVectorIndexTest {
             }
         }
     }
+
+    /**
+     * Agents repeat themselves: the same system prompt, "ok", "A1" in thousands of conversations, each
+     * the same vector. HNSW links identical vectors only to each other, so a graph full of them can trap
+     * an unfiltered search in one such cluster (CI found the console's search listing "A1" at 0.16
+     * while a conversation at 0.7 was indexed). Every query's top 10 must equal the exact scan's.
+     */
+    @Test
+    void identicalVectorsByTheThousandDoNotTrapTheGraphSearch() throws IOException {
+        Random random = new Random(11);
+        List<float[]> centres = new ArrayList<>();
+        for (int c = 0; c < 30; c++) {
+            centres.add(randomUnit(random, null, 0));
+        }
+        List<float[]> repeated = new ArrayList<>();
+        for (int r = 0; r < 6; r++) {
+            repeated.add(randomUnit(random, null, 0));
+        }
+        int copies = Integer.getInteger("repeats", 3000);
+        List<float[]> all = new ArrayList<>();
+        for (int i = 0; i < MESSAGES; i++) {
+            all.add(randomUnit(random, centres.get(i % centres.size()), 0.6f));
+        }
+        for (int i = 0; i < repeated.size() * copies; i++) {
+            all.add(repeated.get(i % repeated.size()).clone());
+        }
+        java.util.Collections.shuffle(all, random);
+        List<StoredVector> vectors = new ArrayList<>();
+        Instant at = Instant.parse("2026-06-01T00:00:00Z");
+        for (float[] vector : all) {
+            vectors.add(new StoredVector(vectors.size() + 1, "m" + vectors.size(), "c" + vectors.size(), "agent", null, at, vector));
+        }
+        Path approxDir = Files.createTempDirectory("identical-hnsw");
+        Path exactDir = Files.createTempDirectory("identical-exact");
+        try (LuceneVectorIndex approximate = new LuceneVectorIndex(approxDir, 0);
+             LuceneVectorIndex exact = new LuceneVectorIndex(exactDir, Integer.MAX_VALUE)) {
+            for (int from = 0; from < vectors.size(); from += 500) {
+                approximate.add(vectors.subList(from, Math.min(vectors.size(), from + 500)));
+                exact.add(vectors.subList(from, Math.min(vectors.size(), from + 500)));
+            }
+            int found = 0;
+            int queries = 50;
+            for (int q = 0; q < queries; q++) {
+                float[] query = randomUnit(random, centres.get(q % centres.size()), 0.6f);
+                Set<String> truth = ids(exact.nearest(query, 10, VectorIndex.Filter.none()));
+                Set<String> got = ids(approximate.nearest(query, 10, VectorIndex.Filter.none()));
+                got.retainAll(truth);
+                found += got.size();
+            }
+            double recall = found / (queries * 10.0);
+            System.out.printf("search: HNSW recall@10 among %d identical copies of %d vectors: %.3f%n", copies,
+                    repeated.size(), recall);
+            assertThat(recall).isGreaterThanOrEqualTo(0.95);
+        }
+    }
 }
