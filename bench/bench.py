@@ -737,13 +737,16 @@ ORDER BY r.conversation_id
 
 # The service's own query for a request without filters, as ConversationQuery builds it
 # (src/main/java/ai/trainingstore/dataset/ConversationQuery.java): with metadata=true it also joins
-# tasks and looks up the feedback on the conversation and the task for every row. pg_stat_activity
+# tasks and looks up the feedback on the conversation and the task on the first row of each (a
+# window in the query's own order). pg_stat_activity
 # shows the first 1 kB of the query the service runs; the case checks that this text starts with it.
 def service_dataset_query(metadata=False):
     def feedback(kind, target):
         return ("(SELECT jsonb_object_agg(f.name, jsonb_build_object('value', f.value, 'label', f.label)"
                 " ORDER BY f.occurred_at, f.feedback_id)::text FROM training_data.training_feedback f"
                 f" WHERE f.target_kind = {kind} AND f.target_id = {target})")
+    order = "m.conversation_id COLLATE \"C\", m.seq, m.occurred_at, m.message_id"
+    first = "lag(m.conversation_id) OVER w IS DISTINCT FROM m.conversation_id"
     return ("SELECT m.conversation_id, m.message_id, m.role, m.content, m.name, m.tool_calls::text AS tool_calls,"
             " m.tool_call_id, m.tools::text AS tools, m.agent_id, m.task_id, m.occurred_at,"
             + (" t.status AS task_status," if metadata else " NULL::text AS task_status,")
@@ -753,12 +756,15 @@ def service_dataset_query(metadata=False):
             " WHERE e.execution_id IN (SELECT c ->> 'id' FROM jsonb_array_elements(m.tool_calls) AS c)"
             " AND (e.output_result IS NOT NULL OR e.error IS NOT NULL)"
             " AND (e.agent_id IS NULL OR m.agent_id IS NULL OR e.agent_id = m.agent_id)) END AS executions,"
-            + ((" " + feedback("'conversation'", "m.conversation_id") + " AS conversation_feedback,"
-                " CASE WHEN m.task_id IS NOT NULL THEN " + feedback("'task'", "m.task_id") + " END AS task_feedback")
+            + ((" CASE WHEN " + first + " THEN " + feedback("'conversation'", "m.conversation_id")
+                + " END AS conversation_feedback,"
+                " CASE WHEN m.task_id IS NOT NULL AND (" + first + " OR lag(m.task_id) OVER w IS DISTINCT FROM m.task_id)"
+                " THEN " + feedback("'task'", "m.task_id") + " END AS task_feedback")
                if metadata else " NULL::text AS conversation_feedback, NULL::text AS task_feedback")
             + " FROM training_data.training_messages m"
             + (" LEFT JOIN training_data.training_tasks t ON t.task_id = m.task_id" if metadata else "")
-            + " ORDER BY m.conversation_id COLLATE \"C\", m.seq, m.occurred_at, m.message_id")
+            + (" WINDOW w AS (ORDER BY " + order + ")" if metadata else "")
+            + " ORDER BY " + order)
 
 
 def dataset_reference(where=""):
