@@ -7,8 +7,8 @@ Loads 100,000 conversations (--quick 8,000) in groups of 4 siblings (one prompt:
 user message; a completion of a tool call, its result and an answer), each scored under `reward`
 (0..3), into the benchmark database; starts the service and downloads, median of 3 runs (--quick
 one): the conversations dataset (one line per conversation) and the ranked preference pairs (one
-line per group: 25,000). Prints lines/s and conversations/s of both, the ratio of lines/s (the
-issue's target: >= 0.5) and the service's live heap (after a full GC) idle and while a throttled
+line per group: 25,000) and KTO lines (one per scored conversation: 100,000). Prints lines/s and
+conversations/s of each, the ratios of lines/s (the issue's target: >= 0.5) and the service's live heap (after a full GC) idle and while a throttled
 client holds the preferences answer open (target: growth < 64 MiB).
 """
 import argparse
@@ -92,7 +92,9 @@ def main():
     bench.log(f"preferences: loaded {n:,} conversations in groups of 4 in {time.time() - start:.0f} s")
     auth = f"Authorization: Bearer {bench.TOKEN}"
     cases = {"conversations": ("/api/v1/datasets/conversations", n),
-             "preferences (ranked, score=reward)": ("/api/v1/datasets/preferences?score=reward&pairs=ranked", n // 4)}
+             "preferences (ranked, score=reward)": ("/api/v1/datasets/preferences?score=reward&pairs=ranked", n // 4),
+             # one line per scored conversation, as the conversations dataset: lines/s compare like for like
+             "preferences (kto, score=reward)": ("/api/v1/datasets/preferences?score=reward&format=kto", n)}
     results = {}
     with bench.services(1) as started:
         base = f"http://localhost:{started[0].port}"
@@ -113,7 +115,10 @@ def main():
     for label, (lines_per_second, conversations_per_second, seconds) in results.items():
         print(f"| {label} | {cases[label][1]:,} | {seconds:.1f} | {lines_per_second:,.0f} |"
               f" {conversations_per_second:,.0f} |")
-    print(f"\nPreference lines/s over conversation lines/s: {preferences / conversations:.2f} (target >= 0.5)."
+    kto = results["preferences (kto, score=reward)"][0]
+    print(f"\nPreference lines/s over conversation lines/s: ranked {preferences / conversations:.2f}"
+          f" ({results['preferences (ranked, score=reward)'][1] / results['conversations'][1]:.2f} per conversation read),"
+          f" kto {kto / conversations:.2f} (target >= 0.5)."
           f" Live heap idle {idle:.0f} MiB, while a throttled client holds the preferences answer open"
           f" {reading:.0f} MiB: growth {reading - idle:.0f} MiB (target < 64 MiB).")
     return 0

@@ -7,7 +7,6 @@ import io.vertx.mutiny.sqlclient.Pool;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
-import java.util.function.BooleanSupplier;
 import org.jboss.logging.Logger;
 
 /**
@@ -30,12 +29,11 @@ final class EmbeddingWorker extends PollingLoop {
     private final int batchSize;
     private final Duration poll;
     private final String replica;
-    private final BooleanSupplier ingestBacklog;
-    private final int yieldFactor;
+    private final IngestYield yield;
     private Duration backoff;
 
     EmbeddingWorker(Pool pool, VectorTable table, Vertx vertx, ExecutorService thread, SearchMetrics metrics,
-            int batchSize, Duration poll, String replica, BooleanSupplier ingestBacklog, int yieldFactor) {
+            int batchSize, Duration poll, String replica, IngestYield yield) {
         super(vertx);
         this.pool = pool;
         this.table = table;
@@ -44,8 +42,7 @@ final class EmbeddingWorker extends PollingLoop {
         this.batchSize = batchSize;
         this.poll = poll;
         this.replica = replica;
-        this.ingestBacklog = ingestBacklog;
-        this.yieldFactor = yieldFactor;
+        this.yield = yield;
         this.backoff = poll;
     }
 
@@ -76,11 +73,7 @@ final class EmbeddingWorker extends PollingLoop {
      */
     Duration pause(int taken, Duration took) {
         Duration pause = taken >= batchSize ? Duration.ZERO : poll;
-        if (taken > 0 && yieldFactor > 0 && ingestBacklog.getAsBoolean()) {
-            Duration rest = took.multipliedBy(yieldFactor);
-            return rest.compareTo(pause) > 0 ? rest : pause;
-        }
-        return pause;
+        return taken > 0 ? yield.after(took, pause) : pause;
     }
 
     /** The model runs on this worker's own thread: never the event loop, never the request workers. */

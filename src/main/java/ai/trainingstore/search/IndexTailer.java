@@ -34,18 +34,20 @@ final class IndexTailer extends PollingLoop {
     private final ExecutorService thread;
     private final SearchMetrics metrics;
     private final Duration poll;
+    private final IngestYield yield;
     private final Map<Long, Long> missingSince = new ConcurrentHashMap<>();
     private volatile long last;
     private volatile boolean caughtUp;
 
     IndexTailer(VectorTable table, VectorIndex index, Vertx vertx, ExecutorService thread, SearchMetrics metrics,
-            Duration poll) {
+            Duration poll, IngestYield yield) {
         super(vertx);
         this.table = table;
         this.index = index;
         this.thread = thread;
         this.metrics = metrics;
         this.poll = poll;
+        this.yield = yield;
     }
 
     /** Whether the index has read every vector that existed when this replica started. */
@@ -55,6 +57,7 @@ final class IndexTailer extends PollingLoop {
 
     @Override
     void step() {
+        long started = System.nanoTime();
         Uni<List<StoredVector>> late = missingSince.isEmpty() ? Uni.createFrom().item(List.of())
                 : table.withIds(missingSince.keySet().toArray(Long[]::new), Embedder.MODEL);
         late.chain(found -> table.after(last, PAGE, Embedder.MODEL, GAP_TIMEOUT).map(page -> new Read(found, page)))
@@ -64,7 +67,9 @@ final class IndexTailer extends PollingLoop {
                     if (!full) {
                         caughtUp = true;
                     }
-                    schedule(full ? Duration.ZERO : poll);
+                    // Building the graph is CPU work too: a replica that starts (or catches up) while
+                    // ingest is behind reads its vectors at the embedders' pace.
+                    schedule(yield.after(Duration.ofNanos(System.nanoTime() - started), full ? Duration.ZERO : poll));
                 }, failure -> {
                     LOG.warnf("Reading new vectors into the search index failed; retried in %s: %s", poll,
                             LogText.safe(String.valueOf(failure.getMessage())));

@@ -104,10 +104,11 @@ public class SearchService {
         index = new LuceneVectorIndex(indexDir, settings.exactBelow());
         indexThread = Executors.newSingleThreadExecutor(named("search-index"));
         embedThreads = Executors.newFixedThreadPool(settings.workers(), named("search-embed"));
-        tailer = new IndexTailer(table, index, vertx, indexThread, metrics, settings.pollInterval());
+        IngestYield yield = new IngestYield(this::ingestBehind, settings.yieldFactor());
+        tailer = new IndexTailer(table, index, vertx, indexThread, metrics, settings.pollInterval(), yield);
         for (int i = 0; i < settings.workers(); i++) {
             workers.add(new EmbeddingWorker(pool, table, vertx, embedThreads, metrics, settings.batchSize(),
-                    settings.pollInterval(), replica, this::ingestBehind, settings.yieldFactor()));
+                    settings.pollInterval(), replica, yield));
         }
         LOG.infof("Semantic search is on (model %s, index in %s): embedding user and assistant messages", Embedder.MODEL, indexDir);
         table.setEnabled(true, Embedder.MODEL)

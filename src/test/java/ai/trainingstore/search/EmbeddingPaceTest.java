@@ -18,7 +18,7 @@ class EmbeddingPaceTest {
     private final AtomicBoolean backlog = new AtomicBoolean();
 
     private EmbeddingWorker worker(int yieldFactor) {
-        return new EmbeddingWorker(null, null, null, null, null, 64, POLL, "test", backlog::get, yieldFactor);
+        return new EmbeddingWorker(null, null, null, null, null, 64, POLL, "test", new IngestYield(backlog::get, yieldFactor));
     }
 
     @Test

@@ -51,7 +51,7 @@ class IndexTailerGapTest extends SearchTestSupport {
         ExecutorService thread = Executors.newSingleThreadExecutor();
         LuceneVectorIndex index = new LuceneVectorIndex(dir, 0);
         IndexTailer tailer = new IndexTailer(table, index, vertx, thread, new SearchMetrics(new SimpleMeterRegistry()),
-                Duration.ofMillis(100));
+                Duration.ofMillis(100), IngestYield.NEVER);
         try (Connection early = DriverManager.getConnection(url, user, password);
              Connection late = DriverManager.getConnection(url, user, password)) {
             try (Statement statement = late.createStatement()) {
