@@ -232,7 +232,12 @@ def main():
         sys.exit("build first: ./mvnw -B -q package -DskipTests")
     if args.latency_only:
         with bench.services(1, search_env(True)) as (service,):
-            while not api(service, "/api/v1/search/status")["caught_up"]:
+            # nothing left to embed (a backlog would share the cores) and every vector read
+            while True:
+                status = api(service, "/api/v1/search/status")
+                if status["caught_up"] and status["pending"] == 0 and status["indexed"] >= int(bench.psql(
+                        "SELECT count(*) FROM training_data.search_vectors")):
+                    break
                 time.sleep(1)
             indexed = api(service, "/api/v1/search/status")["indexed"]
             for label in ("as soon as the index has read every vector", "again, 60 s later (background merges done)"):

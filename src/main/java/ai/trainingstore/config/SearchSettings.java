@@ -34,9 +34,10 @@ public interface SearchSettings {
 
     /**
      * While ingest is behind (a consumer here read a full batch in the last 2 s, or a stream holds
-     * more entries not yet delivered to the group than one batch), a worker rests this many times as
-     * long as its last batch took before the next one: at the default 9, embedding takes at most a
-     * tenth of a core while ingest catches up, then runs at full speed again. 0: never yield.
+     * more entries not yet delivered to the group than one batch), each embedding worker and the index
+     * tailer rest this many times as long as their last batch took before the next one: at the default
+     * 9, each takes at most a tenth of a core while ingest catches up, then runs at full speed again.
+     * 0: never yield.
      */
     @WithDefault("9")
     @Min(0)
