@@ -227,7 +227,10 @@ public class PreferenceDatasets implements VersionedDataset {
     private Multi<Line> lines(SqlConnection snapshot, PreferenceRequest request, Redaction redact,
                               PreferenceSummary.Builder summary) {
         if (request.format() == Format.KTO) {
-            return ExportService.onWorkerWhen(true, filtered(snapshot, request, readFrom(request)))
+            // On a worker with a few conversations read ahead, as the first pass below: a hop per
+            // conversation (waiting for each before reading the next) made KTO twice as slow.
+            return filtered(snapshot, request, readFrom(request))
+                    .emitOn(Infrastructure.getDefaultWorkerPool(), CONVERSATIONS_AHEAD)
                     .map(conversation -> kto(request, conversation, redact, summary))
                     .select().where(Optional::isPresent)
                     .map(Optional::get);

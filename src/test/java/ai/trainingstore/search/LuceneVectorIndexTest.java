@@ -50,16 +50,7 @@ class LuceneVectorIndexTest {
             approximate.add(List.of(vectors.get(0)));
             assertThat(approximate.size()).isEqualTo(MESSAGES);
 
-            int found = 0;
-            int queries = 100;
-            for (int q = 0; q < queries; q++) {
-                float[] query = randomUnit(random, centres.get(q % centres.size()), 0.6f);
-                Set<String> truth = ids(exact.nearest(query, 10, VectorIndex.Filter.none()));
-                Set<String> got = ids(approximate.nearest(query, 10, VectorIndex.Filter.none()));
-                got.retainAll(truth);
-                found += got.size();
-            }
-            double recall = found / (queries * 10.0);
+            double recall = recallAt10(approximate, exact, 100, random, centres);
             System.out.printf("search: HNSW recall@10 against exact on %d clustered random vectors: %.3f%n", MESSAGES, recall);
             assertThat(recall).isGreaterThanOrEqualTo(0.9);
 
@@ -91,6 +82,20 @@ class LuceneVectorIndexTest {
             assertThat(approximate.nearest(centres.get(0), 50, without)).extracting(VectorIndex.Hit::messageId)
                     .containsExactly("m98"); // m99, m100 and m101 are conversation c33
         }
+    }
+
+    /** The share of the exact top 10 the approximate index finds, over queries around the centres. */
+    private static double recallAt10(LuceneVectorIndex approximate, LuceneVectorIndex exact, int queries, Random random,
+            List<float[]> centres) {
+        int found = 0;
+        for (int q = 0; q < queries; q++) {
+            float[] query = randomUnit(random, centres.get(q % centres.size()), 0.6f);
+            Set<String> truth = ids(exact.nearest(query, 10, VectorIndex.Filter.none()));
+            Set<String> got = ids(approximate.nearest(query, 10, VectorIndex.Filter.none()));
+            got.retainAll(truth);
+            found += got.size();
+        }
+        return found / (queries * 10.0);
     }
 
     private static Set<String> ids(List<VectorIndex.Hit> hits) {
@@ -258,16 +263,7 @@ class LuceneVectorIndexTest {
                 approximate.add(vectors.subList(from, Math.min(vectors.size(), from + 500)));
                 exact.add(vectors.subList(from, Math.min(vectors.size(), from + 500)));
             }
-            int found = 0;
-            int queries = 50;
-            for (int q = 0; q < queries; q++) {
-                float[] query = randomUnit(random, centres.get(q % centres.size()), 0.6f);
-                Set<String> truth = ids(exact.nearest(query, 10, VectorIndex.Filter.none()));
-                Set<String> got = ids(approximate.nearest(query, 10, VectorIndex.Filter.none()));
-                got.retainAll(truth);
-                found += got.size();
-            }
-            double recall = found / (queries * 10.0);
+            double recall = recallAt10(approximate, exact, 50, random, centres);
             System.out.printf("search: HNSW recall@10 among %d identical copies of %d vectors: %.3f%n", copies,
                     repeated.size(), recall);
             assertThat(recall).isGreaterThanOrEqualTo(0.95);
