@@ -940,7 +940,7 @@ def dataset_section(d, quick):
            f"| dataset, default parameters | {api[0]:,.0f} lines/s, {api[1]:.1f} MB/s |"
            f" SQL building the same lines {ref[0]:,.0f} lines/s, {ref[1]:.1f} MB/s | {api[0] / ref[0]:.2f} | 0.7 |",
            f"| dataset, gzip | {gz[0]:,.0f} lines/s, {gz[1]:.1f} MB/s on the wire | same | {gz[0] / ref[0]:.2f} | - |",
-           f"| dataset, metadata=true (feedback and task per row) | {meta[0]:,.0f} lines/s, {meta[1]:.1f} MB/s | same |"
+           f"| dataset, metadata=true (task status per row, feedback per conversation and task) | {meta[0]:,.0f} lines/s, {meta[1]:.1f} MB/s | same |"
            f" {meta[0] / ref[0]:.2f} | - |",
            f"| the service's query alone (psql, no assembly) | {alone[0]:,.0f} conversations/s ({alone[1]:,.0f} rows/s);"
            f" with metadata {alone_meta[0]:,.0f} | same | {alone[0] / ref[0]:.2f} | - |",
