@@ -88,6 +88,12 @@ public final class LuceneVectorIndex implements VectorIndex {
     private static final String OCCURRED = "occurred_at";
     /** Above this share of the distinct vectors, the exact scan is cheaper than asking the graph again. */
     private static final int GRAPH_SHARE_DIVISOR = 4;
+    /**
+     * The least number of vectors the graph search keeps while it walks (HNSW's ef): a small k walks
+     * a narrow beam that a query far from every vector (a conversation's mean, say) easily gets
+     * stuck with; OpenSearch and Qdrant search with 100 by default too.
+     */
+    static final int MIN_GRAPH_CANDIDATES = 100;
 
     private final Directory directory;
     private final IndexWriter writer;
@@ -218,7 +224,8 @@ public final class LuceneVectorIndex implements VectorIndex {
             if (asked > limit) {
                 return null;
             }
-            TopDocs top = searcher.search(new KnnFloatVectorQuery(VECTOR, query, asked), asked);
+            int beam = Math.max(asked, MIN_GRAPH_CANDIDATES);
+            TopDocs top = searcher.search(new KnnFloatVectorQuery(VECTOR, query, beam), beam);
             List<ScoreDoc> vectors = new ArrayList<>(top.scoreDocs.length);
             for (ScoreDoc doc : top.scoreDocs) {
                 // Lucene's score for DOT_PRODUCT is (1 + cosine) / 2: turned back into the cosine
@@ -231,7 +238,7 @@ public final class LuceneVectorIndex implements VectorIndex {
             if (top.scoreDocs.length >= distinct) {
                 return hits; // every vector was read: there are no more messages to find
             }
-            if (top.scoreDocs.length < asked) {
+            if (top.scoreDocs.length < beam) {
                 return null;
             }
         }

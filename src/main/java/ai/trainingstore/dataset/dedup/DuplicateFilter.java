@@ -1,6 +1,9 @@
 package ai.trainingstore.dataset.dedup;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 
@@ -11,8 +14,9 @@ import java.util.Locale;
  * is the one kept. One per answer, on one thread at a time; close it when the answer ends.
  *
  * <p>{@code exact}: a 128-bit slot per line ({@link DigestSet}). {@code near}: also a MinHash
- * signature per line, 8 bits of each of its 128 values in a temporary file (128 bytes a line, read
- * back only for candidates: b-bit MinHash), and {@link BandIndex} in memory. A candidate is a
+ * signature per line, 8 bits of each of its 128 values in a temporary file (128 bytes a line: b-bit
+ * MinHash) and in a cache of the last 32,768 kept lines (4 MiB; a candidate older than that is read
+ * back from the file), and {@link BandIndex} in memory. A candidate is a
  * duplicate when its estimated Jaccard similarity, (agreeing values / 128 - 1/256) / (1 - 1/256),
  * is at least {@code near_threshold}. Ids of kept lines
  * (to name the kept line in explain's detail) are held only when asked, in a temporary file.
@@ -22,7 +26,16 @@ public final class DuplicateFilter implements AutoCloseable {
 
     /** Bytes of one stored signature: 8 bits of each of its 128 values. */
     private static final int SIGNATURE_BYTES = MinHash.HASHES;
-    private static final int CACHED_SIGNATURES = 4096;
+    /** A signature as longs, 8 values each: compared 8 at a time. */
+    private static final int SIGNATURE_LONGS = SIGNATURE_BYTES / Long.BYTES;
+    /**
+     * Signatures held on the heap, by line ordinal modulo the cache's size: grown with the kept
+     * lines up to 32,768 (4 MiB), so an answer that keeps fewer lines never reads its file back.
+     */
+    static final int MAX_CACHED_SIGNATURES = 32_768;
+    private static final int FIRST_CACHED_SIGNATURES = 1024;
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final long LOW_SEVEN_BITS = 0x7F7F_7F7F_7F7F_7F7FL;
     /** How often two different minima still agree on 8 bits: the estimate corrects for it. */
     private static final double CHANCE_AGREEMENT = 1.0 / 256;
 
@@ -37,12 +50,17 @@ public final class DuplicateFilter implements AutoCloseable {
     private final long[] mins = new long[MinHash.HASHES];
     private final int[] keys = new int[BandIndex.BANDS];
     private final byte[] signature = new byte[SIGNATURE_BYTES];
-    /** Signatures read back, by line ordinal modulo its size (512 KiB). */
-    private final byte[][] cache;
-    private final int[] cachedLine;
+    /** The current line's signature as longs. */
+    private final long[] signatureLongs = new long[SIGNATURE_LONGS];
+    private final byte[] readBack = new byte[SIGNATURE_BYTES];
+    /** Cached signatures as longs, SIGNATURE_LONGS a slot; the line in each slot, or -1. */
+    private long[] cache;
+    private int[] cachedLine;
     /** Candidates already compared for the current line (one comes once per band it shares). */
     private final IntSet checked = new IntSet();
     private final int matchesNeeded;
+    /** The most values that may disagree in a duplicate: a comparison stops past it. */
+    private final int mismatchesAllowed;
     private int lines;
 
     /** A line found to duplicate the kept line {@code keptOrdinal} (0 = the first line kept). */
@@ -67,9 +85,9 @@ public final class DuplicateFilter implements AutoCloseable {
         }
         this.dedup = dedup;
         boolean near = dedup.mode() == Dedup.Mode.NEAR;
-        this.cache = near ? new byte[CACHED_SIGNATURES][SIGNATURE_BYTES] : null;
-        this.cachedLine = near ? new int[CACHED_SIGNATURES] : null;
         if (near) {
+            this.cache = new long[FIRST_CACHED_SIGNATURES * SIGNATURE_LONGS];
+            this.cachedLine = new int[FIRST_CACHED_SIGNATURES];
             java.util.Arrays.fill(cachedLine, -1);
         }
         this.minHash = near ? new MinHash() : null;
@@ -80,6 +98,7 @@ public final class DuplicateFilter implements AutoCloseable {
         // The least number of agreeing values whose estimate reaches the threshold.
         this.matchesNeeded = (int) Math.ceil(MinHash.HASHES
                 * (dedup.nearThreshold() * (1 - CHANCE_AGREEMENT) + CHANCE_AGREEMENT) - 1e-9);
+        this.mismatchesAllowed = MinHash.HASHES - matchesNeeded;
     }
 
     /**
@@ -101,6 +120,7 @@ public final class DuplicateFilter implements AutoCloseable {
                 // zeros), so two different minima agree with probability 1/256.
                 signature[i] = (byte) MinHash.mix(mins[i]);
             }
+            toLongs(signature, signatureLongs, 0);
             Duplicate near = nearest();
             if (near != null) {
                 return near;
@@ -118,15 +138,9 @@ public final class DuplicateFilter implements AutoCloseable {
             if (!checked.add(line)) {
                 return false;
             }
-            byte[] candidate = signature(line);
-            int matches = 0;
-            for (int i = 0; i < SIGNATURE_BYTES; i++) {
-                if (signature[i] == candidate[i]) {
-                    matches++;
-                }
-            }
-            if (matches >= matchesNeeded) {
-                found[0] = new Duplicate(false, line, null, estimate(matches));
+            int mismatches = mismatches(signatureLongs, cache, cached(line) * SIGNATURE_LONGS, mismatchesAllowed);
+            if (mismatches <= mismatchesAllowed) {
+                found[0] = new Duplicate(false, line, null, estimate(MinHash.HASHES - mismatches));
                 return true;
             }
             return false;
@@ -136,16 +150,56 @@ public final class DuplicateFilter implements AutoCloseable {
     }
 
     /**
-     * A kept line's signature: from a small cache by line (the lines that keep coming up as
-     * candidates, a template's kept lines, say, are read from the file once), else from the file.
+     * The values (8 in a long) on which two signatures disagree, counted until past {@code allowed}
+     * (the comparison then stops: most candidates of a template's lines are far from a duplicate).
      */
-    private byte[] signature(int line) {
-        int slot = line & (CACHED_SIGNATURES - 1);
+    static int mismatches(long[] signature, long[] candidates, int offset, int allowed) {
+        int mismatches = 0;
+        for (int i = 0; i < SIGNATURE_LONGS && mismatches <= allowed; i++) {
+            long differ = signature[i] ^ candidates[offset + i];
+            // the high bit of each byte of t is set exactly where that byte of differ is not zero
+            long t = ((differ & LOW_SEVEN_BITS) + LOW_SEVEN_BITS) | differ;
+            mismatches += Long.bitCount(t & ~LOW_SEVEN_BITS);
+        }
+        return mismatches;
+    }
+
+    /**
+     * The cache slot that holds a kept line's signature: kept lines that keep coming up as candidates
+     * (a template's, say) are read from the file once, or never while they fit in the cache.
+     */
+    private int cached(int line) {
+        int slot = line & (cachedLine.length - 1);
         if (cachedLine[slot] != line) {
-            signatures.read((long) line * SIGNATURE_BYTES, cache[slot]);
+            signatures.read((long) line * SIGNATURE_BYTES, readBack);
+            toLongs(readBack, cache, slot * SIGNATURE_LONGS);
             cachedLine[slot] = line;
         }
-        return cache[slot];
+        return slot;
+    }
+
+    private static void toLongs(byte[] bytes, long[] into, int offset) {
+        for (int i = 0; i < SIGNATURE_LONGS; i++) {
+            into[offset + i] = (long) LONGS.get(bytes, i * Long.BYTES);
+        }
+    }
+
+    /** Twice the slots while the kept lines outnumber them, up to the maximum: cached lines move along. */
+    private void growCache() {
+        int slots = cachedLine.length * 2;
+        long[] grown = new long[slots * SIGNATURE_LONGS];
+        int[] grownLines = new int[slots];
+        java.util.Arrays.fill(grownLines, -1);
+        for (int slot = 0; slot < cachedLine.length; slot++) {
+            int line = cachedLine[slot];
+            if (line >= 0) {
+                int to = line & (slots - 1);
+                System.arraycopy(cache, slot * SIGNATURE_LONGS, grown, to * SIGNATURE_LONGS, SIGNATURE_LONGS);
+                grownLines[to] = line;
+            }
+        }
+        cache = grown;
+        cachedLine = grownLines;
     }
 
     /** The Jaccard similarity that {@code matches} agreeing 8-bit values estimate. */
@@ -168,6 +222,13 @@ public final class DuplicateFilter implements AutoCloseable {
             }
             bands.add(keys);
             signatures.append(signature);
+            if (lines > cachedLine.length && cachedLine.length < MAX_CACHED_SIGNATURES) {
+                growCache();
+            }
+            // the newest lines are the likeliest candidates: cached now, never read back while they stay
+            int slot = ordinal & (cachedLine.length - 1);
+            toLongs(signature, cache, slot * SIGNATURE_LONGS);
+            cachedLine[slot] = ordinal;
         }
         if (names != null) {
             nameAt.set(ordinal, names.size());

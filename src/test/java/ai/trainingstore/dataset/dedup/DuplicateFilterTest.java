@@ -112,6 +112,65 @@ class DuplicateFilterTest {
         }
     }
 
+    /**
+     * More kept lines than the cache of signatures holds: the oldest ones' signatures are read back
+     * from the file, and their near duplicates are still found.
+     */
+    @Test
+    void nearDuplicatesOfLinesPastTheCacheAreFound() {
+        Random random = new Random(16);
+        List<List<String>> first = new ArrayList<>();
+        try (DuplicateFilter filter = new DuplicateFilter(NEAR, false)) {
+            for (int i = 0; i < DuplicateFilter.MAX_CACHED_SIGNATURES + 1_000; i++) {
+                List<String> words = words(random, 60);
+                if (i < 200) {
+                    first.add(words);
+                }
+                assertThat(filter.check("line-" + i, messages(words), null)).as("distinct line %s", i).isNull();
+            }
+            for (int i = 0; i < first.size(); i++) {
+                List<String> changed = new ArrayList<>(first.get(i));
+                changed.set(changed.size() - 1, "changed" + i); // one 5-gram of 56 differs: Jaccard 55/57
+                DuplicateFilter.Duplicate duplicate = filter.check("near-" + i, messages(changed), null);
+                assertThat(duplicate).as("last word changed in line %s", i).isNotNull();
+                assertThat(duplicate.keptOrdinal()).isEqualTo(i);
+            }
+        }
+    }
+
+    /** Signatures are compared 8 values at a time: the count of disagreeing values is the bytes' count. */
+    @Test
+    void mismatchesCountTheDisagreeingValues() {
+        Random random = new Random(17);
+        for (int round = 0; round < 10_000; round++) {
+            byte[] a = new byte[MinHash.HASHES];
+            byte[] b = new byte[MinHash.HASHES];
+            random.nextBytes(a);
+            double agree = random.nextDouble();
+            int expected = 0;
+            for (int i = 0; i < a.length; i++) {
+                b[i] = random.nextDouble() < agree ? a[i] : (byte) (a[i] ^ (1 + random.nextInt(255)));
+                expected += a[i] == b[i] ? 0 : 1;
+            }
+            long[] left = longs(a);
+            long[] right = longs(b);
+            assertThat(DuplicateFilter.mismatches(left, right, 0, MinHash.HASHES)).isEqualTo(expected);
+            // stopped early past what is allowed, never under it
+            int allowed = random.nextInt(MinHash.HASHES);
+            int counted = DuplicateFilter.mismatches(left, right, 0, allowed);
+            assertThat(counted > allowed).isEqualTo(expected > allowed);
+            if (expected <= allowed) {
+                assertThat(counted).isEqualTo(expected);
+            }
+        }
+    }
+
+    private static long[] longs(byte[] bytes) {
+        long[] longs = new long[bytes.length / Long.BYTES];
+        java.nio.ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN).asLongBuffer().get(longs);
+        return longs;
+    }
+
     /** Pairs sharing half their words (true Jaccard at most 0.5) are all kept, 1,000 of them. */
     @Test
     void nearPairsAtJaccard05OrLessAreNeverRemoved() {
