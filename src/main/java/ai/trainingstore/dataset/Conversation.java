@@ -142,6 +142,18 @@ final class Conversation {
         return new Conversation(id, List.of(), List.of(), skip, facts);
     }
 
+    /** What the conversation costs to hold, roughly: its texts and a little per message. */
+    long heldBytes() {
+        long bytes = 64;
+        for (Message message : messages) {
+            bytes += 64 + message.content().length() * 2L;
+            for (ToolCall call : message.toolCalls()) {
+                bytes += 64 + (call.argumentsText() == null ? 0 : call.argumentsText().length() * 4L);
+            }
+        }
+        return bytes;
+    }
+
     boolean isEmitted() {
         return skipped == null;
     }

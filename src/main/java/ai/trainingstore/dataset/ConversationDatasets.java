@@ -12,6 +12,7 @@ import java.util.Arrays;
 import ai.trainingstore.export.BoundedQuery;
 import ai.trainingstore.export.ExportMetrics;
 import ai.trainingstore.export.ExportService;
+import ai.trainingstore.export.WorkerAhead;
 import ai.trainingstore.redact.Redaction;
 import ai.trainingstore.redact.RedactionPolicy;
 import io.smallrye.mutiny.Multi;
@@ -22,6 +23,7 @@ import io.vertx.mutiny.sqlclient.SqlConnection;
 import ai.trainingstore.export.RowGroup;
 import java.util.function.BiFunction;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import ai.trainingstore.text.LogText;
 import org.jboss.logging.Logger;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -46,6 +48,7 @@ public class ConversationDatasets implements VersionedDataset {
     private final RedactionPolicy redaction;
     private final DefaultTokenizer defaultTokenizer;
     private final long assemblyBytes;
+    private final long fetchBytes;
 
     public ConversationDatasets(ExportService exports, RedactionPolicy redaction, DefaultTokenizer defaultTokenizer,
                                 StoreConfig config) {
@@ -53,6 +56,7 @@ public class ConversationDatasets implements VersionedDataset {
         this.redaction = redaction;
         this.defaultTokenizer = defaultTokenizer;
         this.assemblyBytes = config.memory().assemblyBytes();
+        this.fetchBytes = config.memory().fetchBytes();
     }
 
     /** The JSONL lines of the dataset. */
@@ -180,23 +184,26 @@ public class ConversationDatasets implements VersionedDataset {
      * given (built on a worker when redacting or counting: CPU work, off the event loop).
      */
     private Multi<Line> lines(ConversationRequest request, Redaction redact, TokenCounter counter) {
-        // Redaction, counting and dedup are CPU work (dedup also file I/O): on a worker, never the event loop.
-        return ExportService.onWorkerWhen(!redact.isNone() || counter != null || !request.dedup().isNone(),
-                        conversations(ConversationQuery.of(request)))
-                .select().where(conversation -> matches(request, conversation))
-                .map(conversation -> {
-                    if (!conversation.isEmitted()) {
-                        return new Line(conversation, null, null, conversation.skipped, 0);
-                    }
-                    try {
-                        return line(request, conversation, redact, counter);
-                    } catch (RuntimeException e) {
-                        LOG.warnf("Conversation %s left out of the dataset (bad_record): %s",
-                                LogText.safe(conversation.id), LogText.safe(e.getMessage()));
-                        return new Line(conversation, null, null, Conversation.SkipReason.BAD_RECORD
-                                .because("its line could not be written: " + e.getMessage()), 0);
-                    }
-                });
+        Multi<Conversation> matching = conversations(ConversationQuery.of(request))
+                .select().where(conversation -> matches(request, conversation));
+        Function<Conversation, Line> toLine = conversation -> {
+            if (!conversation.isEmitted()) {
+                return new Line(conversation, null, null, conversation.skipped, 0);
+            }
+            try {
+                return line(request, conversation, redact, counter);
+            } catch (RuntimeException e) {
+                LOG.warnf("Conversation %s left out of the dataset (bad_record): %s",
+                        LogText.safe(conversation.id), LogText.safe(e.getMessage()));
+                return new Line(conversation, null, null, Conversation.SkipReason.BAD_RECORD
+                        .because("its line could not be written: " + e.getMessage()), 0);
+            }
+        };
+        // Redaction, counting and dedup are CPU work (dedup also file I/O): on a worker, never the
+        // event loop, with conversations read ahead meanwhile (within memory.fetch-bytes).
+        boolean offload = !redact.isNone() || counter != null || !request.dedup().isNone();
+        return offload ? WorkerAhead.map(matching, Conversation::heldBytes, fetchBytes, toLine)
+                : matching.map(toLine);
     }
 
     /**

@@ -15,6 +15,7 @@ import ai.trainingstore.export.BoundedQuery;
 import ai.trainingstore.export.ByteSizes;
 import ai.trainingstore.export.ExportMetrics;
 import ai.trainingstore.export.ExportService;
+import ai.trainingstore.export.WorkerAhead;
 import ai.trainingstore.kind.RecordKind;
 import ai.trainingstore.memory.ExternalSort;
 import ai.trainingstore.redact.Redaction;
@@ -42,6 +43,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import org.jboss.logging.Logger;
 
@@ -78,8 +80,6 @@ public class PreferenceDatasets implements VersionedDataset {
      * the batch first): each query costs its planning and round trips, so fewer, larger ones.
      */
     private static final int PAIRS_PER_BATCH = 500;
-    /** Conversations assembled ahead of the step that hashes and spills them (on a worker). */
-    private static final int CONVERSATIONS_AHEAD = 16;
     private static final int HASH_BYTES = 32;
 
     private final ExportService exports;
@@ -229,18 +229,19 @@ public class PreferenceDatasets implements VersionedDataset {
         if (request.format() == Format.KTO) {
             // On a worker with a few conversations read ahead, as the first pass below: a hop per
             // conversation (waiting for each before reading the next) made KTO twice as slow.
-            return filtered(snapshot, request, readFrom(request))
-                    .emitOn(Infrastructure.getDefaultWorkerPool(), CONVERSATIONS_AHEAD)
-                    .map(conversation -> kto(request, conversation, redact, summary))
+            return WorkerAhead.map(filtered(snapshot, request, readFrom(request)), Conversation::heldBytes,
+                            memory.fetchBytes(), conversation -> kto(request, conversation, redact, summary))
                     .select().where(Optional::isPresent)
                     .map(Optional::get);
         }
         return Multi.createFrom().deferred(() -> {
             ExternalSort siblings = request.pairs().contains(Pairs.RANKED) ? sort("siblings") : null;
             ExternalSort pairs = siblings == null ? null : sort("ranked pairs");
-            Uni<Void> firstPass = filtered(snapshot, request, Optional.empty())
-                    .emitOn(Infrastructure.getDefaultWorkerPool(), CONVERSATIONS_AHEAD)
-                    .invoke(conversation -> firstPass(request, conversation, siblings, summary))
+            Uni<Void> firstPass = WorkerAhead.map(filtered(snapshot, request, Optional.empty()), Conversation::heldBytes,
+                            memory.fetchBytes(), conversation -> {
+                                firstPass(request, conversation, siblings, summary);
+                                return conversation.id;
+                            })
                     .onItem().ignoreAsUni();
             Multi<Line> corrections = request.pairs().contains(Pairs.CORRECTIONS)
                     ? corrections(snapshot, request, redact, summary) : Multi.createFrom().empty();
@@ -319,19 +320,7 @@ public class PreferenceDatasets implements VersionedDataset {
         byte[] hash = PreferenceLine.promptIdentity(conversation.messages.subList(0, start));
         byte[] id = conversation.id.getBytes(StandardCharsets.UTF_8);
         siblings.add(ByteBuffer.allocate(HASH_BYTES + id.length + 1 + 16).put(hash).put(id).put((byte) 0)
-                .putDouble(score.get()).putLong(estimatedBytes(conversation)).array());
-    }
-
-    /** What a conversation costs to hold, roughly: its texts and a little per message. */
-    private static long estimatedBytes(Conversation conversation) {
-        long bytes = 0;
-        for (Message message : conversation.messages) {
-            bytes += 64 + message.content().length() * 2L;
-            for (Conversation.ToolCall call : message.toolCalls()) {
-                bytes += 64 + (call.argumentsText() == null ? 0 : call.argumentsText().length() * 4L);
-            }
-        }
-        return bytes;
+                .putDouble(score.get()).putLong(conversation.heldBytes()).array());
     }
 
     // ---- KTO ----
@@ -599,10 +588,18 @@ public class PreferenceDatasets implements VersionedDataset {
         return new Pair(texts[0], texts[1], texts[2], numbers.getDouble(), numbers.getDouble(), numbers.getLong());
     }
 
-    /** The pairs in identity order, a batch at a time (within memory.fetch-bytes), with their conversations read again. */
+    /** A batch of ranked pairs and their conversations, read again by id. */
+    private record PairBatch(List<Pair> pairs, Map<String, Conversation> conversations) {
+    }
+
+    /**
+     * The pairs in identity order, a batch at a time (within memory.fetch-bytes), with their
+     * conversations read again. The next batch is read while this one's lines are written (its
+     * query runs in PostgreSQL while the lines are built here): two batches in memory at most.
+     */
     private Multi<Line> rankedLines(SqlConnection snapshot, PreferenceRequest request, Iterator<byte[]> sorted,
                                     Redaction redact, PreferenceSummary.Builder summary) {
-        Supplier<List<Pair>> nextBatch = () -> {
+        Supplier<List<Pair>> nextPairs = () -> {
             List<Pair> batch = new ArrayList<>();
             long bytes = 0;
             while (sorted.hasNext() && batch.size() < PAIRS_PER_BATCH && (batch.isEmpty() || bytes < memory.fetchBytes())) {
@@ -612,21 +609,42 @@ public class PreferenceDatasets implements VersionedDataset {
             }
             return batch;
         };
-        return Multi.createBy().repeating()
-                .uni(() -> Uni.createFrom().item(nextBatch).runSubscriptionOn(Infrastructure.getDefaultWorkerPool()))
-                .until(List::isEmpty)
-                .onItem().transformToMultiAndConcatenate(batch -> {
+        // Each batch is read once the one before it has arrived, never two at a time: the sorted
+        // file is read by one thread at a time and the snapshot runs one query at a time.
+        Supplier<Uni<PairBatch>> read = () -> Uni.createFrom().item(nextPairs)
+                .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
+                .chain(pairs -> {
+                    if (pairs.isEmpty()) {
+                        return Uni.createFrom().item(new PairBatch(pairs, Map.of()));
+                    }
                     Set<String> ids = new LinkedHashSet<>();
-                    batch.forEach(pair -> {
+                    pairs.forEach(pair -> {
                         ids.add(pair.chosen());
                         ids.add(pair.rejected());
                     });
-                    return byId(snapshot, request, ids, false)
-                            .emitOn(Infrastructure.getDefaultWorkerPool())
-                            .onItem().transformToMulti(found -> Multi.createFrom().iterable(batch.stream()
-                                    .map(pair -> rankedLine(request, pair, found, redact, summary))
-                                    .flatMap(Optional::stream).toList()));
+                    return byId(snapshot, request, ids, false).map(found -> new PairBatch(pairs, found));
                 });
+        AtomicReference<Uni<PairBatch>> ahead = new AtomicReference<>();
+        return Multi.createBy().repeating()
+                .uni(() -> {
+                    Uni<PairBatch> current = ahead.getAndSet(null);
+                    return (current == null ? read.get() : current).invoke(batch -> {
+                        if (!batch.pairs().isEmpty()) {
+                            // Started now, handed out by the next repetition (a failure then fails the answer;
+                            // one that follows a cancelled answer is nobody's).
+                            Uni<PairBatch> next = read.get().memoize().indefinitely();
+                            next.subscribe().with(ignored -> { }, ignored -> { });
+                            ahead.set(next);
+                        }
+                    });
+                })
+                .until(batch -> batch.pairs().isEmpty())
+                // one batch asked for at a time: the next is asked for when this one's lines are all written
+                .onItem().transformToMultiAndConcatenate(batch -> Uni.createFrom().item(batch)
+                        .emitOn(Infrastructure.getDefaultWorkerPool())
+                        .onItem().transformToMulti(arrived -> Multi.createFrom().iterable(arrived.pairs().stream()
+                                .map(pair -> rankedLine(request, pair, arrived.conversations(), redact, summary))
+                                .flatMap(Optional::stream).toList())));
     }
 
     private static Optional<Line> rankedLine(PreferenceRequest request, Pair pair, Map<String, Conversation> found,
