@@ -86,10 +86,6 @@ public final class WorkerAhead {
             }
         }
 
-        synchronized long outstanding() {
-            return outstanding;
-        }
-
         private boolean fits(long bytes) {
             return outstanding == 0 || outstanding + bytes <= budget;
         }
